@@ -1,0 +1,1 @@
+"""Telegram adapter: the Application factory, handlers, keyboards and the messenger."""

@@ -1,0 +1,330 @@
+"""/broadcast: compose, choose the audience, preview with the count, confirm; and the "bc" buttons.
+
+Conversation (per coordinator and chat; /cancel is always a way out):
+
+    /broadcast -> TEXT (the notice, in the coordinator's language)
+               -> OTHER_TEXT (the same in the other language, or /skip)
+               -> AUDIENCE (all, week:1-2, approach:..., language:..., patient:CODE)
+               -> preview with "Send to N" and "Don't send" (a draft; the conversation ends)
+
+"Send" queues one durable delivery per recipient (care.broadcasts.send) and turns the
+preview into the progress message, which the scheduler edits in place until the final
+report; its "Stop sending" button cancels what is not sent yet. Prompts ask for a reply
+(ForceReply), so the answers reach the bot in a group with privacy mode on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.ext import (
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.authz import ensure_coordinator
+from bot.keyboards import markup
+from bot.registration import user_language
+from bot.services import BotServices, services_of
+from care import broadcasts
+from care.callbacks import Callback, encode
+from care.errors import InvalidInput, NotAllowed, NotFound
+from care.messaging import Button, Keyboard
+from care.models import Broadcast
+
+log = structlog.get_logger(__name__)
+
+TEXT, OTHER_TEXT, AUDIENCE = range(3)
+PREVIEW_CHARS = 1500  # of each text in the preview; the message itself has 4096
+AUDIENCE_CHOICES = (
+    ("all",),
+    ("language:ko", "language:en"),
+    ("week:1", "week:1-2", "week:3-4"),
+    ("approach:interlaminar", "approach:transforaminal", "approach:biportal"),
+)
+
+
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    data = context.user_data
+    assert data is not None
+    draft: dict[str, Any] = data.setdefault("broadcast", {})
+    return draft
+
+
+def _other(lang: str) -> str:
+    return "ko" if lang == "en" else "en"
+
+
+def _prompt_markup() -> ForceReply:
+    return ForceReply(selective=True)
+
+
+def _audience_markup(chat_type: str) -> ForceReply | ReplyKeyboardMarkup:
+    if chat_type != "private":
+        return ForceReply(selective=True, input_field_placeholder="all / week:1-2 / language:en")
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(choice) for choice in row] for row in AUDIENCE_CHOICES],
+        one_time_keyboard=True,
+        resize_keyboard=True,
+        selective=True,
+    )
+
+
+async def _allowed(update: Update, services: BotServices, action: str) -> str | None:
+    """The coordinator's language, or None after saying "not allowed"."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return None
+    lang = user_language(update, services.config.default_language)
+    try:
+        await ensure_coordinator(
+            services, user_id=user.id, chat_id=chat.id, chat_type=chat.type, action=action
+        )
+    except NotAllowed:
+        await message.reply_text(services.text(lang, "not_allowed"))
+        return None
+    return lang
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/broadcast: ask for the notice."""
+    services = services_of(context)
+    lang = await _allowed(update, services, "broadcast.compose")
+    if lang is None or update.effective_message is None or update.effective_chat is None:
+        return ConversationHandler.END
+    draft = _draft(context)
+    draft.clear()
+    draft["lang"] = lang
+    await update.effective_message.reply_text(
+        services.text(lang, "coord.broadcast.ask_text"),
+        reply_markup=_prompt_markup(),
+    )
+    return TEXT
+
+
+async def got_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The notice in the coordinator's language; ask for the other language."""
+    services = services_of(context)
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not message.text:
+        return TEXT
+    draft = _draft(context)
+    lang = draft.get("lang", services.config.default_language)
+    draft[lang] = message.text
+    await message.reply_text(
+        services.text(lang, "coord.broadcast.ask_text_en"),
+        reply_markup=_prompt_markup(),
+    )
+    return OTHER_TEXT
+
+
+async def got_other_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The other language's text, or /skip; ask for the audience."""
+    services = services_of(context)
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return OTHER_TEXT
+    draft = _draft(context)
+    lang = draft.get("lang", services.config.default_language)
+    if message.text and not message.text.startswith("/"):
+        draft[_other(lang)] = message.text
+    await message.reply_text(
+        services.text(lang, "coord.broadcast.ask_audience"),
+        reply_markup=_audience_markup(chat.type),
+    )
+    return AUDIENCE
+
+
+def _preview_text(services: BotServices, lang: str, broadcast: Broadcast, count: int) -> str:
+    texts = {"ko": broadcast.text_ko, "en": broadcast.text_en}
+    first, second = texts[lang] or texts[_other(lang)] or "", texts[_other(lang)]
+    if texts[lang] is None:
+        first, second = second or "", None
+    body = _clip(first)
+    if second:
+        label = services.text(lang, "coord.broadcast.other_language", language=_other(lang).upper())
+        body += f"\n\n{label}\n{_clip(second)}"
+    return services.text(
+        lang,
+        "coord.broadcast.preview",
+        id=broadcast.id,
+        audience=broadcast.audience,
+        count=count,
+        text=body,
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def confirm_keyboard(services: BotServices, lang: str, broadcast_id: int, count: int) -> Keyboard:
+    return (
+        (
+            Button(
+                services.text(lang, "coord.broadcast.send", count=count),
+                encode("bc", broadcast_id, "send"),
+            ),
+            Button(
+                services.text(lang, "coord.broadcast.discard"), encode("bc", broadcast_id, "cancel")
+            ),
+        ),
+    )
+
+
+async def got_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The audience: count the recipients, store a draft, show the preview with the buttons."""
+    services = services_of(context)
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or not message.text:
+        return AUDIENCE
+    draft = _draft(context)
+    if await _allowed(update, services, "broadcast.draft") is None:  # removed meanwhile
+        draft.clear()
+        return ConversationHandler.END
+    lang = draft.get("lang", services.config.default_language)
+    now = services.clock.now()
+    try:
+        audience = broadcasts.parse_audience(message.text)
+        async with services.db.uow() as uow:
+            count = await broadcasts.preview(uow.session, audience, now)
+            if count == 0:
+                await message.reply_text(
+                    services.text(lang, "coord.broadcast.nobody", audience=str(audience))
+                )
+                return AUDIENCE
+            broadcast, count = await broadcasts.draft(
+                uow.session,
+                text_ko=draft.get("ko"),
+                text_en=draft.get("en"),
+                audience=audience,
+                actor=f"coordinator:{user.id}",
+                now=now,
+                progress_chat_id=chat.id,
+            )
+            await uow.commit()
+    except (InvalidInput, NotFound) as error:
+        await message.reply_text(
+            services.text(lang, "coord.broadcast.bad_audience", error=str(error))
+        )
+        return AUDIENCE
+    draft.clear()
+    await message.reply_text(
+        _preview_text(services, lang, broadcast, count),
+        reply_markup=markup(confirm_keyboard(services, lang, broadcast.id, count)),
+    )
+    log.info(
+        "broadcast_drafted",
+        action="broadcast.drafted",
+        broadcast_id=broadcast.id,
+        recipients=count,
+        by=user.id,
+    )
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/cancel: drop the draft; nothing is sent."""
+    services = services_of(context)
+    _draft(context).clear()
+    if update.effective_message is not None:
+        lang = user_language(update, services.config.default_language)
+        await update.effective_message.reply_text(services.text(lang, "coord.cancelled"))
+    return ConversationHandler.END
+
+
+def conversation() -> BaseHandler[Update, Any, Any]:
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[CommandHandler("broadcast", start)],
+        states={
+            TEXT: [MessageHandler(text, got_text)],
+            OTHER_TEXT: [
+                MessageHandler(text, got_other_text),
+                CommandHandler("skip", got_other_text),
+            ],
+            AUDIENCE: [MessageHandler(text, got_audience)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="broadcast",
+        allow_reentry=True,
+    )
+
+
+async def on_broadcast_button(
+    query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
+) -> None:
+    """ "Send" or "Don't send" under a preview; "Stop sending" under a running broadcast."""
+    message = query.message if isinstance(query.message, Message) else None
+    user = query.from_user
+    verb = callback.args[1]
+    if verb not in ("send", "cancel"):
+        raise InvalidInput(f"broadcast button {verb!r} unknown")
+    await ensure_coordinator(
+        services,
+        user_id=user.id,
+        chat_id=chat_id,
+        chat_type=message.chat.type if message else "",
+        action=f"broadcast.{verb}",
+    )
+    lang = "en" if (user.language_code or "").startswith("en") else services.config.default_language
+    broadcast_id = callback.arg_int(0)
+    actor = f"coordinator:{user.id}"
+    now = services.clock.now()
+    async with services.db.uow() as uow:
+        broadcast = await uow.session.get(Broadcast, broadcast_id)
+        if broadcast is None or broadcast.progress_chat_id != chat_id:
+            raise InvalidInput(f"broadcast {broadcast_id} does not belong to this chat")
+        was_draft = broadcast.state == broadcasts.DRAFT
+        if verb == "send":
+            try:
+                count = await broadcasts.send(uow.session, broadcast_id, actor=actor, now=now)
+            except InvalidInput:
+                await query.get_bot().send_message(
+                    chat_id, services.text(lang, "coord.broadcast.stale", id=broadcast_id)
+                )
+                return
+            if message is not None:
+                await broadcasts.set_progress_message(
+                    uow.session, broadcast_id, chat_id=chat_id, message_id=message.message_id
+                )
+            audience = broadcast.audience
+        else:
+            count = await broadcasts.cancel(uow.session, broadcast_id, actor=actor, now=now)
+        await uow.commit()
+    if verb == "send":
+        text = services.text(
+            lang, "coord.broadcast.started", id=broadcast_id, audience=audience, count=count
+        )
+        stop = (
+            (
+                Button(
+                    services.text(lang, "coord.broadcast.stop"),
+                    encode("bc", broadcast_id, "cancel"),
+                ),
+            ),
+        )
+        await query.edit_message_text(text, reply_markup=markup(stop))
+    elif was_draft:
+        await query.edit_message_text(
+            services.text(lang, "coord.broadcast.discarded", id=broadcast_id)
+        )
+    else:
+        await query.edit_message_reply_markup(None)
+        await query.get_bot().send_message(
+            chat_id, services.text(lang, "coord.broadcast.stopping", id=broadcast_id, count=count)
+        )
+    log.info("broadcast_button", action=f"broadcast.{verb}", broadcast_id=broadcast_id, by=user.id)

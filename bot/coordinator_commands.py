@@ -1,0 +1,394 @@
+"""Coordinator commands (/patients, /patient, /alerts, /enroll, /broadcast, /export, /cancel).
+
+Registered by ``register_coordinator_handlers``; button actions in ``COORDINATOR_BUTTONS``.
+Every command and button first checks the person with ``bot.authz.ensure_coordinator``
+(a listed coordinator, in a private chat or the coordinators' group); a refusal is audited
+and answered "not allowed", and nothing else happens. /broadcast lives in
+``bot/coordinator_broadcast.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import coordinator_broadcast, coordinator_views
+from bot.authz import ensure_coordinator
+from bot.handlers_types import ButtonHandler
+from bot.keyboards import markup
+from bot.registration import user_language
+from bot.services import BotServices, services_of
+from care import audit, coordinators, enrollment, exports, patients
+from care.callbacks import Callback
+from care.errors import InvalidInput, NotAllowed, NotFound
+from care.models import AlertState, PatientStatus
+from care.plan import LANGUAGES, EnrollmentRequest, parse_approach, parse_date, parse_level
+from messages.catalog import Catalog
+
+log = structlog.get_logger(__name__)
+
+PAGE_SIZE = 10
+ALERTS_SHOWN = 10
+COMMANDS = ("patients", "patient", "alerts", "enroll", "broadcast", "export", "cancel")
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who sent a coordinator command, where, and the language to answer in."""
+
+    message: Message
+    chat: Chat
+    user: User
+    lang: str
+
+    @property
+    def actor(self) -> str:
+        return f"coordinator:{self.user.id}"
+
+
+async def coordinator_or_refuse(update: Update, services: BotServices, action: str) -> Asker | None:
+    """The asker when a coordinator acts in an allowed chat; otherwise say "not allowed"."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return None
+    lang = user_language(update, services.config.default_language)
+    try:
+        await ensure_coordinator(
+            services, user_id=user.id, chat_id=chat.id, chat_type=chat.type, action=action
+        )
+    except NotAllowed:
+        await message.reply_text(services.text(lang, "not_allowed"))
+        return None
+    return Asker(message, chat, user, lang)
+
+
+def coordinator_language(user: User, services: BotServices) -> str:
+    """English for a Telegram user set to English, else the clinic's default (Korean)."""
+    code = user.language_code or ""
+    return "en" if code.startswith("en") else services.config.default_language
+
+
+# /patients -----------------------------------------------------------------------------
+
+
+async def _patients_page(
+    services: BotServices, lang: str, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    active = [PatientStatus.ACTIVE]
+    async with services.db.uow() as uow:
+        total = await exports.count_patients(uow.session, active)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        rows = await exports.patient_rows(
+            uow.session,
+            now=services.clock.now(),
+            statuses=active,
+            offset=page * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+    text, keyboard = coordinator_views.patients_page(
+        services.catalog, lang, rows, total=total, page=page, pages=pages
+    )
+    return text, markup(keyboard)
+
+
+async def patients_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/patients: active patients with post-op day, last check-in and open alerts, paged."""
+    services = services_of(context)
+    asker = await coordinator_or_refuse(update, services, "patients.list")
+    if asker is None:
+        return
+    text, reply_markup = await _patients_page(services, asker.lang, 0)
+    await asker.message.reply_text(text, reply_markup=reply_markup)
+
+
+async def on_page_button(
+    query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
+) -> None:
+    """A "previous"/"next" button under /patients: the page, edited in place."""
+    message = query.message if isinstance(query.message, Message) else None
+    await ensure_coordinator(
+        services,
+        user_id=query.from_user.id,
+        chat_id=chat_id,
+        chat_type=message.chat.type if message else "",
+        action="patients.page",
+    )
+    if callback.args[0] != "patients":
+        raise InvalidInput(f"no list {callback.args[0]!r}")
+    lang = coordinator_language(query.from_user, services)
+    text, reply_markup = await _patients_page(services, lang, callback.arg_int(1))
+    await query.edit_message_text(text, reply_markup=reply_markup)
+
+
+# /patient CODE -------------------------------------------------------------------------
+
+
+async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/patient CODE: plan, pain over time, alerts and deliveries of one patient."""
+    services = services_of(context)
+    asker = await coordinator_or_refuse(update, services, "patients.show")
+    if asker is None:
+        return
+    if not context.args:
+        await asker.message.reply_text(services.text(asker.lang, "coord.patient.usage"))
+        return
+    now = services.clock.now()
+    async with services.db.uow() as uow:
+        session = uow.session
+        try:
+            patient = await patients.by_code(session, context.args[0])
+        except NotFound:
+            await asker.message.reply_text(
+                services.text(asker.lang, "coord.patient.not_found", code=context.args[0][:16])
+            )
+            return
+        checkins = await exports.checkin_rows(
+            session, patient_id=patient.id, limit=coordinator_views.PAIN_ROWS, newest_first=True
+        )
+        alerts = await exports.alert_rows(
+            session, patient_id=patient.id, limit=5, newest_first=True
+        )
+        deliveries = await exports.delivery_counts(session, patient.id)
+        audit.record(
+            session, at=now, actor=asker.actor, action="patient.viewed", subject=patient.code
+        )
+        await uow.commit()
+    text = coordinator_views.patient_summary(
+        services.catalog,
+        asker.lang,
+        patient,
+        day=patients.post_op_day(patient, now),
+        checkins=list(reversed(checkins)),
+        alerts=alerts,
+        deliveries=deliveries,
+    )
+    await asker.message.reply_text(text)
+
+
+# /alerts -------------------------------------------------------------------------------
+
+
+async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/alerts: open alerts, oldest first, each with its acknowledge buttons."""
+    services = services_of(context)
+    asker = await coordinator_or_refuse(update, services, "alerts.list")
+    if asker is None:
+        return
+    now = services.clock.now()
+    async with services.db.uow() as uow:
+        total = await exports.count_alerts(uow.session, [AlertState.OPEN])
+        rows = await exports.alert_rows(uow.session, states=[AlertState.OPEN], limit=ALERTS_SHOWN)
+    if not rows:
+        await asker.message.reply_text(services.text(asker.lang, "coord.alerts.none"))
+        return
+    await asker.message.reply_text(services.text(asker.lang, "coord.alerts.header", count=total))
+    for row in rows:
+        text, keyboard = coordinator_views.alert_item(services.catalog, asker.lang, row, now)
+        await asker.message.reply_text(text, reply_markup=markup(keyboard), do_quote=False)
+    if total > len(rows):
+        await asker.message.reply_text(
+            services.text(asker.lang, "coord.alerts.more", count=total - len(rows)),
+            do_quote=False,
+        )
+
+
+# /enroll -------------------------------------------------------------------------------
+
+
+def enrollment_request(args: list[str], services: BotServices) -> EnrollmentRequest:
+    """``DATE APPROACH [LEVEL] [LANGUAGE]``, in the order of ``spinecare enroll``."""
+    if len(args) < 2:
+        raise InvalidInput("surgery date and approach are required")
+    level: str | None = None
+    language = services.config.default_language
+    for extra in args[2:4]:
+        if extra.lower() in LANGUAGES:
+            language = extra.lower()
+        else:
+            level = parse_level(extra)
+    return EnrollmentRequest(
+        surgery_date=parse_date(args[0]),
+        approach=parse_approach(args[1]),
+        level=level,
+        language=language,
+        timezone=services.config.default_timezone,
+    )
+
+
+async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/enroll 2026-11-20 transforaminal L4-5 en: the patient code and the invite link."""
+    from spinecare.commands import invite_link
+
+    services = services_of(context)
+    asker = await coordinator_or_refuse(update, services, "patients.enroll")
+    if asker is None:
+        return
+    args = list(context.args or [])
+    if not args:
+        await asker.message.reply_text(services.text(asker.lang, "coord.enroll.usage"))
+        return
+    try:
+        request = enrollment_request(args, services)
+        async with services.db.uow() as uow:
+            result = await enrollment.enroll(
+                uow.session,
+                request,
+                actor=asker.actor,
+                now=services.clock.now(),
+                ttl=timedelta(days=services.config.invite_ttl_days),
+                window=services.config.default_window,
+            )
+            await uow.commit()
+    except InvalidInput as error:
+        await asker.message.reply_text(
+            services.text(asker.lang, "coord.invalid", error=str(error))
+            + "\n\n"
+            + services.text(asker.lang, "coord.enroll.usage")
+        )
+        return
+    link = invite_link(context.bot.username, result.invite_code)
+    await asker.message.reply_text(
+        services.text(
+            asker.lang,
+            "coord.enroll.done",
+            code=result.patient_code,
+            expires=result.expires_at.date().isoformat(),
+            link=link,
+        )
+    )
+    log.info("patient_enrolled", action="coordinator.enroll", by=asker.user.id)
+
+
+# /export -------------------------------------------------------------------------------
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export patients|checkins|alerts|deliveries [csv|json] [SINCE]: a document."""
+    services = services_of(context)
+    asker = await coordinator_or_refuse(update, services, "export")
+    if asker is None:
+        return
+    args = list(context.args or [])
+    now = services.clock.now()
+    try:
+        what = exports.parse_what(args[0] if args else "patients")
+        fmt = exports.parse_format(args[1] if len(args) > 1 else "csv")
+        since = (
+            exports.since_instant(parse_date(args[2]), services.config.default_timezone)
+            if len(args) > 2
+            else None
+        )
+        async with services.db.uow() as uow:
+            table = await exports.export(uow.session, what, now=now, since=since)
+            audit.record(
+                uow.session,
+                at=now,
+                actor=asker.actor,
+                action="export.created",
+                subject=what,
+                format=fmt,
+                rows=len(table.rows),
+                since=exports.iso(since),
+            )
+            await uow.commit()
+    except InvalidInput as error:
+        await asker.message.reply_text(
+            services.text(asker.lang, "coord.invalid", error=str(error))
+            + "\n\n"
+            + services.text(asker.lang, "coord.export.usage")
+        )
+        return
+    name = f"spinecare-{what}-{now:%Y%m%d-%H%M}.{fmt}"
+    await asker.message.reply_document(
+        document=io.BytesIO(exports.render(table, fmt)),
+        filename=name,
+        caption=services.text(
+            asker.lang, "coord.export.caption", what=what, count=len(table.rows), format=fmt
+        ),
+    )
+
+
+async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel outside a conversation: nothing to stop."""
+    services = services_of(context)
+    if update.effective_message is None:
+        return
+    lang = user_language(update, services.config.default_language)
+    await update.effective_message.reply_text(services.text(lang, "coord.nothing_to_cancel"))
+
+
+# registration --------------------------------------------------------------------------
+
+COORDINATOR_BUTTONS: dict[str, ButtonHandler] = {
+    "bc": coordinator_broadcast.on_broadcast_button,
+    "page": on_page_button,
+}
+
+
+def register_coordinator_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Add the coordinator command handlers (before the catch-all handlers)."""
+    application.add_handler(coordinator_broadcast.conversation())
+    for name, callback in (
+        ("patients", patients_command),
+        ("patient", patient_command),
+        ("alerts", alerts_command),
+        ("enroll", enroll_command),
+        ("export", export_command),
+        ("cancel", cancel_command),
+    ):
+        application.add_handler(CommandHandler(name, callback))
+
+
+def command_menu(catalog: Catalog, language: str) -> list[BotCommand]:
+    return [BotCommand(name, catalog.text(language, f"coord.command.{name}")) for name in COMMANDS]
+
+
+async def publish_coordinator_commands(
+    application: Application,  # type: ignore[type-arg]
+    services: BotServices,
+) -> int:
+    """setMyCommands for the coordinators only: their group and each coordinator's private
+    chat (listed in the settings or added with ``spinecare coordinator add``), in Korean (the
+    default) and English. A chat Telegram does not know yet (a coordinator who never opened
+    the bot) is skipped; returns the chats done."""
+    config = services.config
+    async with services.db.uow() as uow:
+        stored = {c.telegram_user_id for c in await coordinators.stored(uow.session)}
+    chats = sorted(config.coordinator_ids | stored)
+    if config.coordinator_chat_id is not None:
+        chats.insert(0, config.coordinator_chat_id)
+    done = 0
+    for chat_id in chats:
+        scope = BotCommandScopeChat(chat_id)
+        try:
+            await application.bot.set_my_commands(command_menu(services.catalog, "ko"), scope=scope)
+            await application.bot.set_my_commands(
+                command_menu(services.catalog, "en"), scope=scope, language_code="en"
+            )
+        except TelegramError as error:
+            log.warning(
+                "coordinator_commands_not_set",
+                action="commands.coordinator",
+                chat_id=chat_id,
+                error=error.message[:100],
+            )
+            continue
+        done += 1
+    return done

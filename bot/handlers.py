@@ -1,0 +1,178 @@
+"""Handler registration, the button router, the catch-all and the error handler."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import (
+    alert_buttons,
+    checkin,
+    free_text,
+    membership,
+    patient_commands,
+    registration,
+    reminder_buttons,
+)
+from bot.coordinator_commands import (
+    COORDINATOR_BUTTONS,
+    publish_coordinator_commands,
+    register_coordinator_handlers,
+)
+from bot.handlers_types import ButtonHandler
+from bot.services import BotServices, services_of
+from care import patients
+from care.callbacks import decode
+from care.errors import NotAllowed, SpinecareError
+from care.models import PatientStatus
+from messages.catalog import Catalog
+
+log = structlog.get_logger(__name__)
+
+BUTTONS: dict[str, ButtonHandler] = {
+    **COORDINATOR_BUTTONS,
+    "consent": registration.on_button,
+    "lang": registration.on_button,
+    "sdate": registration.on_button,
+    "wake": registration.on_button,
+    "del": patient_commands.on_delete_button,
+    "ftc": free_text.on_follow_up,
+    "ci": checkin.on_checkin_button,
+    "pdone": reminder_buttons.on_posture_button,
+    "plater": reminder_buttons.on_posture_button,
+    "ans": checkin.on_checkin_button,
+    "ack": alert_buttons.on_alert_button,
+    "called": alert_buttons.on_alert_button,
+}
+NOT_MODIFIED = "message is not modified"
+PATIENT_COMMANDS = ("help", "checkin", "pause", "resume", "language", "mydata", "stop", "delete")
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every inline button: answer, decode, check, route. Forged or stale data changes nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except BadRequest:  # too old (a tap read after downtime): still act on what was tapped
+        log.info("callback_answer_late", action="callback.late")
+    services = services_of(context)
+    chat = update.effective_chat
+    try:
+        callback = decode(query.data or "")
+        handler = BUTTONS.get(callback.action)
+        if handler is None or chat is None:
+            raise SpinecareError(f"no handler for {callback.action}")
+        await handler(query, callback, services, chat.id)
+    except BadRequest as error:
+        if NOT_MODIFIED not in error.message.lower():
+            raise
+        # A double tap: the answer is stored and the message already shows the next step.
+        log.info("button_repeated", action="callback.repeated", chat_id=chat.id if chat else None)
+    except SpinecareError as error:
+        log.warning(
+            "button_refused",
+            action="callback.refused",
+            chat_id=chat.id if chat else None,
+            reason=type(error).__name__,
+        )
+        lang = registration.user_language(update, services.config.default_language)
+        key = "not_allowed" if isinstance(error, NotAllowed) else "button.stale"
+        if chat is not None:
+            await context.bot.send_message(chat.id, services.text(lang, key))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Free text: kept whole first, then answered; never silence."""
+    services = services_of(context)
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type != "private":
+        return
+    async with services.db.uow() as uow:
+        patient = await patients.by_chat(uow.session, chat.id)
+    if patient is None or patient.status == PatientStatus.DELETED:
+        lang = registration.user_language(update, services.config.default_language)
+        await message.reply_text(services.text(lang, "fallback.not_registered"))
+        return
+    if await checkin.take_note(message, patient, services):
+        return
+    await free_text.read_message(message, patient, services)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command we do not know: say so and point to /help."""
+    services = services_of(context)
+    if update.effective_message is None:
+        return
+    lang = registration.user_language(update, services.config.default_language)
+    await update.effective_message.reply_text(services.text(lang, "command.unknown"))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception with an error id; tell the person something went wrong."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("handler_failed", action="error", error_id=error_id, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        services = services_of(context)
+        lang = registration.user_language(update, services.config.default_language)
+        try:
+            await update.effective_message.reply_text(
+                services.text(lang, "error.generic", error_id=error_id)
+            )
+        except Exception:  # the error handler must not raise
+            log.warning("error_reply_failed", action="error", error_id=error_id)
+
+
+def command_menu(catalog: Catalog, language: str) -> list[BotCommand]:
+    return [
+        BotCommand(name, catalog.text(language, f"command.{name}")) for name in PATIENT_COMMANDS
+    ]
+
+
+async def publish_commands(application: Application, services: BotServices) -> None:  # type: ignore[type-arg]
+    """setMyCommands: the patients' menu for everyone, in Korean (the default) and English,
+    and the coordinators' menu in their chats only. A failure here never stops start-up."""
+    bot, catalog = application.bot, services.catalog
+    try:
+        await bot.set_my_commands(command_menu(catalog, "ko"))
+        await bot.set_my_commands(command_menu(catalog, "en"), language_code="en")
+        await publish_coordinator_commands(application, services)
+    except TelegramError:
+        log.exception("commands_not_published", action="commands.publish")
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", registration.start))
+    for name, callback in (
+        ("help", patient_commands.help_command),
+        ("checkin", checkin.checkin_command),
+        ("pause", patient_commands.pause_command),
+        ("resume", patient_commands.resume_command),
+        ("stop", patient_commands.stop_command),
+        ("language", patient_commands.language_command),
+        ("mydata", patient_commands.mydata_command),
+        ("delete", patient_commands.delete_command),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    application.add_handler(
+        ChatMemberHandler(membership.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    register_coordinator_handlers(application)
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, on_text))
+    application.add_error_handler(on_error)

@@ -1,0 +1,54 @@
+"""From care.messaging keyboards to Telegram's inline keyboards, and the ones the bot asks with."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from care.callbacks import encode
+from care.messaging import Button, Keyboard
+from care.plan import WINDOWS
+from messages.catalog import Catalog
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+def consent(catalog: Catalog, lang: str) -> Keyboard:
+    return (
+        (Button(catalog.text(lang, "reg.consent.yes"), encode("consent", "yes")),),
+        (Button(catalog.text(lang, "reg.consent.no"), encode("consent", "no")),),
+    )
+
+
+def language() -> Keyboard:
+    return ((Button("한국어", encode("lang", "ko")), Button("English", encode("lang", "en"))),)
+
+
+def surgery_date(catalog: Catalog, lang: str) -> Keyboard:
+    return (
+        (
+            Button(catalog.text(lang, "reg.surgery_date.yes"), encode("sdate", "yes")),
+            Button(catalog.text(lang, "reg.surgery_date.no"), encode("sdate", "no")),
+        ),
+    )
+
+
+def waking_window() -> Keyboard:
+    return tuple(
+        (Button(f"{start:%H:%M}–{end:%H:%M}", encode("wake", window_id)),)
+        for window_id, (start, end) in WINDOWS.items()
+    )
+
+
+def delete_confirmation(catalog: Catalog, lang: str) -> Keyboard:
+    return (
+        (
+            Button(catalog.text(lang, "delete.yes"), encode("del", "yes")),
+            Button(catalog.text(lang, "delete.no"), encode("del", "no")),
+        ),
+    )

@@ -1,0 +1,101 @@
+"""The Messenger port over python-telegram-bot; Telegram's errors folded into a few outcomes.
+
+    TelegramError
+    ├── RetryAfter (429) ...................... RETRY_LATER, with retry_after seconds
+    ├── Forbidden (403: blocked, deactivated) . BLOCKED
+    ├── NetworkError
+    │   ├── BadRequest "chat not found" ....... BLOCKED
+    │   ├── BadRequest (any other 400) ........ REJECTED
+    │   ├── TimedOut .......................... TRANSIENT
+    │   └── (connection errors, 5xx) .......... TRANSIENT
+    └── anything else (InvalidToken, ...) ..... TRANSIENT, so fixing the setup recovers
+
+The bot passed in decides the pace: the Application's ``ExtBot`` carries an AIORateLimiter,
+which keeps under Telegram's global and per-chat limits and retries a 429 itself before
+this class sees it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+
+CHAT_NOT_FOUND = "chat not found"
+
+
+class TelegramMessenger:
+    """care.messaging.Messenger implemented with a ``telegram.Bot``."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, message: OutgoingMessage) -> Delivery:
+        try:
+            sent = await self.bot.send_message(
+                chat_id=message.chat_id,
+                text=message.text,
+                reply_markup=markup(message.keyboard),
+            )
+        except TelegramError as error:
+            return failure(error)
+        return Delivery(Outcome.SENT, message_id=sent.message_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
+    ) -> Delivery:
+        try:
+            edited = await self.bot.edit_message_text(
+                chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup(keyboard)
+            )
+        except TelegramError as error:
+            return failure(error)
+        return Delivery(
+            Outcome.SENT, message_id=edited.message_id if isinstance(edited, Message) else None
+        )
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+def failure(error: TelegramError) -> Delivery:
+    """The outcome of a Telegram error (see the tree in the module docstring)."""
+    detail = str(error.message)[:200]
+    if isinstance(error, RetryAfter):
+        return Delivery(
+            Outcome.RETRY_LATER,
+            retry_after=retry_after_seconds(error),
+            error_code=429,
+            detail=detail,
+        )
+    if isinstance(error, Forbidden):
+        return Delivery(Outcome.BLOCKED, error_code=403, detail=detail)
+    if isinstance(error, BadRequest):
+        if CHAT_NOT_FOUND in error.message.lower():
+            return Delivery(Outcome.BLOCKED, error_code=400, detail=detail)
+        return Delivery(Outcome.REJECTED, error_code=400, detail=detail)
+    if isinstance(error, TimedOut | NetworkError):
+        return Delivery(Outcome.TRANSIENT, error_code=_status(error.message), detail=detail)
+    return Delivery(Outcome.TRANSIENT, detail=f"{type(error).__name__}: {detail}"[:200])
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the int form is deprecated
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _status(message: str) -> int | None:
+    """The HTTP status PTB appends to a bare 5xx message: ``Internal Server Error (500)``."""
+    tail = message.rstrip().rsplit("(", 1)[-1].rstrip(")")
+    return int(tail) if tail.isdigit() and len(tail) == 3 else None

@@ -1,0 +1,56 @@
+"""What the handlers need, built by the composition root and kept in ``bot_data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from typing import Any
+
+from telegram.ext import ContextTypes
+
+from bot.kick import Kick
+from care.clock import Clock
+from care.db import Database
+from care.pathway import Pathway
+from care.throttle import AttemptThrottle
+from messages.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    default_language: str = "ko"
+    default_timezone: str = "Asia/Seoul"
+    emergency_number: str = "119"
+    clinic_phone: str = "the clinic"
+    coordinator_chat_id: int | None = None
+    coordinator_ids: frozenset[int] = field(default_factory=frozenset)
+    invite_ttl_days: int = 14
+    realert: timedelta = timedelta(minutes=15)
+    default_window: tuple[time, time] = (time(8, 0), time(21, 0))
+
+
+@dataclass(frozen=True)
+class BotServices:
+    db: Database
+    clock: Clock
+    catalog: Catalog
+    config: BotConfig
+    pathway: Pathway
+    invite_throttle: AttemptThrottle = field(default_factory=AttemptThrottle)
+    post_alerts: Kick = field(default_factory=Kick)
+
+    def text(self, language: str, key: str, /, **values: object) -> str:
+        """A text in the language, with the clinic's numbers filled in where it uses them."""
+        return self.catalog.text(
+            language,
+            key,
+            emergency_number=self.config.emergency_number,
+            clinic_phone=self.config.clinic_phone,
+            **values,
+        )
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    services: Any = context.application.bot_data["services"]
+    assert isinstance(services, BotServices)
+    return services

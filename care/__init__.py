@@ -1,0 +1,1 @@
+"""Spinecare domain: patients, pathway, triage, alerts, storage. No telegram, no scheduler."""

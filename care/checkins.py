@@ -1,0 +1,213 @@
+"""The check-in conversation's state: start or resume, record answers, finish and triage.
+
+Questions, options and rules come from the triage data (care.triage); this module keeps the
+answers and refuses what does not fit: another patient's check-in, a finished one, a question
+that is not asked, an option that does not exist (forged or stale buttons change nothing).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from care import alerts, audit
+from care.errors import InvalidInput
+from care.models import CheckIn, CheckInAnswer, Patient
+from care.patients import post_op_day
+from care.triage import Assessment, Question, Tier, assess_checkin, next_question
+from care.triage.checkin import NOTE_QUESTION, checkin_questions
+
+RESUME_WITHIN = timedelta(hours=24)
+MAX_NOTE = 4000
+
+
+async def start(
+    session: AsyncSession,
+    patient: Patient,
+    *,
+    scheduled_message_id: int | None,
+    now: datetime,
+) -> CheckIn | None:
+    """The check-in to answer now: the open one (resumed) or a new one.
+
+    None when the scheduled check-in behind a prompt was already completed.
+    """
+    if scheduled_message_id is not None:
+        existing = await session.scalar(
+            select(CheckIn).where(
+                CheckIn.patient_id == patient.id,
+                CheckIn.scheduled_message_id == scheduled_message_id,
+            )
+        )
+        if existing is not None:
+            return None if existing.completed_at is not None else existing
+    open_one = await session.scalar(
+        select(CheckIn)
+        .where(
+            CheckIn.patient_id == patient.id,
+            CheckIn.completed_at.is_(None),
+            CheckIn.started_at >= now - RESUME_WITHIN,
+        )
+        .order_by(CheckIn.started_at.desc())
+        .limit(1)
+    )
+    if open_one is not None:
+        return open_one
+    checkin = CheckIn(
+        patient_id=patient.id,
+        scheduled_message_id=scheduled_message_id,
+        post_op_day=post_op_day(patient, now),
+        started_at=now,
+    )
+    session.add(checkin)
+    await session.flush()
+    return checkin
+
+
+async def answers_of(session: AsyncSession, checkin_id: int) -> dict[str, str]:
+    rows = await session.scalars(
+        select(CheckInAnswer).where(CheckInAnswer.checkin_id == checkin_id)
+    )
+    return {row.question: row.answer for row in rows}
+
+
+def approach_of(patient: Patient) -> str:
+    return patient.approach.value if patient.approach else "interlaminar"
+
+
+async def current_question(
+    session: AsyncSession, patient: Patient, checkin: CheckIn
+) -> Question | None:
+    return next_question(await answers_of(session, checkin.id), approach=approach_of(patient))
+
+
+async def owned_open(session: AsyncSession, patient: Patient, checkin_id: int) -> CheckIn:
+    """The patient's own unfinished check-in, or InvalidInput (stale, forged, finished)."""
+    checkin = await session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.patient_id != patient.id:
+        raise InvalidInput("check-in does not belong to this patient")
+    if checkin.completed_at is not None:
+        raise InvalidInput("check-in already finished")
+    return checkin
+
+
+async def record_answer(
+    session: AsyncSession,
+    patient: Patient,
+    checkin: CheckIn,
+    *,
+    question_id: str,
+    answer: str,
+    now: datetime,
+) -> None:
+    """Store one answer (answering a question again replaces the earlier answer)."""
+    question = _question(patient, question_id)
+    answers = await answers_of(session, checkin.id)
+    expected = next_question(answers, approach=approach_of(patient))
+    if question_id not in answers and (expected is None or expected.id != question_id):
+        raise InvalidInput(f"question {question_id} is not the one being asked")
+    if answer not in question.option_ids() and question_id != NOTE_QUESTION:
+        raise InvalidInput(f"{answer!r} is not an option of {question_id}")
+    answer = answer[:MAX_NOTE]
+    row = await session.scalar(
+        select(CheckInAnswer).where(
+            CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.question == question_id
+        )
+    )
+    if row is None:
+        session.add(
+            CheckInAnswer(
+                checkin_id=checkin.id, question=question_id, answer=answer, answered_at=now
+            )
+        )
+    else:
+        row.answer, row.answered_at = answer, now
+    await session.flush()
+
+
+async def waiting_for_note(
+    session: AsyncSession, patient: Patient, *, now: datetime
+) -> CheckIn | None:
+    """The open check-in whose next question is the free-text note, if any."""
+    checkin = await session.scalar(
+        select(CheckIn)
+        .where(
+            CheckIn.patient_id == patient.id,
+            CheckIn.completed_at.is_(None),
+            CheckIn.started_at >= now - RESUME_WITHIN,
+        )
+        .order_by(CheckIn.started_at.desc())
+        .limit(1)
+    )
+    if checkin is None:
+        return None
+    question = await current_question(session, patient, checkin)
+    return checkin if question is not None and question.id == NOTE_QUESTION else None
+
+
+async def finish(
+    session: AsyncSession,
+    patient: Patient,
+    checkin: CheckIn,
+    *,
+    now: datetime,
+    realert: timedelta = alerts.DEFAULT_REALERT,
+) -> Assessment:
+    """Classify the completed check-in, store the tier, and alert the team on red or amber."""
+    answers = await answers_of(session, checkin.id)
+    assessment = assess_checkin(
+        answers,
+        history=await _history(session, patient, before=checkin),
+        post_op_day=checkin.post_op_day or 0,
+        approach=approach_of(patient),
+    )
+    checkin.completed_at = now
+    checkin.tier = assessment.tier.value
+    audit.record(
+        session,
+        at=now,
+        actor=f"patient:{patient.code}",
+        action="checkin.completed",
+        subject=patient.code,
+        checkin_id=checkin.id,
+        tier=assessment.tier.value,
+    )
+    if assessment.tier in (Tier.RED, Tier.AMBER):
+        await alerts.open_alert(
+            session,
+            patient=patient,
+            severity="red" if assessment.tier == Tier.RED else "amber",
+            source="checkin",
+            flags=assessment.flags,
+            reasons=assessment.reasons,
+            now=now,
+            realert=realert,
+            checkin_id=checkin.id,
+        )
+    return assessment
+
+
+async def _history(
+    session: AsyncSession, patient: Patient, *, before: CheckIn
+) -> list[dict[str, str]]:
+    earlier = (
+        await session.scalars(
+            select(CheckIn.id)
+            .where(
+                CheckIn.patient_id == patient.id,
+                CheckIn.completed_at.is_not(None),
+                CheckIn.id != before.id,
+            )
+            .order_by(CheckIn.completed_at)
+        )
+    ).all()
+    return [await answers_of(session, checkin_id) for checkin_id in earlier]
+
+
+def _question(patient: Patient, question_id: str) -> Question:
+    for question in checkin_questions(approach=approach_of(patient)):
+        if question.id == question_id:
+            return question
+    raise InvalidInput(f"no question {question_id!r} for this patient")

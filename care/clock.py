@@ -1,0 +1,41 @@
+"""The one clock. Every piece of code asks a Clock for "now"; tests substitute FakeClock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FakeClock:
+    """A controllable clock for tests and the sandbox's demo mode."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = require_aware(start).astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+    def set(self, instant: datetime) -> None:
+        self._now = require_aware(instant).astimezone(UTC)
+
+
+def require_aware(instant: datetime) -> datetime:
+    """Refuse naive datetimes at the boundary: a naive time is a bug waiting for a DST change."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive datetime {instant!r}: a timezone is required")
+    return instant

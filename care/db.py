@@ -1,0 +1,107 @@
+"""Engine and unit of work over an AsyncSession.
+
+SQLite (the embedded default) gets WAL mode, a busy timeout and enforced foreign keys on
+every connection; PostgreSQL is used as it is. The unit of work rolls back unless
+``commit()`` ran, so a failure half-way leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """One transaction. ``async with uow:`` ... ``await uow.commit()``; otherwise rolled back."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed; unlike rollback() it leaves the loaded
+        # objects readable (detached, not expired), so callers can still render them.
+        try:
+            await self.session.close()
+        finally:
+            self._session = None
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+class Database:
+    """The engine and its session factory, built once by the composition root."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.sessions = session_factory(self.engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.uow() as uow:
+            yield uow.session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

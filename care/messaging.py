@@ -1,0 +1,52 @@
+"""The messenger port: how care/ and the scheduler send without knowing Telegram.
+
+``bot/messenger.py`` implements it over python-telegram-bot; tests use a recording fake.
+Telegram's answers are folded into a few outcomes the dispatcher knows how to handle.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str  # callback data, made with care.callbacks.encode
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    chat_id: int
+    text: str
+    keyboard: Keyboard = ()
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403 or chat not found: the patient cannot be reached
+    RETRY_LATER = "retry_later"  # 429: wait retry_after seconds
+    TRANSIENT = "transient"  # network error, timeout, 5xx: retry with backoff
+    REJECTED = "rejected"  # any other 4xx: retrying will not help
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Outcome
+    message_id: int | None = None
+    retry_after: float | None = None
+    error_code: int | None = None
+    detail: str | None = None
+
+
+class Messenger(Protocol):
+    async def send(self, message: OutgoingMessage) -> Delivery: ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
+    ) -> Delivery: ...

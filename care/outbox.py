@@ -1,0 +1,375 @@
+"""The outbox: claiming due scheduled messages and recording what became of them.
+
+Every statement a worker runs against ``scheduled_messages`` is here, each under a named
+header saying what it does and what it guarantees (procrastinate's ``queries.sql``, in
+SQLAlchemy Core so the same code runs on PostgreSQL and SQLite).
+
+A row moves ``pending -> claimed -> sent | skipped | failed | cancelled``; a claimed row
+whose lease ran out is claimable again, and a retried one goes back to ``pending`` with a
+later ``due_at``. Every outcome also appends a ``delivery_attempts`` row.
+
+The duplicate bound
+-------------------
+A message is sent at most once, except in one case: a worker dies (or stalls past its lease)
+after Telegram accepted a message and before ``mark_sent_many`` committed it. When the lease
+expires another worker claims the row again and sends it a second time. The dispatcher
+confirms sent messages in small groups (every ``confirm_every``, 10, and at the end of each
+batch), so the messages exposed are those the dead worker had claimed and not yet confirmed:
+**at most one claimed batch (``batch`` messages, 50 by default) per dead worker**, each sent
+at most twice. A network timeout after Telegram accepted a message is the same case in
+miniature (the retry sends it again). Nothing is lost: an unconfirmed claim always comes
+back once its lease expires. Two live workers never share a row: the claim is one
+statement that skips rows locked by another claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from care.clock import require_aware
+from care.models import (
+    DeliveryAttempt,
+    MessageState,
+    Patient,
+    PatientStatus,
+    ScheduledMessage,
+)
+from care.pathway import wall_clock_to_utc
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A scheduled message a worker holds under lease, with what sending it needs."""
+
+    id: int
+    patient_id: int
+    kind: str
+    payload_key: str
+    post_op_day: int | None
+    local_date: date
+    local_time: time
+    timezone: str
+    due_at: datetime
+    attempts: int  # claims so far, this one included
+    lease_until: datetime
+    claimed_by: str
+    broadcast_id: int | None
+    chat_id: int | None
+    language: str
+    patient_code: str
+    patient_status: PatientStatus
+
+    @classmethod
+    def from_row(cls, row: Any, patient: Any) -> ClaimedMessage:
+        return cls(
+            id=row.id,
+            patient_id=row.patient_id,
+            kind=row.kind,
+            payload_key=row.payload_key,
+            post_op_day=row.post_op_day,
+            local_date=row.local_date,
+            local_time=row.local_time,
+            timezone=row.timezone,
+            due_at=row.due_at,
+            attempts=row.attempts,
+            lease_until=row.lease_until,
+            claimed_by=row.claimed_by,
+            broadcast_id=row.broadcast_id,
+            chat_id=patient.chat_id,
+            language=patient.language,
+            patient_code=patient.code,
+            patient_status=PatientStatus(patient.status),
+        )
+
+    @property
+    def planned_at(self) -> datetime:
+        """When the plan meant it to arrive (``due_at`` moves on a retry; this does not)."""
+        return wall_clock_to_utc(self.local_date, self.local_time, ZoneInfo(self.timezone))
+
+    def lateness(self, now: datetime) -> timedelta:
+        return now - self.planned_at
+
+
+# -- claim_due ----------------------------------------------------------------------------
+# Take up to `batch` due rows for `worker`: pending rows whose time has come, and claimed
+# rows whose lease ran out (their worker died or stalled). One statement: the CTE picks the
+# rows, earliest first, locking them and skipping rows another worker's claim has locked
+# (FOR UPDATE SKIP LOCKED), and the UPDATE marks them claimed with a lease, counting the
+# attempt. Two workers on one PostgreSQL database therefore never claim the same row.
+# SQLite has no row locks and SQLAlchemy renders no FOR UPDATE there: the statement is still
+# one write transaction, and SQLite runs one writer at a time.
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    batch: int,
+    lease: timedelta,
+) -> list[ClaimedMessage]:
+    now = require_aware(now).astimezone(UTC)
+    due = (
+        select(ScheduledMessage.id)
+        .where(
+            or_(
+                and_(
+                    ScheduledMessage.state == MessageState.PENDING,
+                    ScheduledMessage.due_at <= now,
+                ),
+                and_(
+                    ScheduledMessage.state == MessageState.CLAIMED,
+                    ScheduledMessage.lease_until < now,
+                ),
+            )
+        )
+        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    claimed = (
+        await session.execute(
+            update(ScheduledMessage)
+            .where(ScheduledMessage.id.in_(select(due.c.id)))
+            .values(
+                state=MessageState.CLAIMED,
+                lease_until=now + lease,
+                claimed_by=worker,
+                attempts=ScheduledMessage.attempts + 1,
+            )
+            .returning(*ScheduledMessage.__table__.columns)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not claimed:
+        return []
+    patients = {
+        patient.id: patient
+        for patient in (
+            await session.execute(
+                select(
+                    Patient.id, Patient.chat_id, Patient.language, Patient.code, Patient.status
+                ).where(Patient.id.in_({row.patient_id for row in claimed}))
+            )
+        ).all()
+    }
+    messages = [ClaimedMessage.from_row(row, patients[row.patient_id]) for row in claimed]
+    return sorted(messages, key=lambda message: (message.due_at, message.id))
+
+
+# -- extend_leases -----------------------------------------------------------------------
+# A live worker still busy with its batch (Telegram slow, a long retry_after inside the rate
+# limiter) keeps its claims: the lease of its still-claimed rows moves to `until`. Only a
+# dead worker's leases run out, so only a dead worker's batch is ever claimed twice.
+async def extend_leases(
+    session: AsyncSession, message_ids: Sequence[int], *, worker: str, until: datetime
+) -> int:
+    if not message_ids:
+        return 0
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.id.in_(message_ids),
+            ScheduledMessage.state == MessageState.CLAIMED,
+            ScheduledMessage.claimed_by == worker,
+        )
+        .values(lease_until=require_aware(until))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- mark_sent ----------------------------------------------------------------------------
+# Telegram accepted the messages: record each one's Telegram message id and time, in one
+# UPDATE (and one INSERT of attempt rows) for a group of them. This is the truth whatever
+# happened to a row meanwhile (a lost lease, a cancellation during the send), so it is
+# written unless the row is already sent; the ids returned are the rows marked now, and a
+# message missing from them went out twice (the duplicate bound above).
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+    telegram_message_id: int | None
+    at: datetime
+
+
+async def mark_sent_many(session: AsyncSession, sent: Sequence[Sent], *, worker: str) -> set[int]:
+    if not sent:
+        return set()
+    ids = [item.message_id for item in sent]
+    marked = await session.scalars(
+        update(ScheduledMessage)
+        .where(ScheduledMessage.id.in_(ids), ScheduledMessage.state != MessageState.SENT)
+        .values(
+            state=MessageState.SENT,
+            telegram_message_id=case(
+                {item.message_id: item.telegram_message_id for item in sent},
+                value=ScheduledMessage.id,
+            ),
+            sent_at=case({item.message_id: item.at for item in sent}, value=ScheduledMessage.id),
+            lease_until=None,
+            claimed_by=worker,
+            last_error=None,
+        )
+        .returning(ScheduledMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    first = set(marked)
+    await session.execute(
+        insert(DeliveryAttempt),
+        [
+            {
+                "scheduled_message_id": item.message_id,
+                "attempted_at": item.at,
+                "outcome": "sent" if item.message_id in first else "resent",
+                "error_code": None,
+                "detail": None,
+            }
+            for item in sent
+        ],
+    )
+    return first
+
+
+async def mark_sent(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    worker: str,
+    now: datetime,
+    telegram_message_id: int | None,
+) -> bool:
+    """``mark_sent_many`` for one message: False if it was already marked sent."""
+    marked = await mark_sent_many(
+        session, [Sent(message_id, telegram_message_id, now)], worker=worker
+    )
+    return message_id in marked
+
+
+# -- mark_skipped -------------------------------------------------------------------------
+# Deliberately not sent (a posture reminder too late to be useful): recorded as skipped,
+# with the reason. Only the worker holding the claim may do it.
+async def mark_skipped(
+    session: AsyncSession, message_id: int, *, worker: str, now: datetime, reason: str
+) -> bool:
+    changed = await _settle(
+        session, message_id, worker, state=MessageState.SKIPPED, last_error=reason
+    )
+    _attempt(session, message_id, now=now, outcome="skipped", detail=reason)
+    return changed
+
+
+# -- mark_cancelled -----------------------------------------------------------------------
+# Not sent because the patient is no longer active (paused, stopped, deleted, unreachable)
+# at claim time. Only the worker holding the claim may do it.
+async def mark_cancelled(
+    session: AsyncSession, message_id: int, *, worker: str, now: datetime, reason: str
+) -> bool:
+    changed = await _settle(
+        session, message_id, worker, state=MessageState.CANCELLED, last_error=reason
+    )
+    _attempt(session, message_id, now=now, outcome="cancelled", detail=reason)
+    return changed
+
+
+# -- mark_failed --------------------------------------------------------------------------
+# Given up: Telegram refused it for good, or transient errors outlasted the retries. The
+# caller also tells the coordinators. Only the worker holding the claim may do it.
+async def mark_failed(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    worker: str,
+    now: datetime,
+    outcome: str,
+    error_code: int | None = None,
+    detail: str | None = None,
+) -> bool:
+    changed = await _settle(
+        session, message_id, worker, state=MessageState.FAILED, last_error=detail or outcome
+    )
+    _attempt(session, message_id, now=now, outcome=outcome, error_code=error_code, detail=detail)
+    return changed
+
+
+# -- release_for_retry --------------------------------------------------------------------
+# Back to pending, due again at `not_before` (Telegram's retry_after on a 429, a backoff
+# after a network error or 5xx). With count_attempt=False (a 429: our pace, not the
+# message's fault) the claim's attempt is given back, so flood control never uses up the
+# retries. Only the worker holding the claim may do it.
+async def release_for_retry(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    worker: str,
+    now: datetime,
+    not_before: datetime,
+    outcome: str,
+    count_attempt: bool = True,
+    error_code: int | None = None,
+    detail: str | None = None,
+) -> bool:
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(*_held_by(message_id, worker))
+        .values(
+            state=MessageState.PENDING,
+            due_at=require_aware(not_before),
+            lease_until=None,
+            claimed_by=None,
+            attempts=ScheduledMessage.attempts - (0 if count_attempt else 1),
+            last_error=(detail or outcome)[:200],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _attempt(session, message_id, now=now, outcome=outcome, error_code=error_code, detail=detail)
+    return _changed(result)
+
+
+async def _settle(
+    session: AsyncSession, message_id: int, worker: str, *, state: MessageState, last_error: str
+) -> bool:
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(*_held_by(message_id, worker))
+        .values(state=state, lease_until=None, last_error=last_error[:200])
+        .execution_options(synchronize_session=False)
+    )
+    return _changed(result)
+
+
+def _held_by(message_id: int, worker: str) -> tuple[Any, ...]:
+    return (
+        ScheduledMessage.id == message_id,
+        ScheduledMessage.state == MessageState.CLAIMED,
+        ScheduledMessage.claimed_by == worker,
+    )
+
+
+def _attempt(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    now: datetime,
+    outcome: str,
+    error_code: int | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        DeliveryAttempt(
+            scheduled_message_id=message_id,
+            attempted_at=now,
+            outcome=outcome[:16],
+            error_code=error_code,
+            detail=detail[:200] if detail else None,
+        )
+    )
+
+
+def _changed(result: Any) -> bool:
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,340 @@
+"""Reading a patient's free text for warning signs: ``classify(text) -> TriageResult``.
+
+For each clause (see ``korean.py``) every phrase family of the rules is matched; each
+match is then read in its clause:
+
+* negated (열은 없어요, no fever) -> dropped, unless the negation is itself doubled
+  (없지 않아요 -> present, unsure) or hedged (아닌 것 같긴 한데 -> ask);
+* conditional or a general question (열나면 어떡해요?, can I get a fever?) -> dropped;
+* a question about a symptom the patient seems to have, or hedged -> unsure: ask
+  (a possible red sign stays red, with a confirming question);
+* otherwise present, at the family's tier as raised or lowered by modifiers
+  (still / improving / worse / new / severe / positional ...).
+
+Findings are then combined by the rules' combinations (fever + stiff neck -> red), and
+the message takes the highest tier. Nothing here drops a finding silently: a match that
+is neither clearly negated nor clearly hypothetical is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from care.triage.korean import (
+    Clause,
+    clauses,
+    fix_english_typos,
+    normalise,
+    romanised_to_hangul,
+    whole,
+)
+from care.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
+from care.triage.tiers import Tier, highest
+
+_TEMPERATURE = re.compile(
+    r"(?<![\d.])(\d{2,3}(?:\.\d{1,2})?)\s*(°\s*[cf]|도|degrees?\s*[cf]?|[cf](?![a-z])|"
+    r"fahrenheit|celsius)?(?!\s*(?:kg|cm|mm|mg|세|살|분|시|번|%|키로|년|일|개|명|층|호|점|kg))"
+)
+_MASK = "□"
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """What the classifier read in one message.
+
+    ``flags`` are red-flag rows of CLINICAL.md behind a non-green tier; ``evidence`` the
+    words of the text that matched; ``question`` the catalogue key of a follow-up question
+    when the tier is ``ask`` or a possible red flag needs confirming.
+    """
+
+    tier: Tier
+    flags: tuple[int, ...]
+    evidence: tuple[str, ...]
+    question: str | None
+
+
+@dataclass(frozen=True)
+class _Finding:
+    family: str
+    tier: Tier
+    flags: tuple[int, ...]
+    evidence: tuple[str, ...]
+    question: str | None
+    order: int
+
+
+def classify(text: str) -> TriageResult:
+    """Classify one patient message. Deterministic; the rules are loaded once."""
+    return classify_with(text, load_free_text_rules())
+
+
+def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
+    """``classify`` against given rules (for tests and rule reviews)."""
+    normalised = normalise(text, dict(rules.spelling), dict(rules.symbols))
+    cleaned = romanised_to_hangul(normalised, dict(rules.romanised), dict(rules.romanised_context))
+    if cleaned != normalised:
+        cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was romanised
+    prepared = fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
+    message = _masked(whole(prepared), rules)
+    message_modifiers = {
+        m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
+    }
+    findings: list[_Finding] = []
+    for clause_number, clause in enumerate(clauses(prepared)):
+        masked = _masked(clause, rules)
+        clause_modifiers = message_modifiers | {
+            m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
+        }
+        for family in rules.families:
+            finding = _read_family(family, clause, masked, clause_modifiers, rules)
+            if finding is not None:
+                findings.append(_with_order(finding, clause_number))
+        findings.extend(
+            _with_order(finding, clause_number) for finding in _temperatures(clause, masked, rules)
+        )
+    findings.extend(_pain_scores(message, rules))
+    for family in rules.families:
+        finding = _read_across(family, message, rules)
+        if finding is not None:
+            findings.append(_with_order(finding, 9_999))
+    findings.extend(_combinations(findings, rules))
+    if highest(f.tier for f in findings) is Tier.GREEN and _any(rules.unwell, message):
+        findings.append(
+            _Finding("unwell", Tier.ASK, (), _quotes(rules.unwell, message), None, 10**6)
+        )
+    return _result(findings, rules)
+
+
+def _read_family(
+    family: Family, clause: Clause, masked: Clause, modifiers: set[str], rules: FreeTextRules
+) -> _Finding | None:
+    best: _Finding | None = None
+    for start, end, sign in _matches(family, masked):
+        status = _status(masked, start, end, sign=sign, rules=rules)
+        if status is None:
+            continue
+        tier = _tier_with_modifiers(family, modifiers)
+        if status == "unsure":
+            tier = Tier.ASK if tier is Tier.AMBER else tier
+        elif status == "negated_unsure":
+            tier = Tier.ASK if family.tier.rank >= Tier.ASK.rank else Tier.GREEN
+        finding = _Finding(
+            family=family.id,
+            tier=tier,
+            flags=(family.flag,) if family.flag else (),
+            evidence=(clause.text[start:end],),
+            question=family.question,
+            order=start,
+        )
+        if best is None or finding.tier.rank > best.tier.rank:
+            best = finding
+    return best
+
+
+def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Finding | None:
+    """Patterns that must see the whole message (마려운데 ... 안 나와요 spans two clauses)."""
+    for pattern in family.across.ko:
+        for match in pattern.finditer(message.compact):
+            start, end = message.index[match.start()], message.index[match.end() - 1] + 1
+            status = _status(message, start, end, sign=True, rules=rules)
+            if status is None:
+                continue
+            tier = family.tier
+            if status != "present" and tier is Tier.AMBER:
+                tier = Tier.ASK
+            flags = (family.flag,) if family.flag else ()
+            return _Finding(
+                family.id, tier, flags, (message.text[start:end],), family.question, start
+            )
+    return None
+
+
+def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
+    """(start, end, is_sign) positions in ``clause.text`` of every match of ``family``."""
+    for patterns, sign in ((family.sign, True), (family.plain, False)):
+        for pattern in patterns.ko:
+            for match in pattern.finditer(clause.compact):
+                if match.end() > match.start():
+                    yield clause.index[match.start()], clause.index[match.end() - 1] + 1, sign
+        for pattern in patterns.en:
+            for match in pattern.finditer(clause.text):
+                if match.end() > match.start():
+                    yield match.start(), match.end(), sign
+
+
+def _status(
+    clause: Clause, start: int, end: int, *, sign: bool, rules: FreeTextRules
+) -> str | None:
+    """present | unsure | negated_unsure, or None when negated or hypothetical."""
+    text = clause.text
+    after = _compact(text[end:])[: rules.negation_window]
+    ko_region = after if sign else _compact(text[start:end]) + after
+    before = text[:start]
+    negated = any(p.search(ko_region) for p in rules.negation.ko)
+    negated = negated or any(p.search(before) for p in rules.negation.en)
+    negated = negated or any(p.match(text[end:]) for p in rules.negation_after_en.en)
+    hedged = _any(rules.hedge, clause)
+    if negated:
+        doubled = any(p.search(_compact(text[start:])) for p in rules.double_negation.ko) or any(
+            p.search(text[start:]) for p in rules.double_negation.en
+        )
+        if doubled:
+            return "unsure"
+        return "negated_unsure" if hedged else None
+    conditional = any(p.match(after) for p in rules.conditional.ko) or any(
+        p.search(before) for p in rules.conditional.en
+    )
+    if conditional:
+        return None
+    if clause.is_question:
+        general = _any(rules.hypothetical_question, clause)
+        return None if general and not _any(rules.present_markers, clause) else "unsure"
+    return "unsure" if hedged else "present"
+
+
+def _tier_with_modifiers(family: Family, modifiers: set[str]) -> Tier:
+    applied = [tier for modifier, tier in family.when if modifier in modifiers]
+    raising = [tier for tier in applied if tier.rank > family.tier.rank]
+    if raising:
+        return highest(raising)
+    if applied:
+        return min(applied, key=lambda tier: tier.rank)
+    return family.tier
+
+
+def _temperatures(clause: Clause, masked: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    settings = rules.temperature
+    if _any(settings.weather, masked) and not _any(settings.body, masked):
+        return
+    family = rules.family(settings.family)
+    for match in _TEMPERATURE.finditer(masked.text):
+        value = float(match.group(1))
+        unit = (match.group(2) or "").replace(" ", "")
+        has_unit_or_decimal = bool(unit) or "." in match.group(1)
+        if not has_unit_or_decimal:
+            continue
+        if unit.startswith(("°f", "f", "fahrenheit", "degreesf")) or 95 <= value <= 110:
+            value = (value - 32) * 5 / 9
+        if not 34 <= value <= 43 or value < settings.low_grade_c:
+            continue
+        status = _status(masked, match.start(), match.end(), sign=False, rules=rules)
+        if status is None:
+            continue
+        tier = settings.fever_tier if value >= settings.fever_c else settings.low_grade_tier
+        if status != "present" and tier is Tier.AMBER:
+            tier = Tier.ASK
+        yield _Finding(
+            family=family.id,
+            tier=tier,
+            flags=(family.flag,) if family.flag else (),
+            evidence=(clause.text[match.start() : match.end()].strip(),),
+            question=family.question,
+            order=match.start(),
+        )
+
+
+_PAIN_SCORE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:점|/\s*10\b|out of 10)")
+
+
+def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """Pain scores written in one message: the last up ``rise`` or more on the first."""
+    settings = rules.pain_score
+    if settings is None:
+        return
+    scores = [(m, int(m.group(1))) for m in _PAIN_SCORE.finditer(message.text)]
+    scores = [(m, value) for m, value in scores if value <= 10]
+    if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
+        return
+    back = _any(settings.back_words, message)
+    family = rules.family(settings.back_family if back else settings.leg_family)
+    first, last = scores[0][0], scores[-1][0]
+    yield _Finding(
+        family=family.id,
+        tier=settings.tier,
+        flags=(family.flag,) if family.flag else (),
+        evidence=(message.text[first.start() : last.end()],),
+        question=family.question,
+        order=first.start(),
+    )
+
+
+def _combinations(findings: list[_Finding], rules: FreeTextRules) -> Iterable[_Finding]:
+    by_family: dict[str, list[_Finding]] = {}
+    for finding in findings:
+        by_family.setdefault(finding.family, []).append(finding)
+    for combination in rules.combinations:
+        members: list[_Finding] = []
+        for alternatives in combination.all_of:
+            found = [f for name in alternatives for f in by_family.get(name, ())]
+            if not found:
+                break
+            members.extend(found)
+        else:
+            yield _Finding(
+                family=combination.id,
+                tier=combination.tier,
+                flags=combination.flags,
+                evidence=tuple(e for member in members for e in member.evidence),
+                question=combination.question,
+                order=min(member.order for member in members),
+            )
+
+
+def _result(findings: list[_Finding], rules: FreeTextRules) -> TriageResult:
+    tier = highest(f.tier for f in findings)
+    if tier is Tier.GREEN:
+        return TriageResult(Tier.GREEN, (), (), None)
+    counted = sorted((f for f in findings if f.tier is not Tier.GREEN), key=lambda f: f.order)
+    flags = tuple(sorted({flag for f in counted for flag in f.flags}))
+    evidence = tuple(dict.fromkeys(e for f in counted for e in f.evidence if e))
+    question = None
+    if tier in (Tier.ASK, Tier.RED):
+        top = [f for f in counted if f.tier is tier]
+        # a combination explains more than its parts: prefer its question
+        top.sort(key=lambda f: (len(f.evidence) == 1, f.order))
+        question = next((f.question for f in top if f.question), rules.default_question)
+    return TriageResult(tier, flags, evidence, question)
+
+
+def _with_order(finding: _Finding, clause_number: int) -> _Finding:
+    return _Finding(
+        finding.family,
+        finding.tier,
+        finding.flags,
+        finding.evidence,
+        finding.question,
+        clause_number * 10_000 + finding.order,
+    )
+
+
+def _masked(clause: Clause, rules: FreeTextRules) -> Clause:
+    """The clause with look-alikes (열심히, 열 시, 마음의 상처...) blotted out.
+
+    Look-alikes are matched on the spaced text (a space may be written into a pattern
+    as `` ?``): in the spacing-free view 수술 전 열이 would read as 전열 and hide a fever.
+    """
+    text = clause.text
+    for pattern in (*rules.look_alikes.ko, *rules.look_alikes.en):
+        text = pattern.sub(lambda m: "".join(c if c == " " else _MASK for c in m.group(0)), text)
+    compact = "".join(text[i] for i in clause.index)
+    return Clause(text, compact, clause.index, clause.is_question)
+
+
+def _any(patterns: PatternSet, clause: Clause) -> bool:
+    return any(p.search(clause.compact) for p in patterns.ko) or any(
+        p.search(clause.text) for p in patterns.en
+    )
+
+
+def _quotes(patterns: PatternSet, clause: Clause) -> tuple[str, ...]:
+    quotes = [
+        clause.quote(m.start(), m.end()) for p in patterns.ko for m in p.finditer(clause.compact)
+    ]
+    quotes += [m.group(0) for p in patterns.en for m in p.finditer(clause.text)]
+    return tuple(quotes)
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())

@@ -1,0 +1,366 @@
+"""Loading and validating the free-text rules (``messages/triage/free_text.yaml``).
+
+The YAML is written for clinicians; this module turns it into frozen dataclasses with
+compiled regular expressions, and refuses a file that names an unknown family,
+modifier, tier or red-flag row, or holds a pattern that does not compile.
+
+Korean patterns are matched against the spacing-free view of a clause (see
+``korean.py``); ``<stem>`` in a Korean pattern stands for every form listed under that
+stem in ``stems:``. English patterns are matched against the spaced, lower-case text and
+may not start inside a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from care.errors import ConfigError
+from care.triage.tiers import Tier
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "messages" / "triage"
+FREE_TEXT_FILE = DATA_DIR / "free_text.yaml"
+RED_FLAG_ROWS = range(1, 15)
+_STEM = re.compile(r"<([^<>\s]+)>")
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    """Korean (spacing-free) and English regular expressions for one idea."""
+
+    ko: tuple[re.Pattern[str], ...] = ()
+    en: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Family:
+    """A phrase family: the ways patients say one symptom.
+
+    ``plain`` patterns are cancelled by a negation cue in their clause; ``sign`` patterns
+    contain a negation that is itself the warning sign (소변이 안 나와요, can't feel), so
+    only a further negation outside the match cancels them. ``when`` maps a modifier id
+    (still, worse, positional...) to the tier the finding takes when that modifier is
+    present; raising modifiers win over lowering ones.
+    """
+
+    id: str
+    flag: int | None
+    tier: Tier
+    source: str
+    question: str | None
+    plain: PatternSet
+    sign: PatternSet
+    when: tuple[tuple[str, Tier], ...]
+    across: PatternSet = PatternSet()
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A qualifier (still, new, worse, severe, positional...) and whether it is read in the
+    clause of the finding or anywhere in the message."""
+
+    id: str
+    scope: str
+    patterns: PatternSet
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Findings that together are worse than alone (fever + stiff neck -> red).
+
+    Each entry of ``all_of`` is a tuple of alternatives: one of them must be present.
+    """
+
+    id: str
+    all_of: tuple[tuple[str, ...], ...]
+    tier: Tier
+    flags: tuple[int, ...]
+    question: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Temperature:
+    """Thresholds for a temperature written in the text, in degrees Celsius."""
+
+    family: str
+    fever_c: float
+    low_grade_c: float
+    fever_tier: Tier
+    low_grade_tier: Tier
+    weather: PatternSet
+    body: PatternSet
+    source: str
+
+
+@dataclass(frozen=True)
+class PainScore:
+    """A rise of pain scores written in the text (3점이었는데 7점: up 3 or more)."""
+
+    rise: int
+    tier: Tier
+    leg_family: str
+    back_family: str
+    back_words: PatternSet
+    source: str
+
+
+@dataclass(frozen=True)
+class FreeTextRules:
+    families: tuple[Family, ...]
+    modifiers: tuple[Modifier, ...]
+    combinations: tuple[Combination, ...]
+    look_alikes: PatternSet
+    negation: PatternSet  # ko: after the finding; en: before it
+    negation_after_en: PatternSet
+    negation_window: int
+    double_negation: PatternSet
+    hedge: PatternSet
+    conditional: PatternSet  # ko: right after the finding; en: before it
+    hypothetical_question: PatternSet
+    present_markers: PatternSet
+    unwell: PatternSet
+    temperature: Temperature
+    spelling: tuple[tuple[str, str], ...]
+    en_vocabulary: tuple[str, ...]
+    en_common_words: frozenset[str]
+    default_question: str
+    symbols: tuple[tuple[str, str], ...] = ()
+    romanised: tuple[tuple[str, str], ...] = ()
+    romanised_context: tuple[tuple[str, str], ...] = ()
+    pain_score: PainScore | None = None
+
+    def family(self, family_id: str) -> Family:
+        for family in self.families:
+            if family.id == family_id:
+                return family
+        raise KeyError(family_id)
+
+    def message_keys(self) -> set[str]:
+        """Every catalogue key these rules can put in a result."""
+        keys = {self.default_question}
+        keys.update(f.question for f in self.families if f.question)
+        keys.update(c.question for c in self.combinations if c.question)
+        return keys
+
+
+@cache
+def load_free_text_rules(path: Path = FREE_TEXT_FILE) -> FreeTextRules:
+    """Read, validate and compile the free-text rules once per path."""
+    data = _read_yaml(path)
+    try:
+        return _build(data)
+    except (KeyError, TypeError, ValueError, re.error) as error:
+        raise ConfigError(f"{path.name}: {error}") from error
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from error
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def _build(data: Mapping[str, Any]) -> FreeTextRules:
+    stems = {str(k): str(v) for k, v in (data.get("stems") or {}).items()}
+
+    def patterns(section: Mapping[str, Any] | None, ko: str = "ko", en: str = "en") -> PatternSet:
+        section = section or {}
+        return PatternSet(
+            ko=tuple(_compile_ko(p, stems) for p in _strings(section.get(ko))),
+            en=tuple(_compile_en(p) for p in _strings(section.get(en))),
+        )
+
+    modifiers = tuple(
+        Modifier(
+            id=str(item["id"]),
+            scope=_choice(item.get("scope", "clause"), ("clause", "message"), "scope"),
+            patterns=patterns(item),
+        )
+        for item in data["modifiers"]
+    )
+    modifier_ids = {m.id for m in modifiers}
+    families = tuple(_family(item, patterns, modifier_ids) for item in data["families"])
+    family_ids = [f.id for f in families]
+    _unique(family_ids, "family")
+    _unique([m.id for m in modifiers], "modifier")
+    combinations = tuple(_combination(item, set(family_ids)) for item in data["combinations"])
+    _unique([c.id for c in combinations], "combination")
+
+    temp = data["temperature"]
+    temperature = Temperature(
+        family=str(temp["family"]),
+        fever_c=float(temp["fever_c"]),
+        low_grade_c=float(temp["low_grade_c"]),
+        fever_tier=Tier(temp["fever_tier"]),
+        low_grade_tier=Tier(temp["low_grade_tier"]),
+        weather=patterns(temp.get("weather")),
+        body=patterns(temp.get("body")),
+        source=_source(temp, "temperature"),
+    )
+    if temperature.family not in family_ids:
+        raise ValueError(f"temperature: unknown family {temperature.family!r}")
+
+    pain_score = None
+    if data.get("pain_score"):
+        pain = data["pain_score"]
+        pain_score = PainScore(
+            rise=int(pain["rise"]),
+            tier=Tier(pain["tier"]),
+            leg_family=str(pain["leg_family"]),
+            back_family=str(pain["back_family"]),
+            back_words=patterns(pain.get("back_words")),
+            source=_source(pain, "pain_score"),
+        )
+        for name in (pain_score.leg_family, pain_score.back_family):
+            if name not in family_ids:
+                raise ValueError(f"pain_score: unknown family {name!r}")
+    romanised = data.get("romanised") or {}
+    if romanised:
+        _source(romanised, "romanised")
+
+    negation = data["negation"]
+    hypothetical = data["hypothetical"]
+    return FreeTextRules(
+        families=families,
+        modifiers=modifiers,
+        combinations=combinations,
+        look_alikes=_merge(patterns(item) for item in data["look_alikes"]),
+        negation=patterns(negation, ko="ko_after", en="en_before"),
+        negation_after_en=patterns(negation, ko="-", en="en_after"),
+        negation_window=int(negation["ko_window"]),
+        double_negation=patterns(data["double_negation"]),
+        hedge=patterns(data["hedge"]),
+        conditional=patterns(hypothetical, ko="ko_after", en="en_before"),
+        hypothetical_question=patterns(hypothetical, ko="question_ko", en="question_en"),
+        present_markers=patterns(hypothetical, ko="present_ko", en="present_en"),
+        unwell=patterns(data["unwell"]),
+        temperature=temperature,
+        spelling=tuple((str(k), str(v)) for k, v in (data.get("spelling") or {}).items()),
+        en_vocabulary=tuple(str(w) for w in data.get("en_vocabulary") or ()),
+        en_common_words=frozenset(str(w) for w in data.get("en_common_words") or ()),
+        default_question=str(data["default_question"]),
+        symbols=tuple((str(k), str(v)) for k, v in (data.get("symbols") or {}).items()),
+        romanised=_spellings(romanised.get("words")),
+        romanised_context=_spellings(romanised.get("context_words")),
+        pain_score=pain_score,
+    )
+
+
+def _spellings(section: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """{hangul: [romanised spellings]} as (spelling, hangul) pairs."""
+    pairs: list[tuple[str, str]] = []
+    for hangul, spellings in (section or {}).items():
+        pairs.extend((str(spelling), str(hangul)) for spelling in _strings(spellings))
+    return tuple(pairs)
+
+
+def _family(item: Mapping[str, Any], patterns: Any, modifier_ids: set[str]) -> Family:
+    family_id = str(item["id"])
+    flag = item.get("flag")
+    if flag is not None and flag not in RED_FLAG_ROWS:
+        raise ValueError(f"family {family_id}: flag {flag} is not a row of the red-flag table")
+    when: list[tuple[str, Tier]] = []
+    for modifier, tier in (item.get("when") or {}).items():
+        if modifier not in modifier_ids:
+            raise ValueError(f"family {family_id}: unknown modifier {modifier!r}")
+        when.append((str(modifier), Tier(tier)))
+    plain: PatternSet = patterns(item)
+    sign: PatternSet = patterns(item, ko="ko_sign", en="en_sign")
+    if not (plain.ko or plain.en or sign.ko or sign.en):
+        raise ValueError(f"family {family_id}: no patterns")
+    return Family(
+        id=family_id,
+        flag=int(flag) if flag is not None else None,
+        tier=Tier(item["tier"]),
+        source=_source(item, family_id),
+        question=str(item["question"]) if item.get("question") else None,
+        plain=plain,
+        sign=sign,
+        when=tuple(when),
+        across=patterns(item, ko="ko_across", en="-"),
+    )
+
+
+def _combination(item: Mapping[str, Any], family_ids: set[str]) -> Combination:
+    combination_id = str(item["id"])
+    all_of = tuple(tuple(str(member).split("|")) for member in item["all"])
+    for alternatives in all_of:
+        for member in alternatives:
+            if member not in family_ids:
+                raise ValueError(f"combination {combination_id}: unknown family {member!r}")
+    flags = tuple(int(flag) for flag in item.get("flags") or ())
+    if any(flag not in RED_FLAG_ROWS for flag in flags):
+        raise ValueError(f"combination {combination_id}: flags must be rows 1-14")
+    return Combination(
+        id=combination_id,
+        all_of=all_of,
+        tier=Tier(item["tier"]),
+        flags=flags,
+        question=str(item["question"]) if item.get("question") else None,
+        source=_source(item, combination_id),
+    )
+
+
+def _compile_ko(pattern: str, stems: Mapping[str, str]) -> re.Pattern[str]:
+    """Expand ``<stem>`` and compile; Korean patterns match anywhere."""
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in stems:
+            raise ValueError(f"unknown stem <{name}> in {pattern!r}")
+        return f"(?:{stems[name]})"
+
+    return re.compile(_STEM.sub(expand, pattern))
+
+
+def _compile_en(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z])(?:{pattern})")
+
+
+def _merge(sets: Any) -> PatternSet:
+    ko: list[re.Pattern[str]] = []
+    en: list[re.Pattern[str]] = []
+    for pattern_set in sets:
+        ko.extend(pattern_set.ko)
+        en.extend(pattern_set.en)
+    return PatternSet(tuple(ko), tuple(en))
+
+
+def _strings(value: object) -> Sequence[str]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"expected a list of strings, got {value!r}")
+    return value
+
+
+def _source(item: Mapping[str, Any], name: str) -> str:
+    source = item.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{name}: every rule must name its clinical source")
+    return source
+
+
+def _choice(value: object, allowed: Sequence[str], name: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return str(value)
+
+
+def _unique(ids: Sequence[str], kind: str) -> None:
+    seen: set[str] = set()
+    for item_id in ids:
+        if item_id in seen:
+            raise ValueError(f"{kind} id {item_id!r} defined twice")
+        seen.add(item_id)

@@ -1,0 +1,1 @@
+"""Every patient- and coordinator-facing text (ko, en) and the clinical data files."""

@@ -1,0 +1,464 @@
+"""The dispatcher: claim due scheduled messages, send them, record what became of each.
+
+One ``run_once`` claims a batch (care.outbox.claim_due, with a lease), sends the messages
+through the Messenger port (one chat's messages in order, chats concurrently, at most
+``concurrency`` at a time) and records the outcomes: sent messages are confirmed in groups
+of ``confirm_every`` and at the end of the batch, every other outcome at once. A crash
+exposes at most the claimed-but-unconfirmed batch (care/outbox.py, "The duplicate bound").
+While a batch is being sent its leases are renewed every third of a lease, so a slow but
+live worker keeps its claims; only a dead worker's leases expire (60 s by default).
+
+Policy, per outcome of a claimed message:
+
+====================================  =================================================
+patient no longer active              cancelled, never sent
+broadcast cancelled meanwhile         cancelled, never sent (text: the broadcasts table)
+posture reminder > 2 h late           skipped (a reminder that late is noise)
+check-in late                         sent, saying which day it is for (render)
+sent                                  sent, with Telegram's message id
+429 (RETRY_LATER)                     back to pending at now + retry_after, no attempt
+                                      counted; the chat's later messages in the batch too
+network error, timeout, 5xx           back to pending with exponential backoff; after
+(TRANSIENT)                           ``max_attempts`` claims: failed + "delivery_failed"
+                                      alert to the coordinators
+any other 4xx (REJECTED), no text     failed + "delivery_failed" alert
+403, chat not found (BLOCKED)         failed; the patient becomes unreachable, every
+                                      pending row is cancelled and a red "unreachable"
+                                      alert is opened and posted at once
+====================================  =================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+
+import structlog
+
+from care import broadcasts, outbox
+from care.alerts import DEFAULT_REALERT, open_alert
+from care.clock import Clock
+from care.db import Database
+from care.messaging import Delivery, Messenger, Outcome
+from care.models import Patient, PatientStatus
+from care.outbox import ClaimedMessage
+from care.patients import mark_unreachable
+from messages.catalog import Catalog, load_catalog
+from scheduler.escalation import Escalator
+from scheduler.render import NotRenderable, render_message
+
+log = structlog.get_logger(__name__)
+
+POSTURE_LATE_AFTER = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for transient failures: base * 2^(attempt-1), capped; give up after max_attempts."""
+
+    max_attempts: int = 5
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(minutes=10)
+
+    def backoff(self, attempts: int) -> timedelta:
+        return min(self.cap, self.base * (1 << min(20, max(0, attempts - 1))))
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    retried: int = 0  # released for a later try (429 or transient)
+    failed: int = 0
+    blocked: int = 0
+    resent: int = 0  # sent although already marked sent: a duplicate, within the bound
+    batches: int = 0
+    alerts: list[int] = field(default_factory=list)
+
+    def add(self, other: DispatchStats) -> None:
+        for item in fields(self):
+            if item.name == "alerts":
+                self.alerts.extend(other.alerts)
+            else:
+                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        messenger: Messenger,
+        clock: Clock,
+        *,
+        worker_id: str,
+        batch: int = 50,
+        lease: timedelta = timedelta(seconds=60),
+        concurrency: int = 8,
+        confirm_every: int = 10,
+        coordinator_chat_id: int | None = None,
+        escalation_chat_id: int | None = None,
+        realert: timedelta = DEFAULT_REALERT,
+        coordinator_language: str = "ko",
+        retry: RetryPolicy | None = None,
+        posture_late_after: timedelta = POSTURE_LATE_AFTER,
+        catalog: Catalog | None = None,
+        escalator: Escalator | None = None,
+    ) -> None:
+        self.db = db
+        self.messenger = messenger
+        self.clock = clock
+        self.worker_id = worker_id
+        self.batch = batch
+        self.lease = lease
+        self.retry = retry or RetryPolicy()
+        self.realert = realert
+        self.posture_late_after = posture_late_after
+        self.catalog = catalog or load_catalog()
+        self.escalator = escalator
+        if escalator is None and coordinator_chat_id is not None:
+            self.escalator = Escalator(
+                db,
+                messenger,
+                clock,
+                coordinator_chat_id=coordinator_chat_id,
+                escalation_chat_id=escalation_chat_id,
+                realert=realert,
+                language=coordinator_language,
+                catalog=self.catalog,
+            )
+        self.confirm_every = confirm_every
+        self._slots = asyncio.Semaphore(concurrency)
+        self._unconfirmed: list[tuple[ClaimedMessage, int | None, datetime]] = []
+        self._broadcasts: dict[int, broadcasts.BroadcastText] = {}  # of the batch in hand
+        # SQLite has one writer: outcomes from concurrent sends are written one at a time.
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if db.is_sqlite else None
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """Finish the batch in hand, then claim no more (run_until_idle returns)."""
+        self._stopping = True
+
+    async def run_until_idle(self, *, max_batches: int = 100) -> DispatchStats:
+        """Run batches while they come back full (a backlog), at most ``max_batches``."""
+        total = DispatchStats()
+        for _ in range(max_batches):
+            if self._stopping:
+                break
+            stats = await self.run_once()
+            total.add(stats)
+            if stats.claimed < self.batch:
+                break
+        return total
+
+    async def run_once(self) -> DispatchStats:
+        """Claim one batch of due messages, send them, record each outcome."""
+        stats = DispatchStats()
+        async with self._writing(), self.db.uow() as uow:
+            claimed = await outbox.claim_due(
+                uow.session,
+                now=self.clock.now(),
+                worker=self.worker_id,
+                batch=self.batch,
+                lease=self.lease,
+            )
+            self._broadcasts = await broadcasts.texts(
+                uow.session, [m.broadcast_id for m in claimed if m.broadcast_id is not None]
+            )
+            await uow.commit()
+        if not claimed:
+            return stats
+        stats.claimed, stats.batches = len(claimed), 1
+        log.info(
+            "batch_claimed",
+            action="dispatch.claim",
+            worker=self.worker_id,
+            count=len(claimed),
+            first_id=claimed[0].id,
+        )
+        by_patient: dict[int, list[ClaimedMessage]] = {}
+        for message in claimed:
+            by_patient.setdefault(message.patient_id, []).append(message)
+        heartbeat = asyncio.create_task(self._keep_leases([m.id for m in claimed]))
+        try:
+            await asyncio.gather(*(self._send_chat(g, stats) for g in by_patient.values()))
+        finally:
+            heartbeat.cancel()
+            await self._confirm(stats)
+        if stats.alerts and self.escalator is not None:
+            await self.escalator.run_once()
+        return stats
+
+    async def _keep_leases(self, message_ids: list[int]) -> None:
+        """Renew the batch's leases every third of a lease while it is being sent."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                async with self._writing(), self.db.uow() as uow:
+                    await outbox.extend_leases(
+                        uow.session,
+                        message_ids,
+                        worker=self.worker_id,
+                        until=self.clock.now() + self.lease,
+                    )
+                    await uow.commit()
+            except Exception:
+                log.exception(
+                    "lease_renewal_failed", action="dispatch.lease", worker=self.worker_id
+                )
+
+    async def _send_chat(self, messages: Sequence[ClaimedMessage], stats: DispatchStats) -> None:
+        """One patient's messages, in order; a block or a 429 settles the rest of them."""
+        async with self._slots:
+            hold_until: datetime | None = None
+            blocked = False
+            for message in messages:
+                if blocked:
+                    await self._cancel(message, "patient_unreachable", stats)
+                elif hold_until is not None:
+                    await self._release(message, hold_until, "retry_later", stats, count=False)
+                else:
+                    outcome, hold_until = await self._deliver(message, stats)
+                    blocked = outcome == Outcome.BLOCKED
+
+    async def _deliver(
+        self, message: ClaimedMessage, stats: DispatchStats
+    ) -> tuple[Outcome | None, datetime | None]:
+        """Send one message and record the outcome; a 429 also says until when to hold."""
+        now = self.clock.now()
+        if message.patient_status != PatientStatus.ACTIVE:
+            await self._cancel(message, f"patient_{message.patient_status.value}", stats)
+            return None, None
+        if message.kind == "posture" and message.lateness(now) > self.posture_late_after:
+            await self._skip(message, "late_posture_reminder", stats)
+            return None, None
+        broadcast = self._broadcasts.get(message.broadcast_id or 0)
+        if message.kind == "broadcast" and (broadcast is None or not broadcast.deliverable):
+            await self._cancel(message, "broadcast_cancelled", stats)
+            return None, None
+        try:
+            outgoing = render_message(message, self.catalog, now=now, broadcast=broadcast)
+        except NotRenderable as error:
+            log.error("message_unrenderable", action="dispatch.unrenderable", message_id=message.id)
+            await self._fail(message, Delivery(Outcome.REJECTED, detail=str(error)), stats)
+            return Outcome.REJECTED, None
+        try:
+            delivery = await self.messenger.send(outgoing)
+        except Exception as error:  # a bug in an adapter must not lose the message
+            log.exception("messenger_error", action="dispatch.error", message_id=message.id)
+            delivery = Delivery(Outcome.TRANSIENT, detail=f"{type(error).__name__}"[:200])
+        return delivery.outcome, await self._record(message, delivery, stats)
+
+    async def _record(
+        self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
+    ) -> datetime | None:
+        match delivery.outcome:
+            case Outcome.SENT:
+                await self._sent(message, delivery, stats)
+            case Outcome.RETRY_LATER:
+                wait = timedelta(seconds=max(1.0, delivery.retry_after or 1.0))
+                hold_until = self.clock.now() + wait
+                await self._release(
+                    message, hold_until, "retry_later", stats, count=False, delivery=delivery
+                )
+                return hold_until
+            case Outcome.TRANSIENT if message.attempts < self.retry.max_attempts:
+                not_before = self.clock.now() + self.retry.backoff(message.attempts)
+                await self._release(
+                    message, not_before, "transient", stats, count=True, delivery=delivery
+                )
+            case Outcome.BLOCKED:
+                await self._blocked(message, delivery, stats)
+            case _:
+                await self._fail(message, delivery, stats)
+        return None
+
+    async def _sent(
+        self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
+    ) -> None:
+        """Telegram has it: confirm it with the next group (``confirm_every``) or the batch end."""
+        self._unconfirmed.append((message, delivery.message_id, self.clock.now()))
+        stats.sent += 1
+        if len(self._unconfirmed) >= self.confirm_every:
+            await self._confirm(stats)
+
+    async def _confirm(self, stats: DispatchStats) -> None:
+        """Mark the sent messages sent, in one transaction."""
+        confirming, self._unconfirmed = self._unconfirmed, []
+        if not confirming:
+            return
+        async with self._writing(), self.db.uow() as uow:
+            marked = await outbox.mark_sent_many(
+                uow.session,
+                [
+                    outbox.Sent(message.id, telegram_id, at)
+                    for message, telegram_id, at in confirming
+                ],
+                worker=self.worker_id,
+            )
+            await uow.commit()
+        for message, telegram_message_id, _ in confirming:
+            was_first = message.id in marked
+            if not was_first:
+                stats.resent += 1
+            log.info(
+                "message_sent" if was_first else "message_resent",
+                action="dispatch.sent",
+                message_id=message.id,
+                patient_id=message.patient_id,
+                kind=message.kind,
+                telegram_message_id=telegram_message_id,
+                attempts=message.attempts,
+            )
+
+    async def _release(
+        self,
+        message: ClaimedMessage,
+        not_before: datetime,
+        outcome: str,
+        stats: DispatchStats,
+        *,
+        count: bool,
+        delivery: Delivery | None = None,
+    ) -> None:
+        async with self._writing(), self.db.uow() as uow:
+            await outbox.release_for_retry(
+                uow.session,
+                message.id,
+                worker=self.worker_id,
+                now=self.clock.now(),
+                not_before=not_before,
+                outcome=outcome,
+                count_attempt=count,
+                error_code=delivery.error_code if delivery else None,
+                detail=delivery.detail if delivery else None,
+            )
+            await uow.commit()
+        stats.retried += 1
+        log.info(
+            "message_retry",
+            action=f"dispatch.{outcome}",
+            message_id=message.id,
+            patient_id=message.patient_id,
+            attempts=message.attempts,
+            not_before=not_before.isoformat(),
+            error_code=delivery.error_code if delivery else None,
+        )
+
+    async def _cancel(self, message: ClaimedMessage, reason: str, stats: DispatchStats) -> None:
+        async with self._writing(), self.db.uow() as uow:
+            await outbox.mark_cancelled(
+                uow.session, message.id, worker=self.worker_id, now=self.clock.now(), reason=reason
+            )
+            await uow.commit()
+        stats.cancelled += 1
+        self._log_settled("cancelled", message, reason)
+
+    async def _skip(self, message: ClaimedMessage, reason: str, stats: DispatchStats) -> None:
+        async with self._writing(), self.db.uow() as uow:
+            await outbox.mark_skipped(
+                uow.session, message.id, worker=self.worker_id, now=self.clock.now(), reason=reason
+            )
+            await uow.commit()
+        stats.skipped += 1
+        self._log_settled("skipped", message, reason)
+
+    def _log_settled(self, what: str, message: ClaimedMessage, reason: str) -> None:
+        log.info(
+            f"message_{what}",
+            action=f"dispatch.{what}",
+            message_id=message.id,
+            patient_id=message.patient_id,
+            kind=message.kind,
+            reason=reason,
+        )
+
+    async def _fail(
+        self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
+    ) -> None:
+        """Give up on the message and tell the coordinators (one open alert per patient)."""
+        async with self._writing(), self.db.uow() as uow:
+            now = self.clock.now()
+            await outbox.mark_failed(
+                uow.session,
+                message.id,
+                worker=self.worker_id,
+                now=now,
+                outcome=delivery.outcome.value,
+                error_code=delivery.error_code,
+                detail=delivery.detail,
+            )
+            patient = await uow.session.get(Patient, message.patient_id)
+            alert_id = None
+            if patient is not None:
+                alert = await open_alert(
+                    uow.session,
+                    patient=patient,
+                    severity="amber",
+                    source="delivery_failed",
+                    reasons=[f"{message.kind}:{delivery.outcome.value}"],
+                    now=now,
+                    realert=self.realert,
+                )
+                alert_id = alert.id
+            await uow.commit()
+        stats.failed += 1
+        if alert_id is not None:
+            stats.alerts.append(alert_id)
+        log.warning(
+            "message_failed",
+            action="dispatch.failed",
+            message_id=message.id,
+            patient_id=message.patient_id,
+            outcome=delivery.outcome.value,
+            error_code=delivery.error_code,
+            attempts=message.attempts,
+            alert_id=alert_id,
+        )
+
+    async def _blocked(
+        self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
+    ) -> None:
+        """The patient cannot be reached: a safety matter. Unreachable, cancelled, red alert."""
+        async with self._writing(), self.db.uow() as uow:
+            now = self.clock.now()
+            session = uow.session
+            await outbox.mark_failed(
+                session,
+                message.id,
+                worker=self.worker_id,
+                now=now,
+                outcome="blocked",
+                error_code=delivery.error_code,
+                detail=delivery.detail,
+            )
+            patient = await session.get(Patient, message.patient_id, with_for_update=True)
+            alert_id = None
+            if patient is not None:
+                alert = await mark_unreachable(
+                    session,
+                    patient,
+                    now=now,
+                    reason=f"telegram:{delivery.error_code or 'blocked'}",
+                    realert=self.realert,
+                )
+                alert_id = alert.id if alert is not None else None
+            await uow.commit()
+        stats.blocked += 1
+        if alert_id is not None:
+            stats.alerts.append(alert_id)
+        log.warning(
+            "patient_unreachable",
+            action="dispatch.blocked",
+            message_id=message.id,
+            patient_id=message.patient_id,
+            error_code=delivery.error_code,
+            alert_id=alert_id,
+        )
+
+    def _writing(self) -> AbstractAsyncContextManager[object]:
+        return self._write_lock if self._write_lock is not None else nullcontext()

@@ -1,0 +1,169 @@
+"""What the care team's CLI commands do, as coroutines over settings (care_team_cli prints)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from care import audit, broadcasts, coordinators, exports
+from care.clock import SystemClock
+from care.db import Database
+from care.plan import parse_date
+from care.settings import Settings
+from spinecare.commands import _database
+
+CLI = "cli"
+
+
+def since(settings: Settings, value: str | None) -> datetime | None:
+    """``--since 2026-11-01``: from the start of that day in the clinic's zone."""
+    if value is None:
+        return None
+    return exports.since_instant(parse_date(value), settings.timezone)
+
+
+async def broadcast_preview(settings: Settings, audience: str) -> dict[str, Any]:
+    parsed = broadcasts.parse_audience(audience)
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            count = await broadcasts.preview(uow.session, parsed, SystemClock().now())
+    finally:
+        await db.dispose()
+    return {"audience": str(parsed), "recipients": count}
+
+
+async def broadcast_send(
+    settings: Settings, *, audience: str, text: str, text_en: str | None
+) -> dict[str, Any]:
+    """Queue the broadcast: the running service's dispatcher sends it, and its progress is
+    shown in the coordinators' chat."""
+    parsed = broadcasts.parse_audience(audience)
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            created = await broadcasts.create(
+                uow.session,
+                text_ko=text,
+                text_en=text_en,
+                audience=parsed,
+                actor=CLI,
+                now=SystemClock().now(),
+                progress_chat_id=settings.coordinator_chat_id,
+            )
+            await uow.commit()
+        async with db.uow() as uow:
+            report = await broadcasts.report(uow.session, created.id)
+    finally:
+        await db.dispose()
+    return {"broadcast_id": created.id, "audience": str(parsed), **report.counts()}
+
+
+async def broadcast_list(settings: Settings, *, limit: int = 20) -> list[dict[str, Any]]:
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            found = []
+            for item in await broadcasts.recent(uow.session, limit=limit):
+                report = await broadcasts.report(uow.session, item.id)
+                found.append(
+                    {
+                        "broadcast_id": item.id,
+                        "created_at": exports.iso(item.created_at),
+                        "created_by": item.created_by,
+                        "audience": item.audience,
+                        "state": item.state,
+                        **report.counts(),
+                    }
+                )
+            return found
+    finally:
+        await db.dispose()
+
+
+async def broadcast_cancel(settings: Settings, broadcast_id: int) -> int:
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            cancelled = await broadcasts.cancel(
+                uow.session, broadcast_id, actor=CLI, now=SystemClock().now()
+            )
+            await uow.commit()
+        return cancelled
+    finally:
+        await db.dispose()
+
+
+async def export(
+    settings: Settings, *, what: str, fmt: str, since_date: str | None
+) -> tuple[bytes, int]:
+    """The export's bytes and its row count; the export itself is audited."""
+    chosen, form = exports.parse_what(what), exports.parse_format(fmt)
+    start = since(settings, since_date)
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            now = SystemClock().now()
+            table = await exports.export(uow.session, chosen, now=now, since=start)
+            audit.record(
+                uow.session,
+                at=now,
+                actor=CLI,
+                action="export.created",
+                subject=chosen,
+                format=form,
+                rows=len(table.rows),
+                since=exports.iso(start),
+            )
+            await uow.commit()
+    finally:
+        await db.dispose()
+    return exports.render(table, form), len(table.rows)
+
+
+async def audit_log(
+    settings: Settings, *, since_date: str | None, limit: int | None
+) -> list[dict[str, Any]]:
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            return await exports.audit_rows(
+                uow.session, since=since(settings, since_date), limit=limit
+            )
+    finally:
+        await db.dispose()
+
+
+async def coordinator_change(settings: Settings, user_id: int, *, add: bool) -> bool:
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            change = coordinators.add if add else coordinators.remove
+            changed = await change(uow.session, user_id, actor=CLI, now=SystemClock().now())
+            await uow.commit()
+        return changed
+    finally:
+        await db.dispose()
+
+
+async def coordinator_list(settings: Settings) -> list[dict[str, Any]]:
+    """Coordinators from SPINECARE_COORDINATOR_IDS and from the database."""
+    db: Database = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            stored = await coordinators.stored(uow.session)
+    finally:
+        await db.dispose()
+    listed = [
+        {"telegram_user_id": user_id, "source": "settings", "added_by": None, "added_at": None}
+        for user_id in settings.coordinator_ids
+    ]
+    return listed + [
+        {
+            "telegram_user_id": item.telegram_user_id,
+            "source": "database",
+            "added_by": item.added_by,
+            "added_at": exports.iso(item.added_at),
+        }
+        for item in stored
+    ]

@@ -1,0 +1,104 @@
+"""What the CLI commands do, as coroutines over settings (the CLI module parses and prints)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from care import enrollment, migrate, patients
+from care.clock import SystemClock
+from care.db import Database
+from care.plan import EnrollmentRequest, parse_approach, parse_date, parse_level
+from care.settings import Settings
+from spinecare.patient_views import patient_summary
+
+SANDBOX_BOT_USERNAME = "spinecare_sandbox_bot"
+
+
+async def bot_username(settings: Settings) -> str:
+    """The bot's @username, for the deep link: asked of the Bot API when a token is set."""
+    if settings.telegram_token is None:
+        return SANDBOX_BOT_USERNAME
+    from telegram import Bot
+
+    async with Bot(settings.telegram_token, base_url=settings.telegram_api_url) as bot:
+        return bot.username
+
+
+def invite_link(username: str, invite_code: str) -> str:
+    return f"https://t.me/{username}?start={invite_code}"
+
+
+async def _database(settings: Settings) -> Database:
+    await migrate.upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+async def enroll(
+    settings: Settings,
+    *,
+    surgery_date: str,
+    approach: str,
+    level: str | None,
+    language: str | None,
+    timezone: str | None,
+    name: str | None,
+    actor: str = "cli",
+) -> dict[str, Any]:
+    request = EnrollmentRequest(
+        surgery_date=parse_date(surgery_date),
+        approach=parse_approach(approach),
+        level=parse_level(level),
+        language=language or settings.language,
+        timezone=timezone or settings.timezone,
+        display_name=name.strip() if name and name.strip() else None,
+    )
+    username = await bot_username(settings)
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            result = await enrollment.enroll(
+                uow.session,
+                request,
+                actor=actor,
+                now=SystemClock().now(),
+                ttl=timedelta(days=settings.invite_ttl_days),
+                window=(settings.waking_start, settings.waking_end),
+            )
+            await uow.commit()
+    finally:
+        await db.dispose()
+    return {
+        "patient_code": result.patient_code,
+        "invite_code": result.invite_code,
+        "link": invite_link(username, result.invite_code),
+        "expires_at": result.expires_at.isoformat(),
+    }
+
+
+async def patient_show(settings: Settings, code: str) -> dict[str, Any]:
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            patient = await patients.by_code(uow.session, code)
+            return await patient_summary(uow.session, patient)
+    finally:
+        await db.dispose()
+
+
+async def patient_list(settings: Settings) -> list[dict[str, Any]]:
+    db = await _database(settings)
+    try:
+        async with db.uow() as uow:
+            return [
+                {
+                    "patient_code": p.code,
+                    "status": p.status.value,
+                    "surgery_date": p.surgery_date.isoformat() if p.surgery_date else None,
+                    "approach": p.approach.value if p.approach else None,
+                    "language": p.language,
+                }
+                for p in await patients.all_patients(uow.session)
+            ]
+    finally:
+        await db.dispose()

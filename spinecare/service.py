@@ -1,0 +1,208 @@
+"""The running service: wires settings, database, bot, scheduler (and the sandbox without a token).
+
+This is the composition root: nothing else builds these objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import structlog
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.handlers import publish_commands
+from bot.messenger import TelegramMessenger
+from bot.services import BotConfig, BotServices
+from bot.webhook import start_webhook
+from care import migrate
+from care.clock import Clock, SystemClock
+from care.db import Database
+from care.errors import ConfigError
+from care.pathway import load_pathway
+from care.settings import Settings
+from messages.catalog import load_catalog
+from scheduler.runner import SchedulerConfig, SchedulerRunner
+
+log = structlog.get_logger(__name__)
+
+Role = Literal["all", "bot", "worker"]
+SANDBOX_TOKEN = "123456:SANDBOX-spinecare"
+
+
+@dataclass
+class Running:
+    """What a started service exposes (tests and the CLI read it)."""
+
+    settings: Settings
+    db: Database
+    application: Application  # type: ignore[type-arg]
+    scheduler: SchedulerRunner
+    api_url: str
+    sandbox_control_url: str | None
+
+
+def bot_config(settings: Settings) -> BotConfig:
+    return BotConfig(
+        default_language=settings.language,
+        default_timezone=settings.timezone,
+        emergency_number=settings.emergency_number,
+        clinic_phone=settings.clinic_phone,
+        coordinator_chat_id=settings.coordinator_chat_id,
+        coordinator_ids=frozenset(settings.coordinator_ids),
+        invite_ttl_days=settings.invite_ttl_days,
+        realert=settings.realert_after,
+        default_window=(settings.waking_start, settings.waking_end),
+    )
+
+
+SANDBOX_COORDINATOR_CHAT = -1000000000001
+
+
+def check_alert_route(settings: Settings) -> Settings:
+    """Alerts must reach people: a real bot needs the coordinators' chat; the sandbox has one."""
+    if settings.coordinator_chat_id is not None:
+        return settings
+    if not settings.uses_sandbox:
+        raise ConfigError(
+            "SPINECARE_COORDINATOR_CHAT_ID: required with a real token, or warning signs "
+            "would reach nobody; add the bot to the coordinators' group and set its id"
+        )
+    return settings.model_copy(update={"coordinator_chat_id": SANDBOX_COORDINATOR_CHAT})
+
+
+def check_role(settings: Settings, role: Role) -> None:
+    if role != "all" and Database(settings.database_url).is_sqlite:
+        raise ConfigError(
+            f"SPINECARE_DATABASE_URL: --role {role} means several processes, which need "
+            "PostgreSQL (postgresql+asyncpg://...); SQLite serves one process with --role all"
+        )
+
+
+@asynccontextmanager
+async def start_service(
+    settings: Settings,
+    *,
+    role: Role = "all",
+    clock: Clock | None = None,
+    sandbox_port: int | None = None,
+    sandbox_options: dict[str, Any] | None = None,
+    start_jobs: bool = True,
+) -> AsyncIterator[Running]:
+    """Start everything the role needs; stop it all, in reverse order, on exit.
+
+    With ``start_jobs=False`` the scheduler's interval jobs do not run: tests drive them with
+    ``running.scheduler.tick()`` and a FakeClock instead.
+    """
+    check_role(settings, role)
+    settings = check_alert_route(settings)
+    clock = clock or SystemClock()
+    await migrate.upgrade(settings.database_url)
+    async with AsyncExitStack() as stack:
+        token, api_url, control_url = await _telegram_endpoint(
+            settings, stack, sandbox_port, sandbox_options or {}
+        )
+        db = Database(settings.database_url)
+        stack.push_async_callback(db.dispose)
+        catalog = load_catalog()
+        pathway = load_pathway()
+        services = BotServices(
+            db=db, clock=clock, catalog=catalog, config=bot_config(settings), pathway=pathway
+        )
+        application = build_application(token=token, base_url=api_url, services=services)
+        await application.initialize()
+        stack.push_async_callback(application.shutdown)
+        if role in ("all", "bot"):
+            await publish_commands(application, services)
+        await application.start()
+        stack.push_async_callback(application.stop)
+        scheduler = SchedulerRunner(
+            db,
+            TelegramMessenger(application.bot),
+            clock,
+            pathway,
+            SchedulerConfig.from_settings(settings),
+            role=role,
+            catalog=catalog,
+        )
+        if scheduler.dispatches:
+            services.post_alerts.target = scheduler.escalate
+            stack.push_async_callback(services.post_alerts.drain)
+        if start_jobs:
+            scheduler.start()
+            stack.push_async_callback(scheduler.shutdown)
+        if role in ("all", "bot"):
+            await _receive_updates(application, settings, stack)
+        log.info("service_started", action="start", role=role, api=_public(api_url))
+        yield Running(settings, db, application, scheduler, api_url, control_url)
+        log.info("service_stopping", action="stop", role=role)
+
+
+async def _receive_updates(
+    application: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    stack: AsyncExitStack,
+) -> None:
+    """Long polling, or a webhook when SPINECARE_WEBHOOK_URL is set."""
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        runner = await start_webhook(
+            application,
+            url=settings.webhook_url,
+            secret=settings.webhook_secret,
+            listen=settings.webhook_listen,
+        )
+        stack.push_async_callback(runner.cleanup)
+        return
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=10, drop_pending_updates=False
+    )
+    stack.push_async_callback(application.updater.stop)
+
+
+async def _telegram_endpoint(
+    settings: Settings, stack: AsyncExitStack, port: int | None, options: dict[str, Any]
+) -> tuple[str, str, str | None]:
+    if settings.telegram_token is not None:
+        return settings.telegram_token, settings.telegram_api_url, None
+    from sandbox import BotApiSandbox, SandboxClient  # the sandbox is only ever wired here
+
+    sandbox = BotApiSandbox(token=SANDBOX_TOKEN, **options)
+    await sandbox.start(host="127.0.0.1", port=settings.sandbox_port if port is None else port)
+    if settings.coordinator_chat_id is not None:
+        async with SandboxClient(sandbox.control_url) as client:
+            await client.ensure_group(
+                settings.coordinator_chat_id,
+                "Spinecare coordinators (sandbox)",
+                members=settings.coordinator_ids,
+                chat_type="supergroup",
+            )
+    stack.push_async_callback(sandbox.stop)
+    return SANDBOX_TOKEN, str(sandbox.api_url), str(sandbox.control_url)
+
+
+def _public(api_url: str) -> str:
+    return api_url.split("/bot")[0]
+
+
+async def run_until_stopped(settings: Settings, role: Role) -> None:
+    """``spinecare run``: start, print where the sandbox is, wait for SIGTERM or Ctrl-C."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with start_service(settings, role=role) as running:
+        if running.sandbox_control_url is not None:
+            print(
+                f"No SPINECARE_TELEGRAM_TOKEN: running against the local Telegram sandbox.\n"
+                f"  Bot API:     {running.api_url}<token>/<method>\n"
+                f"  Control API: {running.sandbox_control_url}\n"
+                f"Press Ctrl-C to stop.",
+                flush=True,
+            )
+        await stop.wait()

@@ -1,0 +1,7 @@
+"""Fixtures for the coordinator tests: the whole service against the sandbox (the e2e harness)."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import harness
+
+__all__ = ["harness"]

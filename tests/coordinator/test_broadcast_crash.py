@@ -1,0 +1,90 @@
+"""A worker SIGKILLed halfway through a broadcast, then restarted: everyone gets it once,
+apart from the claimed-but-unconfirmed batch (care/outbox.py, "The duplicate bound")."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from care import broadcasts
+from care.broadcasts import parse_audience
+from care.clock import FakeClock
+from care.db import Database
+from sandbox import BotApiSandbox, FloodLimits, SandboxClient
+from tests.coordinator.coordinator_support import add_patients, delivery_states
+from tests.crash_support import BATCH, LEASE, claimed_rows, start_worker
+
+TOKEN = "123456:SANDBOX"
+PATIENTS = 300
+FIRST_CHAT = 600_000
+TEXT = "오늘 오후 병원 전화가 잠시 안 됩니다."
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[BotApiSandbox]:
+    async with BotApiSandbox(token=TOKEN, flood_limits=FloodLimits(enabled=False)) as running:
+        yield running
+
+
+async def test_a_broadcast_killed_halfway_reaches_everyone_once_after_a_restart(
+    db: Database, clock: FakeClock, sandbox: BotApiSandbox
+) -> None:
+    now = datetime.now(UTC)  # the worker processes read the real clock
+    clock.set(now)
+    # The worker processes read the real clock: patients awake all day, whatever the hour.
+    await add_patients(
+        db,
+        PATIENTS,
+        now=now,
+        first_chat=FIRST_CHAT,
+        surgery_date=now.date(),
+        waking=(datetime.min.time(), datetime.max.time()),
+    )
+    async with db.uow() as uow:
+        broadcast = await broadcasts.create(
+            uow.session,
+            text_ko=TEXT,
+            text_en=None,
+            audience=parse_audience("all"),
+            actor="cli",
+            now=now,
+        )
+        await uow.commit()
+    async with SandboxClient(sandbox.control_url) as control:
+        for n in range(PATIENTS):
+            await control.ensure_user(FIRST_CHAT + n, f"Patient {n}")
+        # each send answered 50 ms late, so the kill lands mid-broadcast
+        await control.inject_fault("sendMessage", status=None, count=10 * PATIENTS, delay=0.05)
+
+        first = await start_worker(db, sandbox.api_url, "doomed", offset=0)
+        deadline = time.monotonic() + 60
+        while sandbox.stats.calls["sendMessage"] < PATIENTS * 0.4:
+            assert first.returncode is None, "the worker finished before it could be killed"
+            assert time.monotonic() < deadline, "the worker made no progress"
+            await asyncio.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        sent_before_kill = sandbox.stats.calls["sendMessage"]
+        unconfirmed = await claimed_rows(db)
+
+        second = await start_worker(db, sandbox.api_url, "restarted", offset=LEASE + 1)
+        assert await asyncio.wait_for(second.wait(), timeout=90) == 0
+        received = Counter(
+            m["chat"]["id"] for m in await control.sent_messages() if m.get("text") == TEXT
+        )
+
+    duplicates = sum(count - 1 for count in received.values())
+    print(
+        f"\nkilled after {sent_before_kill} of {PATIENTS} sends, {unconfirmed} claimed but "
+        f"unconfirmed; after the restart duplicates {duplicates} (bound {BATCH})"
+    )
+    assert first.returncode == -signal.SIGKILL
+    assert set(received) == {FIRST_CHAT + n for n in range(PATIENTS)}  # none lost
+    assert duplicates <= unconfirmed <= BATCH
+    assert await delivery_states(db, broadcast.id) == {"sent": PATIENTS}

@@ -1,0 +1,54 @@
+"""The whole service (real python-telegram-bot over HTTP) against an in-process sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from care.clock import FakeClock
+from care.settings import Settings
+from sandbox import FloodLimits, SandboxClient
+from spinecare.service import Running, start_service
+
+
+@dataclass
+class Harness:
+    running: Running
+    sandbox: SandboxClient
+    clock: FakeClock
+
+    @property
+    def settings(self) -> Settings:
+        return self.running.settings
+
+
+def button(message: dict[str, Any], starts_with: str) -> str:
+    """The callback data of the first button on a message whose data starts with a prefix."""
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for key in row:
+            if key["callback_data"].startswith(starts_with):
+                return str(key["callback_data"])
+    raise AssertionError(f"no button {starts_with!r} on {message.get('text', '')[:40]!r}")
+
+
+@pytest.fixture
+async def harness(database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
+    settings = Settings(
+        database_url=database_url,
+        telegram_token=None,
+        coordinator_chat_id=-1001,
+        coordinator_ids=[9001, 9002],
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    # Telegram's flood limits are switched off here for speed; the sandbox's own tests and
+    # the broadcast test run with them on.
+    options = {"flood_limits": FloodLimits(enabled=False)}
+    async with start_service(
+        settings, clock=clock, sandbox_port=0, sandbox_options=options, start_jobs=False
+    ) as running:
+        assert running.sandbox_control_url is not None
+        async with SandboxClient(running.sandbox_control_url) as client:
+            yield Harness(running, client, clock)
