@@ -115,8 +115,9 @@ class SandboxClient:
         result: dict[str, Any] = await self._call("POST", "/groups", json=body)
         return result
 
-    async def block(self, user_id: int) -> None:
-        await self._call("POST", f"/users/{user_id}/block")
+    async def block(self, user_id: int, *, notify: bool = True) -> None:
+        """Block the bot as this user; `notify=False` loses the `my_chat_member` update."""
+        await self._call("POST", f"/users/{user_id}/block", params={"notify": str(notify).lower()})
 
     async def unblock(self, user_id: int) -> None:
         await self._call("POST", f"/users/{user_id}/unblock")

@@ -139,7 +139,8 @@ class ControlApi:
 
     async def block(self, request: web.Request) -> Any:
         user = self._user(request.match_info["user_id"])
-        incoming.set_blocked(self.state, user, True)
+        notify = request.query.get("notify", "true").lower() != "false"
+        incoming.set_blocked(self.state, user, True, notify=notify)
         return user.as_json() | {"blocked": True}
 
     async def unblock(self, request: web.Request) -> Any:

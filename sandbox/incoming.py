@@ -76,11 +76,17 @@ def press_button(
     return query.id
 
 
-def set_blocked(state: SandboxState, user: User, blocked: bool) -> None:
-    """Block or unblock the bot; Telegram tells the bot with a `my_chat_member` update."""
+def set_blocked(state: SandboxState, user: User, blocked: bool, *, notify: bool = True) -> None:
+    """Block or unblock the bot; Telegram tells the bot with a `my_chat_member` update.
+
+    `notify=False` plays the update being lost (Telegram keeps undelivered updates for 24
+    hours only), so the bot learns of the block from a 403 on its next send.
+    """
     if user.blocked == blocked:
         return
     user.blocked = blocked
+    if not notify:
+        return
     chat = state.private_chat(user)
     bot = state.bot.as_json()
     member: dict[str, Any] = {"status": "member", "user": bot}

@@ -38,6 +38,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
 def postgres_template() -> Iterator[PostgresTemplate]:
     url = postgres_url()
     if url is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: set {POSTGRES_ENV}")
         pytest.skip(reason=f"PostgreSQL tests need {POSTGRES_ENV} (CI always sets it)")
     template = PostgresTemplate(url)
     try:

@@ -201,6 +201,16 @@ async def test_blocking_sends_my_chat_member_updates(
     assert statuses == [("member", "kicked"), ("kicked", "member")]
 
 
+async def test_a_block_whose_update_was_lost_shows_only_as_a_403(
+    http: httpx.AsyncClient, client: SandboxClient
+) -> None:
+    await client.block(PATIENT, notify=False)
+
+    assert (await call(http, "getUpdates"))["result"] == []
+    refused = await call(http, "sendMessage", chat_id=PATIENT, text="hello")
+    assert (refused["ok"], refused["error_code"]) == (False, 403)
+
+
 async def test_a_button_must_be_on_the_message_unless_forced(
     http: httpx.AsyncClient, client: SandboxClient
 ) -> None:
