@@ -21,6 +21,7 @@ from care.outbox import ClaimedMessage
 from messages.catalog import Catalog
 
 CHECKIN_LATE_AFTER = timedelta(minutes=30)  # a check-in sent later than this says its day
+TELEGRAM_TEXT_LIMIT = 4096  # characters in one message
 
 
 class NotRenderable(ValueError):
@@ -137,4 +138,14 @@ def render_alert(
             Button(catalog.text(language, "scheduler.alert.called"), encode("called", alert.id)),
         ),
     )
-    return OutgoingMessage(chat_id=chat_id, text="\n".join(lines), keyboard=keyboard)
+    return OutgoingMessage(chat_id=chat_id, text=fit_to_message(lines), keyboard=keyboard)
+
+
+def fit_to_message(lines: list[str], limit: int = TELEGRAM_TEXT_LIMIT) -> str:
+    """Join lines, cutting the end so Telegram takes it: a refused alert would reach no one.
+
+    The patient code and the headline come first, so what is cut is the tail of the reasons
+    (the patient's own words stay whole in the database and in the patient view).
+    """
+    text = "\n".join(lines)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
