@@ -39,7 +39,7 @@ from bot.authz import ensure_coordinator
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care import broadcasts
+from care import audiences, broadcasts
 from care.callbacks import Callback, encode
 from care.errors import InvalidInput, NotAllowed, NotFound
 from care.messaging import Button, Keyboard
@@ -198,9 +198,9 @@ async def got_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     lang = draft.get("lang", services.config.default_language)
     now = services.clock.now()
     try:
-        audience = broadcasts.parse_audience(message.text)
+        audience = audiences.parse_audience(message.text)
         async with services.db.uow() as uow:
-            count = await broadcasts.preview(uow.session, audience, now)
+            count = await audiences.preview(uow.session, audience, now)
             if count == 0:
                 await message.reply_text(
                     services.text(lang, "coord.broadcast.nobody", audience=str(audience))

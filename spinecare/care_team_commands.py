@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care import audit, broadcasts, coordinators, exports
+from care import audiences, audit, broadcasts, coordinators, exports
 from care.clock import SystemClock
 from care.db import Database
 from care.plan import parse_date
@@ -23,11 +23,11 @@ def since(settings: Settings, value: str | None) -> datetime | None:
 
 
 async def broadcast_preview(settings: Settings, audience: str) -> dict[str, Any]:
-    parsed = broadcasts.parse_audience(audience)
+    parsed = audiences.parse_audience(audience)
     db = await _database(settings)
     try:
         async with db.uow() as uow:
-            count = await broadcasts.preview(uow.session, parsed, SystemClock().now())
+            count = await audiences.preview(uow.session, parsed, SystemClock().now())
     finally:
         await db.dispose()
     return {"audience": str(parsed), "recipients": count}
@@ -38,7 +38,7 @@ async def broadcast_send(
 ) -> dict[str, Any]:
     """Queue the broadcast: the running service's dispatcher sends it, and its progress is
     shown in the coordinators' chat."""
-    parsed = broadcasts.parse_audience(audience)
+    parsed = audiences.parse_audience(audience)
     db = await _database(settings)
     try:
         async with db.uow() as uow:

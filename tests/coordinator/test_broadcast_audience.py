@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from care.broadcasts import Audience, parse_audience, post_op_week
+from care.audiences import Audience, parse_audience, post_op_week
 from care.errors import InvalidInput
 from care.models import Approach
 

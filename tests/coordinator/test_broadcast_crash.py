@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from care import broadcasts
-from care.broadcasts import parse_audience
+from care.audiences import parse_audience
 from care.clock import FakeClock
 from care.db import Database
 from sandbox import BotApiSandbox, FloodLimits, SandboxClient

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from care import broadcasts
-from care.broadcasts import parse_audience
+from care.audiences import parse_audience
 from care.clock import FakeClock
 from care.db import Database
 from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage

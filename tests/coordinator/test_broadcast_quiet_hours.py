@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
-from care import broadcasts
+from care import audiences, broadcasts
 from care.db import Database
 from care.models import Patient, ScheduledMessage
 from tests.coordinator.coordinator_support import add_patients
@@ -28,7 +28,7 @@ async def test_a_broadcast_at_night_is_due_when_each_patient_wakes(db: Database)
             uow.session,
             text_ko="내일 휴진합니다.",
             text_en="The clinic is closed tomorrow.",
-            audience=broadcasts.parse_audience("all"),
+            audience=audiences.parse_audience("all"),
             actor="cli",
             now=NIGHT_IN_SEOUL,
         )

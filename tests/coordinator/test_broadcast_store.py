@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from care import broadcasts
-from care.broadcasts import parse_audience
+from care import audiences, broadcasts
+from care.audiences import parse_audience
 from care.clock import FakeClock
 from care.db import Database
 from care.errors import InvalidInput, NotFound
@@ -74,14 +74,14 @@ async def test_the_preview_counts_active_patients_with_a_chat_in_the_audience(
 ) -> None:
     await clinic(db)
     async with db.session() as session:
-        assert await broadcasts.preview(session, parse_audience(audience), NOW) == count
+        assert await audiences.preview(session, parse_audience(audience), NOW) == count
 
 
 async def test_an_unknown_patient_code_is_not_found(db: Database) -> None:
     await clinic(db)
     async with db.session() as session:
         with pytest.raises(NotFound):
-            await broadcasts.preview(session, parse_audience("patient:P-ZZZZZZ"), NOW)
+            await audiences.preview(session, parse_audience("patient:P-ZZZZZZ"), NOW)
 
 
 async def test_creating_a_broadcast_queues_one_due_delivery_per_recipient(db: Database) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from care import broadcasts
-from care.broadcasts import parse_audience
+from care.audiences import parse_audience
 from care.models import DeliveryAttempt, MessageState, ScheduledMessage
 from sandbox import FloodLimits
 from tests.coordinator.coordinator_support import add_patients, delivery_states

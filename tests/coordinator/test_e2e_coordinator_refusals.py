@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from care import broadcasts
-from care.broadcasts import parse_audience
+from care.audiences import parse_audience
 from care.models import AuditEntry, Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, STRANGER, nurse, say
 from tests.coordinator.coordinator_support import add_patient, delivery_states
