@@ -35,13 +35,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.authz import ensure_coordinator
+from bot.authz import coordinator_or_refuse, ensure_coordinator
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care import audiences, broadcasts
 from care.callbacks import Callback, encode
-from care.errors import InvalidInput, NotAllowed, NotFound
+from care.errors import InvalidInput, NotFound
 from care.messaging import Button, Keyboard
 from care.models import Broadcast
 
@@ -83,32 +83,17 @@ def _audience_markup(chat_type: str) -> ForceReply | ReplyKeyboardMarkup:
     )
 
 
-async def _allowed(update: Update, services: BotServices, action: str) -> str | None:
-    """The coordinator's language, or None after saying "not allowed"."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None or user is None:
-        return None
-    lang = user_language(update, services.config.default_language)
-    try:
-        await ensure_coordinator(
-            services, user_id=user.id, chat_id=chat.id, chat_type=chat.type, action=action
-        )
-    except NotAllowed:
-        await message.reply_text(services.text(lang, "not_allowed"))
-        return None
-    return lang
-
-
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """/broadcast: ask for the notice."""
     services = services_of(context)
-    lang = await _allowed(update, services, "broadcast.compose")
-    if lang is None or update.effective_message is None or update.effective_chat is None:
+    asker = await coordinator_or_refuse(update, services, "broadcast.compose")
+    if asker is None:
         return ConversationHandler.END
+    lang = asker.lang
     draft = _draft(context)
     draft.clear()
     draft["lang"] = lang
-    await update.effective_message.reply_text(
+    await asker.message.reply_text(
         services.text(lang, "coord.broadcast.ask_text"),
         reply_markup=_prompt_markup(),
     )
@@ -192,7 +177,8 @@ async def got_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if message is None or chat is None or user is None or not message.text:
         return AUDIENCE
     draft = _draft(context)
-    if await _allowed(update, services, "broadcast.draft") is None:  # removed meanwhile
+    # the coordinator may have been removed from the list since /broadcast
+    if await coordinator_or_refuse(update, services, "broadcast.draft") is None:
         draft.clear()
         return ConversationHandler.END
     lang = draft.get("lang", services.config.default_language)

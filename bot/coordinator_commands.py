@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
@@ -19,7 +18,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    Chat,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -29,14 +27,14 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import coordinator_broadcast, coordinator_views
-from bot.authz import ensure_coordinator
+from bot.authz import coordinator_or_refuse, ensure_coordinator
 from bot.handlers_types import ButtonHandler
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care import audit, coordinators, enrollment, exports, patients
 from care.callbacks import Callback
-from care.errors import InvalidInput, NotAllowed, NotFound
+from care.errors import InvalidInput, NotFound
 from care.models import AlertState, PatientStatus
 from care.plan import LANGUAGES, EnrollmentRequest, parse_approach, parse_date, parse_level
 from messages.catalog import Catalog
@@ -46,36 +44,6 @@ log = structlog.get_logger(__name__)
 PAGE_SIZE = 10
 ALERTS_SHOWN = 10
 COMMANDS = ("patients", "patient", "alerts", "enroll", "broadcast", "export", "cancel")
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who sent a coordinator command, where, and the language to answer in."""
-
-    message: Message
-    chat: Chat
-    user: User
-    lang: str
-
-    @property
-    def actor(self) -> str:
-        return f"coordinator:{self.user.id}"
-
-
-async def coordinator_or_refuse(update: Update, services: BotServices, action: str) -> Asker | None:
-    """The asker when a coordinator acts in an allowed chat; otherwise say "not allowed"."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None or user is None:
-        return None
-    lang = user_language(update, services.config.default_language)
-    try:
-        await ensure_coordinator(
-            services, user_id=user.id, chat_id=chat.id, chat_type=chat.type, action=action
-        )
-    except NotAllowed:
-        await message.reply_text(services.text(lang, "not_allowed"))
-        return None
-    return Asker(message, chat, user, lang)
 
 
 def coordinator_language(user: User, services: BotServices) -> str:
