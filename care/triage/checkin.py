@@ -173,13 +173,12 @@ def assess_checkin(
 def _leg_pain_rebound(
     answers: Mapping[str, str], history: Sequence[Mapping[str, str]], rule: LegPainRebound
 ) -> list[tuple[Tier, tuple[int, ...], str, str | None]]:
+    # Any earlier score counts as "after having eased": the operation was for leg pain, so a
+    # rise of `rule.rise` above the lowest score since surgery is past one patient's noise
+    # (CLINICAL.md, "Pain scores"), even when only one check-in came before.
     scores = [s for s in (_score(h.get(rule.question)) for h in history) if s is not None]
     now = _score(answers.get(rule.question))
-    if now is None or len(scores) < 2:
-        return []
-    lowest = min(scores)
-    eased = lowest < scores[0]
-    if not eased or now - lowest < rule.rise:
+    if now is None or not scores or now - min(scores) < rule.rise:
         return []
     if any(answers.get(q) in allowed for q, allowed in rule.nerve_signs):
         return [(rule.nerve_tier, rule.flags, "leg_pain_rebound_with_nerve_sign", None)]

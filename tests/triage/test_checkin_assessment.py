@@ -158,8 +158,10 @@ def _history(*leg_scores: int, back: int = 3) -> list[dict[str, str]]:
         (_history(8, 5, 2), "5", Tier.AMBER),  # eased to 2, back up by 3
         (_history(8, 5, 2), "4", Tier.GREEN),  # up by 2 only: noise
         (_history(8, 5, 3), "5", Tier.GREEN),
-        (_history(2, 2, 2), "5", Tier.GREEN),  # never eased: not a rebound
-        (_history(7), "9", Tier.GREEN),  # one earlier check-in is not a trend
+        (_history(2, 2, 2), "5", Tier.AMBER),  # eased by the operation, now up by 3
+        (_history(3), "6", Tier.AMBER),  # one earlier check-in is enough to see a rise of 3
+        (_history(7), "9", Tier.GREEN),  # up by 2 only
+        (_history(6, 6), "6", Tier.GREEN),
         ((), "9", Tier.GREEN),
     ],
 )
