@@ -87,9 +87,11 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
+        """Accept the server's address with or without the ``/bot`` that methods hang from."""
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https:// and end with /bot")
-        return value
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
+        value = value.rstrip("/")
+        return value if value.endswith("/bot") else value + "/bot"
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

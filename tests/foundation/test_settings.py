@@ -48,6 +48,22 @@ def test_a_dotenv_file_is_read(tmp_workdir: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "given",
+    [
+        "http://127.0.0.1:8081",
+        "http://127.0.0.1:8081/",
+        "http://127.0.0.1:8081/bot",
+        "http://127.0.0.1:8081/bot/",
+    ],
+)
+def test_the_bot_api_url_is_taken_with_or_without_its_bot_suffix(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("SPINECARE_TELEGRAM_API_URL", given)
+    assert load_settings().telegram_api_url == "http://127.0.0.1:8081/bot"
+
+
+@pytest.mark.parametrize(
     ("variable", "value", "complaint"),
     [
         ("SPINECARE_DATABASE_URL", "nonsense", "not a database URL"),
