@@ -13,15 +13,27 @@ from care.errors import InvalidInput
 from care.messaging import Button
 from care.models import Patient
 from care.triage import Tier, classify
+from care.triage.attachments import read_attachment, stored_text
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_QUESTION = "triage.ask.general"
+# What a patient may send besides text, most specific first (an animation is also a document).
+ATTACHMENTS = (
+    "photo", "voice", "video_note", "video", "audio", "animation", "sticker", "document",
+    "location", "contact",
+)  # fmt: skip
+
+
+def attachment_kind(message: Message) -> str | None:
+    """The kind of what came with the message, or None for plain text."""
+    return next((kind for kind in ATTACHMENTS if getattr(message, kind, None)), None)
 
 
 async def read_message(message: Message, patient: Patient, services: BotServices) -> None:
     """Store the text first, then classify it and answer: nothing a patient sends is lost."""
     text = message.text or message.caption or ""
+    kind = attachment_kind(message)
     now = services.clock.now()
     async with services.db.uow() as uow:
         stored = inbox.keep(
@@ -29,11 +41,11 @@ async def read_message(message: Message, patient: Patient, services: BotServices
             patient=patient,
             chat_id=message.chat_id,
             telegram_message_id=message.message_id,
-            text=text,
+            text=text if kind is None else stored_text(kind, text),
             now=now,
         )
         await uow.commit()
-    result = classify(text)
+    result = classify(text) if kind is None else read_attachment(kind, text)
     async with services.db.uow() as uow:
         stored = await uow.session.get_one(type(stored), stored.id)
         followups.record_reading(stored, result)
