@@ -17,6 +17,7 @@ async def serve(args: argparse.Namespace) -> None:
     print(f"Bot API base_url: {sandbox.api_url}")
     print(f"file base_url:    {sandbox.file_url}")
     print(f"control API:      {sandbox.control_url}")
+    print(f"chat page:        {sandbox.chat_url}")
     print(f"token:            {sandbox.token}", flush=True)
     try:
         await asyncio.Event().wait()

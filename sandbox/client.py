@@ -115,6 +115,16 @@ class SandboxClient:
         result: dict[str, Any] = await self._call("POST", "/groups", json=body)
         return result
 
+    async def users(self) -> list[dict[str, Any]]:
+        """Every user the sandbox knows, each a Telegram User plus `blocked`."""
+        result: list[dict[str, Any]] = await self._call("GET", "/users")
+        return result
+
+    async def chats(self) -> list[dict[str, Any]]:
+        """Every chat (private and group), each a Telegram Chat plus `members` (user ids)."""
+        result: list[dict[str, Any]] = await self._call("GET", "/chats")
+        return result
+
     async def block(self, user_id: int, *, notify: bool = True) -> None:
         """Block the bot as this user; `notify=False` loses the `my_chat_member` update."""
         await self._call("POST", f"/users/{user_id}/block", params={"notify": str(notify).lower()})
@@ -162,6 +172,18 @@ class SandboxClient:
         """The bot's messages as they are now (edits applied, deletions gone), oldest first."""
         result: list[Message] = await self._call("GET", "/sent", params={"chat_id": chat_id})
         return result
+
+    async def chat_messages(self, chat_id: int | None = None) -> list[Message]:
+        """The conversation as it is now: the users' messages and the bot's, oldest first."""
+        result: list[Message] = await self._call("GET", "/messages", params={"chat_id": chat_id})
+        return result
+
+    async def download(self, file_id: str) -> bytes:
+        """The bytes of a document the bot sent (`GET /files/{file_id}`)."""
+        response = await self._http.get(f"/files/{file_id}")
+        if response.status_code != 200:
+            raise SandboxError(response.status_code, response.json().get("description", ""))
+        return response.content
 
     async def documents(self, chat_id: int | None = None) -> list[SentDocument]:
         found = await self._call("GET", "/documents", params={"chat_id": chat_id})

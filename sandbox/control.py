@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, fields
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -31,10 +32,13 @@ class ControlApi:
 
     def routes(self, prefix: str) -> list[web.RouteDef]:
         handlers: list[tuple[str, str, Callable[[web.Request], Awaitable[Any]]]] = [
+            ("GET", "/users", self.list_users),
             ("POST", "/users", self.ensure_user),
             ("POST", "/users/{user_id}/block", self.block),
             ("POST", "/users/{user_id}/unblock", self.unblock),
             ("POST", "/groups", self.ensure_group),
+            ("GET", "/chats", self.list_chats),
+            ("GET", "/messages", self.chat_messages),
             ("POST", "/messages", self.send_text),
             ("POST", "/callbacks", self.press_button),
             ("GET", "/sent", self.sent_messages),
@@ -54,7 +58,7 @@ class ControlApi:
         return [
             web.route(method, prefix + path, self._wrap(handler))
             for method, path, handler in handlers
-        ]
+        ] + [web.get(prefix + "/files/{file_id}", self.download)]
 
     @staticmethod
     def _wrap(
@@ -111,6 +115,16 @@ class ControlApi:
         return None if value in (None, "") else ControlApi._int(value, "chat_id")
 
     # people and chats
+
+    async def list_users(self, request: web.Request) -> Any:
+        """Every user the sandbox knows (not the bot), with whether they blocked the bot."""
+        return [user.as_json() | {"blocked": user.blocked} for user in self.state.users.values()]
+
+    async def list_chats(self, request: web.Request) -> Any:
+        """Every chat: private ones (id = the user's id) and groups with their members."""
+        return [
+            chat.as_json() | {"members": sorted(chat.members)} for chat in self.state.chats.values()
+        ]
 
     async def ensure_user(self, request: web.Request) -> Any:
         body = await self._body(request)
@@ -188,6 +202,15 @@ class ControlApi:
         chat_id = self._chat_filter(request)
         return [m.as_json(full_markup=True) for m in self.state.bot_messages(chat_id)]
 
+    async def chat_messages(self, request: web.Request) -> Any:
+        """The whole conversation, the users' messages and the bot's, as it is now, oldest first."""
+        chat_id = self._chat_filter(request)
+        return [
+            m.as_json(full_markup=True)
+            for m in self.state.messages.values()
+            if not m.deleted and (chat_id is None or m.chat.id == chat_id)
+        ]
+
     async def documents(self, request: web.Request) -> Any:
         chat_id = self._chat_filter(request)
         found = []
@@ -205,6 +228,19 @@ class ControlApi:
                 }
             )
         return found
+
+    async def download(self, request: web.Request) -> web.Response:
+        """A document's bytes by file_id, as an attachment (the chat page's download links)."""
+        stored = self.state.files.get(request.match_info["file_id"])
+        if stored is None:
+            error = BotApiError(404, "Not Found: no file with this file_id")
+            return web.json_response(error.payload(), status=404)
+        disposition = f"attachment; filename*=UTF-8''{quote(stored.file_name)}"
+        headers = {
+            "Content-Type": stored.mime_type or "application/octet-stream",
+            "Content-Disposition": disposition,
+        }
+        return web.Response(body=stored.content, headers=headers)
 
     async def callback_answers(self, request: web.Request) -> Any:
         return list(self.state.callback_answers)

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import errors
+from sandbox import chat_page, errors
 from sandbox.botapi import BotApi, sleep_unless_closing
 from sandbox.control import ControlApi
 from sandbox.errors import BotApiError
@@ -70,6 +70,7 @@ class BotApiSandbox:
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.add_routes(self.control.routes("/sandbox"))
+        app.add_routes(chat_page.routes("/sandbox"))
         app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
         app.router.add_route("*", "/bot{token}/", self._no_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
@@ -126,6 +127,11 @@ class BotApiSandbox:
     @property
     def control_url(self) -> str:
         return f"{self.url}/sandbox"
+
+    @property
+    def chat_url(self) -> str:
+        """The browser chat page: act as patients and coordinators without code."""
+        return f"{self.control_url}/chat"
 
     # Bot API routes
 

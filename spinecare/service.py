@@ -202,6 +202,7 @@ async def run_until_stopped(settings: Settings, role: Role) -> None:
                 f"No SPINECARE_TELEGRAM_TOKEN: running against the local Telegram sandbox.\n"
                 f"  Bot API:     {running.api_url}<token>/<method>\n"
                 f"  Control API: {running.sandbox_control_url}\n"
+                f"  Chat page:   {running.sandbox_control_url}/chat\n"
                 f"Press Ctrl-C to stop.",
                 flush=True,
             )
