@@ -324,6 +324,32 @@ def register_coordinator_handlers(application: Application) -> None:  # type: ig
         application.add_handler(CommandHandler(name, callback))
 
 
+async def answer_help(update: Update, services: BotServices) -> bool:
+    """/help from a coordinator in their chat or the team's group: the coordinators' commands.
+
+    False (and nothing said or audited) for anyone else: /help is not a coordinator action.
+    """
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return False
+    if chat.type != "private" and chat.id != services.config.coordinator_chat_id:
+        return False
+    async with services.db.uow() as uow:
+        allowed = await coordinators.is_coordinator(
+            uow.session, user.id, services.config.coordinator_ids
+        )
+    if not allowed:
+        return False
+    lang = user_language(update, services.config.default_language)
+    lines = [services.text(lang, "coord.help")]
+    lines += [
+        f"/{command.command} · {command.description}"
+        for command in command_menu(services.catalog, lang)
+    ]
+    await message.reply_text("\n".join(lines))
+    return True
+
+
 def command_menu(catalog: Catalog, language: str) -> list[BotCommand]:
     return [BotCommand(name, catalog.text(language, f"coord.command.{name}")) for name in COMMANDS]
 

@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot import (
     alert_buttons,
     checkin,
+    coordinator_commands,
     free_text,
     membership,
     patient_commands,
@@ -112,6 +113,19 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await free_text.read_message(message, patient, services)
 
 
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: the patient's help, the coordinators' commands, or how to join."""
+    services = services_of(context)
+    if await patient_commands.answer_help(update, services):
+        return
+    if await coordinator_commands.answer_help(update, services):
+        return
+    chat, message = update.effective_chat, update.effective_message
+    if chat is not None and chat.type == "private" and message is not None:
+        lang = registration.user_language(update, services.config.default_language)
+        await message.reply_text(services.text(lang, "start.no_invite"))
+
+
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command we do not know: say so and point to /help."""
     services = services_of(context)
@@ -157,8 +171,8 @@ async def publish_commands(application: Application, services: BotServices) -> N
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", registration.start))
+    application.add_handler(CommandHandler("help", on_help))
     for name, callback in (
-        ("help", patient_commands.help_command),
         ("checkin", checkin.checkin_command),
         ("pause", patient_commands.pause_command),
         ("resume", patient_commands.resume_command),

@@ -36,14 +36,17 @@ async def _patient(
     return message, patient
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help: what the bot does and the commands."""
-    services = services_of(context)
+async def answer_help(update: Update, services: BotServices) -> bool:
+    """/help from a patient in their chat: what the bot does and the commands; False if none."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type != "private":
+        return False
     async with services.db.uow() as uow:
-        found = await _patient(update, services, uow)
-    if found:
-        message, patient = found
-        await message.reply_text(services.text(patient.language, "help.patient"))
+        patient = await patients.by_chat(uow.session, chat.id)
+    if patient is None or patient.status == PatientStatus.DELETED:
+        return False
+    await message.reply_text(services.text(patient.language, "help.patient"))
+    return True
 
 
 StatusChange = Callable[[AsyncSession, Patient], Awaitable[dict[str, object]]]

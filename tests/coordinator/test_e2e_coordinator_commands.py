@@ -7,11 +7,11 @@ import io
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from care.alerts import open_alert
-from care.models import Alert, AlertState, CheckIn, CheckInAnswer, Patient
-from tests.coordinator.console_flows import COORDINATORS, NURSE, buttons, nurse, say
+from care.models import Alert, AlertState, AuditEntry, CheckIn, CheckInAnswer, Patient
+from tests.coordinator.console_flows import COORDINATORS, NURSE, STRANGER, buttons, nurse, say
 from tests.coordinator.coordinator_support import add_patient
 from tests.e2e.conftest import Harness
 
@@ -163,3 +163,25 @@ async def test_the_coordinator_commands_are_set_only_for_the_coordinators_chats(
     assert "broadcast" in by_scope[(group, "en")]
     default = json.dumps({"type": "default"}, sort_keys=True)
     assert "broadcast" not in by_scope[(default, "")]
+
+
+async def test_help_shows_coordinators_their_commands_and_strangers_how_to_join(
+    harness: Harness,
+) -> None:
+    await nurse(harness)
+    await harness.sandbox.ensure_user(STRANGER, "Someone", language_code="ko")
+    await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[NURSE, STRANGER])
+
+    in_group = await say(harness, NURSE, "/help", "의료진 명령어", chat=COORDINATORS)
+    assert "/broadcast" in in_group["text"] and "/patients" in in_group["text"]
+    in_private = await say(harness, NURSE, "/help", "의료진 명령어")
+    assert "/export" in in_private["text"]
+    stranger = await say(harness, STRANGER, "/help", "초대 링크")
+    assert "/broadcast" not in stranger["text"]
+    async with harness.running.db.session() as session:
+        refusals = await session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "coordinator.refused")
+        )
+    assert refusals == 0  # /help is nobody's attempt at a coordinator action
