@@ -152,6 +152,14 @@ class SandboxClient:
         result: Message = await self._call("POST", "/messages", json=body)
         return result
 
+    async def send_attachment(
+        self, user_id: int, kind: str, caption: str = "", chat_id: int | None = None
+    ) -> Message:
+        """Send a photo, voice, document, sticker, video_note or location as the user."""
+        body = {"user_id": user_id, "kind": kind, "caption": caption, "chat_id": chat_id}
+        result: Message = await self._call("POST", "/attachments", json=body)
+        return result
+
     async def press_button(
         self, user_id: int, chat_id: int, message_id: int, data: str, *, force: bool = False
     ) -> str:

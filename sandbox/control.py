@@ -40,6 +40,7 @@ class ControlApi:
             ("GET", "/chats", self.list_chats),
             ("GET", "/messages", self.chat_messages),
             ("POST", "/messages", self.send_text),
+            ("POST", "/attachments", self.send_attachment),
             ("POST", "/callbacks", self.press_button),
             ("GET", "/sent", self.sent_messages),
             ("GET", "/documents", self.documents),
@@ -178,6 +179,14 @@ class ControlApi:
             privacy_mode=self.api.privacy_mode,
         )
         return message.as_json()
+
+    async def send_attachment(self, request: web.Request) -> Any:
+        body = await self._body(request)
+        user = self._user(body.get("user_id"))
+        chat = self._chat(body.get("chat_id"), user)
+        kind = str(body.get("kind") or "")
+        caption = str(body.get("caption") or "")
+        return incoming.user_attachment(self.state, user, chat, kind, caption).as_json()
 
     async def press_button(self, request: web.Request) -> Any:
         body = await self._body(request)

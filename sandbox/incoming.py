@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sandbox.entities import command_entities
@@ -74,6 +75,57 @@ def press_button(
         },
     )
     return query.id
+
+
+ATTACHMENT_KINDS = ("photo", "voice", "document", "sticker", "video_note", "location")
+
+
+def _attachment(kind: str, file_name: str) -> dict[str, Any]:
+    """The Bot API object a user's attachment of this kind arrives as (no bytes kept)."""
+    file_id = f"AgAC{secrets.token_urlsafe(24)}"
+    unique = f"AQAD{secrets.token_urlsafe(8)}"
+    base: dict[str, Any] = {"file_id": file_id, "file_unique_id": unique}
+    match kind:
+        case "photo":  # sizes, smallest first, as Telegram sends them
+            return {
+                "photo": [
+                    base | {"width": 90, "height": 120, "file_size": 1_800},
+                    base
+                    | {"file_id": file_id + "x", "width": 960, "height": 1280, "file_size": 96_000},
+                ]
+            }
+        case "voice":
+            return {"voice": base | {"duration": 7, "mime_type": "audio/ogg", "file_size": 14_000}}
+        case "document":
+            return {"document": base | {"file_name": file_name, "mime_type": "application/pdf"}}
+        case "sticker":
+            return {
+                "sticker": base
+                | {"type": "regular", "width": 512, "height": 512, "is_animated": False,
+                   "is_video": False, "emoji": "🙏"}
+            }  # fmt: skip
+        case "video_note":
+            return {"video_note": base | {"length": 240, "duration": 5}}
+        case "location":
+            return {"location": {"latitude": 37.5665, "longitude": 126.978}}
+    raise bad_request(f"attachment kind must be one of {', '.join(ATTACHMENT_KINDS)}")
+
+
+def user_attachment(
+    state: SandboxState, user: User, chat: Chat, kind: str, caption: str = ""
+) -> Message:
+    """Record a photo, voice message, file, sticker, video note or location sent by a user."""
+    if user.blocked:
+        raise bad_request("the user has blocked the bot; unblock first")
+    if chat.type != "private" and user.id not in chat.members:
+        raise bad_request("the user is not a member of the chat")
+    if caption and kind in ("sticker", "video_note", "location"):
+        raise bad_request(f"a {kind} has no caption")
+    extra = _attachment(kind, "document.pdf")
+    message = state.add_message(chat, user, caption=caption or None, extra=extra)
+    if chat.type == "private":  # in groups, privacy mode hides attachments from the bot
+        state.enqueue("message", message.as_json())
+    return message
 
 
 def set_blocked(state: SandboxState, user: User, blocked: bool, *, notify: bool = True) -> None:

@@ -201,6 +201,21 @@ async def test_blocking_sends_my_chat_member_updates(
     assert statuses == [("member", "kicked"), ("kicked", "member")]
 
 
+async def test_a_users_photo_and_voice_arrive_as_telegram_shapes_them(
+    http: httpx.AsyncClient, client: SandboxClient
+) -> None:
+    await client.send_attachment(PATIENT, "photo", "상처 사진")
+    await client.send_attachment(PATIENT, "voice")
+
+    photo, voice = [u["message"] for u in (await call(http, "getUpdates"))["result"]]
+    assert photo["caption"] == "상처 사진" and "text" not in photo
+    assert [size["width"] for size in photo["photo"]] == [90, 960]  # smallest first
+    assert {"file_id", "file_unique_id", "file_size"} <= set(photo["photo"][0])
+    assert voice["voice"]["mime_type"] == "audio/ogg" and "caption" not in voice
+    with pytest.raises(SandboxError, match="attachment kind"):
+        await client.send_attachment(PATIENT, "hologram")
+
+
 async def test_a_block_whose_update_was_lost_shows_only_as_a_403(
     http: httpx.AsyncClient, client: SandboxClient
 ) -> None:
