@@ -82,8 +82,12 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
     findings: list[_Finding] = []
+    spans = _message_look_alikes(prepared, rules)
+    cursor = 0
     for clause_number, clause in enumerate(clauses(prepared)):
-        masked = _masked(clause, rules)
+        offset = prepared.find(clause.text, cursor)
+        cursor = max(cursor, offset + len(clause.text)) if offset >= 0 else cursor
+        masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
         }
@@ -172,19 +176,21 @@ def _status(
     after = _compact(text[end:])[: rules.negation_window]
     ko_region = after if sign else _compact(text[start:end]) + after
     before = text[:start]
-    negated = any(p.search(ko_region) for p in rules.negation.ko)
-    negated = negated or any(p.search(before) for p in rules.negation.en)
-    negated = negated or any(p.match(text[end:]) for p in rules.negation_after_en.en)
+    negated = (
+        _found(rules.negation.ko_any, ko_region)
+        or _found(rules.negation.en_any, before)
+        or _found(rules.negation_after_en.en_any, text[end:], anchored=True)
+    )
     hedged = _any(rules.hedge, clause)
     if negated:
-        doubled = any(p.search(_compact(text[start:])) for p in rules.double_negation.ko) or any(
-            p.search(text[start:]) for p in rules.double_negation.en
+        doubled = _found(rules.double_negation.ko_any, _compact(text[start:])) or _found(
+            rules.double_negation.en_any, text[start:]
         )
         if doubled:
             return "unsure"
         return "negated_unsure" if hedged else None
-    conditional = any(p.match(after) for p in rules.conditional.ko) or any(
-        p.search(before) for p in rules.conditional.en
+    conditional = _found(rules.conditional.ko_any, after, anchored=True) or _found(
+        rules.conditional.en_any, before
     )
     if conditional:
         return None
@@ -195,8 +201,13 @@ def _status(
 
 
 def _tier_with_modifiers(family: Family, modifiers: set[str]) -> Tier:
+    """The family's tier as its modifiers in the clause raise or lower it.
+
+    A modifier that raises the tier or keeps it (weakness ``worse: red``) wins over one
+    that lowers it: 수술 전부터 힘이 없었는데 더 약해졌어요 is progressing weakness, red.
+    """
     applied = [tier for modifier, tier in family.when if modifier in modifiers]
-    raising = [tier for tier in applied if tier.rank > family.tier.rank]
+    raising = [tier for tier in applied if tier.rank >= family.tier.rank]
     if raising:
         return highest(raising)
     if applied:
@@ -309,23 +320,51 @@ def _with_order(finding: _Finding, clause_number: int) -> _Finding:
     )
 
 
-def _masked(clause: Clause, rules: FreeTextRules) -> Clause:
+def _message_look_alikes(text: str, rules: FreeTextRules) -> list[tuple[int, int]]:
+    """Spans of look-alikes that may run over clauses (드라마 보다가 / 가슴이 아파서 / 울었어요)."""
+    patterns = (*rules.look_alikes_message.ko, *rules.look_alikes_message.en)
+    return [m.span() for pattern in patterns for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+def _spans_in(spans: list[tuple[int, int]], offset: int, length: int) -> list[tuple[int, int]]:
+    """``spans`` of the message as positions in the clause that starts at ``offset``."""
+    if offset < 0:
+        return []
+    return [
+        (max(start - offset, 0), min(end - offset, length))
+        for start, end in spans
+        if start < offset + length and end > offset
+    ]
+
+
+def _masked(clause: Clause, rules: FreeTextRules, spans: Iterable[tuple[int, int]] = ()) -> Clause:
     """The clause with look-alikes (열심히, 열 시, 마음의 상처...) blotted out.
 
     Look-alikes are matched on the spaced text (a space may be written into a pattern
     as `` ?``): in the spacing-free view 수술 전 열이 would read as 전열 and hide a fever.
+    ``spans`` are the parts of the clause covered by a message-scope look-alike.
     """
     text = clause.text
+    for start, end in spans:
+        blotted = "".join(c if c == " " else _MASK for c in text[start:end])
+        text = text[:start] + blotted + text[end:]
     for pattern in (*rules.look_alikes.ko, *rules.look_alikes.en):
         text = pattern.sub(lambda m: "".join(c if c == " " else _MASK for c in m.group(0)), text)
     compact = "".join(text[i] for i in clause.index)
     return Clause(text, compact, clause.index, clause.is_question)
 
 
+def _found(pattern: re.Pattern[str] | None, text: str, *, anchored: bool = False) -> bool:
+    """Whether ``pattern`` (a set's alternation, None when empty) matches ``text``: anywhere,
+    or at its start when ``anchored``."""
+    if pattern is None:
+        return False
+    return bool(pattern.match(text) if anchored else pattern.search(text))
+
+
 def _any(patterns: PatternSet, clause: Clause) -> bool:
-    return any(p.search(clause.compact) for p in patterns.ko) or any(
-        p.search(clause.text) for p in patterns.en
-    )
+    ko, en = patterns.ko_any, patterns.en_any
+    return bool(ko and ko.search(clause.compact)) or bool(en and en.search(clause.text))
 
 
 def _quotes(patterns: PatternSet, clause: Clause) -> tuple[str, ...]:

@@ -59,7 +59,7 @@ _KO_HAGO_CLAUSE = re.compile(
 # 괜찮 of the second does not reach the headache of the first. Particles + 요 (두통이요,
 # 다리는요, 허리도요) and 다 meaning "all" (양쪽 다, 둘다) do not end a sentence.
 _KO_SENTENCE_END = re.compile(
-    r"(?:[가-힣](?<![이은는도을를가에의])(?:요|용|염)|[가-힣](?:여)|"
+    r"(?:[가-힣](?<![이은는도을를가에의])(?:요|용|염)|이[에예]요|[가-힣](?:여)|"
     r"[가-힣](?<![쪽둘두모부전보])다|[았었였했겠]음|\^\^)[,]?$"
 )
 # Emoticon jamo (ㅠㅠ, ㅋㅋ) end a sentence after a predicate (아파ㅠㅠ 누우면...) but not

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,22 @@ class PatternSet:
     ko: tuple[re.Pattern[str], ...] = ()
     en: tuple[re.Pattern[str], ...] = ()
 
+    @cached_property
+    def ko_any(self) -> re.Pattern[str] | None:
+        """All Korean patterns as one alternation: whether any of them matches, in one search."""
+        return _alternation(self.ko)
+
+    @cached_property
+    def en_any(self) -> re.Pattern[str] | None:
+        """All English patterns as one alternation."""
+        return _alternation(self.en)
+
+
+def _alternation(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
 
 @dataclass(frozen=True)
 class Family:
@@ -46,7 +62,7 @@ class Family:
     contain a negation that is itself the warning sign (소변이 안 나와요, can't feel), so
     only a further negation outside the match cancels them. ``when`` maps a modifier id
     (still, worse, positional...) to the tier the finding takes when that modifier is
-    present; raising modifiers win over lowering ones.
+    present; modifiers that raise or keep the tier win over lowering ones.
     """
 
     id: str
@@ -117,6 +133,7 @@ class FreeTextRules:
     modifiers: tuple[Modifier, ...]
     combinations: tuple[Combination, ...]
     look_alikes: PatternSet
+    look_alikes_message: PatternSet  # scope: message - may span clauses
     negation: PatternSet  # ko: after the finding; en: before it
     negation_after_en: PatternSet
     negation_window: int
@@ -235,7 +252,12 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
         families=families,
         modifiers=modifiers,
         combinations=combinations,
-        look_alikes=_merge(patterns(item) for item in data["look_alikes"]),
+        look_alikes=_merge(
+            patterns(item) for item in data["look_alikes"] if _look_alike_scope(item) == "clause"
+        ),
+        look_alikes_message=_merge(
+            patterns(item) for item in data["look_alikes"] if _look_alike_scope(item) == "message"
+        ),
         negation=patterns(negation, ko="ko_after", en="en_before"),
         negation_after_en=patterns(negation, ko="-", en="en_after"),
         negation_window=int(negation["ko_window"]),
@@ -255,6 +277,10 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
         romanised_context=_spellings(romanised.get("context_words")),
         pain_score=pain_score,
     )
+
+
+def _look_alike_scope(item: Mapping[str, Any]) -> str:
+    return _choice(item.get("scope", "clause"), ("clause", "message"), "look_alikes scope")
 
 
 def _spellings(section: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:

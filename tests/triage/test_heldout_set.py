@@ -5,7 +5,9 @@ phrase lists, in batches (``batch:``), each measured before the rules were chang
 it; it guards against rules that only fit labelled_messages.yaml. Batches 1-2 live in
 heldout_messages.yaml, later batches in their own files (heldout_batch3.yaml: dialect,
 honorific caregivers, very short and long messages, mimetic words, emoji, romanised
-Korean, broken English, medical words, numbers written oddly). Same thresholds as
+Korean, broken English, medical words, numbers written oddly; heldout_batch4.yaml: unspaced
+and mistyped Korean, double negatives, questions that are reports, reports after a benign
+first sentence, hypotheticals, thanks and schedule questions). Same thresholds as
 test_labelled_set.py: every red message red (none green), false alarms (red or amber on a
 green-labelled message) at most 10%.
 """
@@ -28,6 +30,7 @@ KINDS = {
     "caregiver", "question", "lookalike", "past", "hedge",
     "dialect", "short", "long", "mimetic", "emoji", "romanised", "broken_english",
     "jargon", "number", "time",
+    "double_negation", "benign_first", "hypothetical", "thanks", "schedule",
 }  # fmt: skip
 
 
