@@ -110,7 +110,7 @@ async def on_checkin_button(
     """ "ci" starts the check-in of a prompt; "ans" records an answer. Stale or forged: refused."""
     now = services.clock.now()
     async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id)
+        patient = await patients.by_chat(uow.session, chat_id, lock=True)
         if patient is None or patient.status == PatientStatus.DELETED:
             raise InvalidInput("check-in button from a chat with no patient")
         if callback.action == "ci":
@@ -141,6 +141,7 @@ async def on_checkin_button(
 async def take_note(message: Message, patient: Patient, services: BotServices) -> bool:
     """Typed text while the check-in asks "anything else?": it becomes the note. True if taken."""
     async with services.db.uow() as uow:
+        await patients.by_chat(uow.session, message.chat_id, lock=True)  # one update at a time
         checkin = await checkins.waiting_for_note(uow.session, patient, now=services.clock.now())
         if checkin is None:
             return False

@@ -91,7 +91,7 @@ async def on_follow_up(
     confirmed = callback.args[1] == "yes"
     now = services.clock.now()
     async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id)
+        patient = await patients.by_chat(uow.session, chat_id, lock=True)
         if patient is None:
             raise InvalidInput("follow-up from a chat with no patient")
         alert = await followups.answer(

@@ -16,7 +16,7 @@ async def on_posture_button(
     """Record "done", or bring the reminder back in an hour; the buttons go away either way."""
     now = services.clock.now()
     async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id)
+        patient = await patients.by_chat(uow.session, chat_id, lock=True)
         if patient is None:
             raise InvalidInput("posture button from a chat with no patient")
         message_id = callback.arg_int(0)

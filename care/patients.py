@@ -23,8 +23,11 @@ MAX_PAUSE_DAYS = 30
 LIVE = (PatientStatus.ACTIVE, PatientStatus.PAUSED, PatientStatus.INVITED)
 
 
-async def by_chat(session: AsyncSession, chat_id: int) -> Patient | None:
-    return await session.scalar(select(Patient).where(Patient.chat_id == chat_id))
+async def by_chat(session: AsyncSession, chat_id: int, *, lock: bool = False) -> Patient | None:
+    """The patient linked to a chat. ``lock`` holds their row until commit (PostgreSQL), so a
+    double tap's two updates, handled concurrently, take turns instead of colliding."""
+    query = select(Patient).where(Patient.chat_id == chat_id)
+    return await session.scalar(query.with_for_update() if lock else query)
 
 
 async def by_code(session: AsyncSession, code: str) -> Patient:
