@@ -135,6 +135,52 @@ async def _nudge(
     return (await session.execute(statement)).first() is not None
 
 
+async def _waiting_past_nudge(
+    session: AsyncSession, patient_ids: list[int], *, now: datetime
+) -> set[int]:
+    """Of these patients, those whose latest prompt went out over ``NUDGE_AFTER`` ago and
+    has no check-in completed since: the only ones ``review_patient`` can act on. Two
+    queries a page instead of several a patient."""
+    if not patient_ids:
+        return set()
+    latest_prompt: dict[int, datetime | None] = {
+        patient_id: at
+        for patient_id, at in await session.execute(
+            select(ScheduledMessage.patient_id, func.max(ScheduledMessage.sent_at))
+            .where(
+                ScheduledMessage.patient_id.in_(patient_ids),
+                ScheduledMessage.kind == "checkin",
+                ScheduledMessage.payload_key != NUDGE_PAYLOAD,
+                ScheduledMessage.state == MessageState.SENT,
+            )
+            .group_by(ScheduledMessage.patient_id)
+        )
+    }
+    last_completed: dict[int, datetime | None] = {
+        patient_id: at
+        for patient_id, at in await session.execute(
+            select(CheckIn.patient_id, func.max(CheckIn.completed_at))
+            .where(CheckIn.patient_id.in_(patient_ids), CheckIn.completed_at.is_not(None))
+            .group_by(CheckIn.patient_id)
+        )
+    }
+    waiting: set[int] = set()
+    for patient_id, sent_at in latest_prompt.items():
+        if sent_at is None or now - _aware(sent_at) < NUDGE_AFTER:
+            continue
+        completed = last_completed.get(patient_id)
+        if completed is None or _aware(completed) < _aware(sent_at):
+            waiting.add(patient_id)
+    return waiting
+
+
+def _aware(value: datetime) -> datetime:
+    """Aggregates bypass the column type: SQLite gives naive UTC datetimes (or text) back."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 async def review_page(
     session: AsyncSession, *, now: datetime, after_id: int = 0, batch: int = 200
 ) -> tuple[dict[str, int], int | None]:
@@ -149,7 +195,10 @@ async def review_page(
             .limit(batch)
         )
     ).all()
+    waiting = await _waiting_past_nudge(session, [p.id for p in page], now=now)
     for patient in page:
+        if patient.id not in waiting:
+            continue
         outcome = await review_patient(session, patient, now=now)
         if outcome is not None:
             counts[outcome] += 1

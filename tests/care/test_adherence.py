@@ -65,11 +65,14 @@ async def sent_prompt(db: Database, who: Patient, day: int, at: datetime) -> Non
 
 
 async def review(db: Database, who: Patient, now: datetime) -> str | None:
+    """The periodic review of a page of patients (here: only ``who``); what it did to them."""
     async with db.uow() as uow:
-        fresh = await uow.session.get_one(Patient, who.id)
-        outcome = await adherence.review_patient(uow.session, fresh, now=now)
+        counts, last = await adherence.review_page(uow.session, now=now)
         await uow.commit()
-    return outcome
+    assert last == who.id
+    done = [outcome for outcome, count in counts.items() if count]
+    assert len(done) <= 1
+    return done[0] if done else None
 
 
 async def nudges(db: Database) -> list[ScheduledMessage]:
@@ -122,3 +125,34 @@ async def test_two_missed_check_ins_in_a_row_alert_the_coordinators_once(db: Dat
         alert = await session.scalar(select(Alert))
     assert count == 1
     assert alert is not None and alert.severity == "amber"
+
+
+async def test_a_page_nudges_only_the_patients_still_waiting(db: Database) -> None:
+    quiet = await patient(db)
+    async with db.uow() as uow:
+        answered = Patient(
+            code="P-ANSWER",
+            chat_id=4343,
+            language="en",
+            timezone="Asia/Seoul",
+            surgery_date=SURGERY,
+            status=PatientStatus.ACTIVE,
+            waking_start=time(8),
+            waking_end=time(21),
+            created_at=T0,
+            updated_at=T0,
+        )
+        uow.session.add(answered)
+        await uow.commit()
+    for who in (quiet, answered):
+        await sent_prompt(db, who, 1, T0 - timedelta(hours=4))
+    async with db.uow() as uow:
+        uow.session.add(CheckIn(patient_id=answered.id, started_at=T0, completed_at=T0))
+        await uow.commit()
+
+    async with db.uow() as uow:
+        counts, _ = await adherence.review_page(uow.session, now=T0)
+        await uow.commit()
+
+    assert counts == {"nudged": 1, "alerted": 0}
+    assert [n.patient_id for n in await nudges(db)] == [quiet.id]
