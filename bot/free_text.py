@@ -78,7 +78,7 @@ async def read_message(message: Message, patient: Patient, services: BotServices
         ),
     )
     await message.reply_text(
-        services.text(lang, lead) + "\n\n" + services.text(lang, question),
+        "\n\n".join(services.text(lang, key) for key in (lead, question, "followup.how")),
         reply_markup=keyboards.markup(buttons),
     )
 
