@@ -61,7 +61,9 @@ async def _step(
     lang = patient.language
     async with services.db.uow() as uow:
         checkin = await uow.session.get_one(CheckIn, checkin.id)
-        question = await checkins.current_question(uow.session, patient, checkin)
+        question = await checkins.current_question(
+            uow.session, patient, checkin, services.questionnaire
+        )
         if question is not None:
             answered = len(await checkins.answers_of(uow.session, checkin.id))
             keyboard = question_keyboard(services, lang, checkin.id, question)
@@ -131,6 +133,7 @@ async def on_checkin_button(
                 question_id=callback.args[1],
                 answer=callback.args[2],
                 now=now,
+                questionnaire=services.questionnaire,
             )
         checkin.telegram_message_id = query.message.message_id if query.message else None
         await uow.commit()
@@ -142,7 +145,9 @@ async def take_note(message: Message, patient: Patient, services: BotServices) -
     """Typed text while the check-in asks "anything else?": it becomes the note. True if taken."""
     async with services.db.uow() as uow:
         await patients.by_chat(uow.session, message.chat_id, lock=True)  # one update at a time
-        checkin = await checkins.waiting_for_note(uow.session, patient, now=services.clock.now())
+        checkin = await checkins.waiting_for_note(
+            uow.session, patient, now=services.clock.now(), questionnaire=services.questionnaire
+        )
         if checkin is None:
             return False
         await checkins.record_answer(

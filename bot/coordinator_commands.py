@@ -33,6 +33,7 @@ from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care import audit, coordinators, enrollment, exports, patients
+from care import checkins as checkins_store
 from care.callbacks import Callback
 from care.errors import InvalidInput, NotFound
 from care.models import AlertState, PatientStatus
@@ -134,6 +135,12 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             session, patient_id=patient.id, limit=5, newest_first=True
         )
         deliveries = await exports.delivery_counts(session, patient.id)
+        questionnaire = services.questionnaire
+        outcomes = (
+            await checkins_store.questionnaire_results(session, patient, questionnaire)
+            if questionnaire
+            else []
+        )
         audit.record(
             session, at=now, actor=asker.actor, action="patient.viewed", subject=patient.code
         )
@@ -146,6 +153,8 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         checkins=list(reversed(checkins)),
         alerts=alerts,
         deliveries=deliveries,
+        outcomes=outcomes,
+        questionnaire_name=questionnaire.name[asker.lang] if questionnaire else "",
     )
     await asker.message.reply_text(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,8 +69,11 @@ def patient_summary(
     checkins: list[dict[str, Any]],
     alerts: list[dict[str, Any]],
     deliveries: dict[str, int],
+    outcomes: Sequence[Mapping[str, Any]] = (),
+    questionnaire_name: str = "",
 ) -> str:
-    """Plan, pain over time, alerts and deliveries of one patient (no free text)."""
+    """Plan, pain over time, questionnaire scores, alerts and deliveries of one patient (no
+    free text)."""
     approach_key = f"scheduler.approach.{patient.approach.value if patient.approach else ''}"
     approach = catalog.text(lang, approach_key) if catalog.has(approach_key) else "-"
     lines = [
@@ -105,6 +109,17 @@ def patient_summary(
             )
     else:
         lines.append(catalog.text(lang, "coord.patient.no_checkins"))
+    for outcome in outcomes:
+        lines.append(
+            catalog.text(
+                lang,
+                "coord.patient.questionnaire",
+                name=questionnaire_name,
+                day=_dash(outcome["post_op_day"]),
+                score=_dash(outcome["score"]),
+                answered=outcome["answered"],
+            )
+        )
     lines.append("")
     if alerts:
         lines.append(catalog.text(lang, "coord.patient.alerts"))

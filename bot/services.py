@@ -12,6 +12,7 @@ from bot.kick import Kick
 from care.clock import Clock
 from care.db import Database
 from care.pathway import Pathway
+from care.questionnaires import Questionnaire
 from care.throttle import AttemptThrottle
 from messages.catalog import Catalog
 
@@ -36,6 +37,7 @@ class BotServices:
     catalog: Catalog
     config: BotConfig
     pathway: Pathway
+    questionnaire: Questionnaire | None = None  # a clinic's licensed outcome questionnaire
     invite_throttle: AttemptThrottle = field(default_factory=AttemptThrottle)
     post_alerts: Kick = field(default_factory=Kick)
 

@@ -16,6 +16,7 @@ from care import alerts, audit
 from care.errors import InvalidInput
 from care.models import CheckIn, CheckInAnswer, Patient
 from care.patients import post_op_day
+from care.questionnaires import Questionnaire
 from care.triage import Assessment, Question, Tier, assess_checkin, next_question
 from care.triage.checkin import NOTE_QUESTION, checkin_questions
 
@@ -77,10 +78,22 @@ def approach_of(patient: Patient) -> str:
     return patient.approach.value if patient.approach else "interlaminar"
 
 
+def extra_questions(questionnaire: Questionnaire | None, checkin: CheckIn) -> tuple[Question, ...]:
+    """A licensed questionnaire's items when this check-in's day is one of its days."""
+    return questionnaire.questions_on(checkin.post_op_day) if questionnaire else ()
+
+
 async def current_question(
-    session: AsyncSession, patient: Patient, checkin: CheckIn
+    session: AsyncSession,
+    patient: Patient,
+    checkin: CheckIn,
+    questionnaire: Questionnaire | None = None,
 ) -> Question | None:
-    return next_question(await answers_of(session, checkin.id), approach=approach_of(patient))
+    return next_question(
+        await answers_of(session, checkin.id),
+        approach=approach_of(patient),
+        extra=extra_questions(questionnaire, checkin),
+    )
 
 
 async def owned_open(session: AsyncSession, patient: Patient, checkin_id: int) -> CheckIn:
@@ -101,11 +114,13 @@ async def record_answer(
     question_id: str,
     answer: str,
     now: datetime,
+    questionnaire: Questionnaire | None = None,
 ) -> None:
     """Store one answer (answering a question again replaces the earlier answer)."""
-    question = _question(patient, question_id)
+    extra = extra_questions(questionnaire, checkin)
+    question = _question(patient, question_id, extra)
     answers = await answers_of(session, checkin.id)
-    expected = next_question(answers, approach=approach_of(patient))
+    expected = next_question(answers, approach=approach_of(patient), extra=extra)
     if question_id not in answers and (expected is None or expected.id != question_id):
         raise InvalidInput(f"question {question_id} is not the one being asked")
     if answer not in question.option_ids() and question_id != NOTE_QUESTION:
@@ -128,7 +143,11 @@ async def record_answer(
 
 
 async def waiting_for_note(
-    session: AsyncSession, patient: Patient, *, now: datetime
+    session: AsyncSession,
+    patient: Patient,
+    *,
+    now: datetime,
+    questionnaire: Questionnaire | None = None,
 ) -> CheckIn | None:
     """The open check-in whose next question is the free-text note, if any."""
     checkin = await session.scalar(
@@ -143,7 +162,7 @@ async def waiting_for_note(
     )
     if checkin is None:
         return None
-    question = await current_question(session, patient, checkin)
+    question = await current_question(session, patient, checkin, questionnaire)
     return checkin if question is not None and question.id == NOTE_QUESTION else None
 
 
@@ -206,8 +225,38 @@ async def _history(
     return [await answers_of(session, checkin_id) for checkin_id in earlier]
 
 
-def _question(patient: Patient, question_id: str) -> Question:
-    for question in checkin_questions(approach=approach_of(patient)):
+def _question(patient: Patient, question_id: str, extra: tuple[Question, ...]) -> Question:
+    for question in checkin_questions(approach=approach_of(patient), extra=extra):
         if question.id == question_id:
             return question
     raise InvalidInput(f"no question {question_id!r} for this patient")
+
+
+async def questionnaire_results(
+    session: AsyncSession, patient: Patient, questionnaire: Questionnaire
+) -> list[dict[str, object]]:
+    """Each completed check-in that holds the questionnaire's items: its day and score."""
+    done = (
+        await session.scalars(
+            select(CheckIn)
+            .where(CheckIn.patient_id == patient.id, CheckIn.completed_at.is_not(None))
+            .order_by(CheckIn.completed_at)
+        )
+    ).all()
+    results: list[dict[str, object]] = []
+    for checkin in done:
+        answers = await answers_of(session, checkin.id)
+        answered = sum(questionnaire.owns(question) for question in answers)
+        if not answered:
+            continue
+        assert checkin.completed_at is not None
+        results.append(
+            {
+                "id": questionnaire.id,
+                "post_op_day": checkin.post_op_day,
+                "completed_at": checkin.completed_at.isoformat().replace("+00:00", "Z"),
+                "answered": answered,
+                "score": questionnaire.score(answers),
+            }
+        )
+    return results

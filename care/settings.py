@@ -8,6 +8,7 @@ variable and what is wrong.
 from __future__ import annotations
 
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from care.errors import ConfigError
+from care.questionnaires import Questionnaire, load_questionnaire
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 ASYNC_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
@@ -53,6 +55,21 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]*:\d{1,5}$")
+    questionnaire_file: Path | None = None
+
+    @field_validator("questionnaire_file")
+    @classmethod
+    def _questionnaire_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            load_questionnaire(value)  # a bad file stops start-up, saying what is wrong
+        return value
+
+    @property
+    def questionnaire(self) -> Questionnaire | None:
+        """The clinic's licensed outcome questionnaire, if it configured one."""
+        return (
+            None if self.questionnaire_file is None else load_questionnaire(self.questionnaire_file)
+        )
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod

@@ -43,6 +43,18 @@ class Catalog:
     def has(self, key: str) -> bool:
         return all(key in entries for entries in self._texts.values())
 
+    def with_texts(self, extra: Mapping[str, Mapping[str, str]]) -> Catalog:
+        """A catalogue that also holds ``extra`` (texts from a clinic's own files); a key
+        already here is refused rather than silently replaced."""
+        clash = {key for lang, entries in extra.items() for key in entries} & {
+            key for entries in self._texts.values() for key in entries
+        }
+        if clash:
+            raise ValueError(f"text keys defined twice: {', '.join(sorted(clash))}")
+        return Catalog(
+            {lang: {**entries, **extra.get(lang, {})} for lang, entries in self._texts.items()}
+        )
+
 
 def placeholders(template: str) -> set[str]:
     """The ``{name}`` fields a template uses."""

@@ -139,6 +139,11 @@ def patient_show(
     )
     for item in summary["upcoming"]:
         typer.echo(f"  {item['due_at']}  (local {item['local_time']})  {item['kind']}")
+    for result in summary["questionnaires"]:
+        typer.echo(
+            f"  {result['id']} on day {result['post_op_day']}: score {result['score']} "
+            f"({result['answered']} items answered)"
+        )
 
 
 @patient_app.command("list")

@@ -81,7 +81,7 @@ async def patient_show(settings: Settings, code: str) -> dict[str, Any]:
     try:
         async with db.uow() as uow:
             patient = await patients.by_code(uow.session, code)
-            return await patient_summary(uow.session, patient)
+            return await patient_summary(uow.session, patient, questionnaire=settings.questionnaire)
     finally:
         await db.dispose()
 

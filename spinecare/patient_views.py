@@ -8,16 +8,26 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import schedule
+from care import checkins, schedule
 from care.models import CheckIn, Patient
+from care.questionnaires import Questionnaire
 
 
 async def patient_summary(
-    session: AsyncSession, patient: Patient, *, upcoming: int = 10
+    session: AsyncSession,
+    patient: Patient,
+    *,
+    upcoming: int = 10,
+    questionnaire: Questionnaire | None = None,
 ) -> dict[str, Any]:
     """``spinecare patient show --json``: keys documented in the README; keep them stable."""
     zone = ZoneInfo(patient.timezone)
     rows = await schedule.upcoming(session, patient.id, limit=upcoming)
+    outcomes = (
+        await checkins.questionnaire_results(session, patient, questionnaire)
+        if questionnaire
+        else []
+    )
     last_checkin = await session.scalar(
         select(func.max(CheckIn.completed_at)).where(CheckIn.patient_id == patient.id)
     )
@@ -45,4 +55,5 @@ async def patient_summary(
             }
             for row in rows
         ],
+        "questionnaires": outcomes,
     }

@@ -109,10 +109,18 @@ async def start_service(
         )
         db = Database(settings.database_url)
         stack.push_async_callback(db.dispose)
+        questionnaire = settings.questionnaire
         catalog = load_catalog()
+        if questionnaire is not None:
+            catalog = catalog.with_texts(questionnaire.texts)
         pathway = load_pathway()
         services = BotServices(
-            db=db, clock=clock, catalog=catalog, config=bot_config(settings), pathway=pathway
+            db=db,
+            clock=clock,
+            catalog=catalog,
+            config=bot_config(settings),
+            pathway=pathway,
+            questionnaire=questionnaire,
         )
         application = build_application(token=token, base_url=api_url, services=services)
         await application.initialize()

@@ -124,15 +124,30 @@ class Assessment:
     advice_key: str
 
 
-def checkin_questions(*, approach: str) -> tuple[Question, ...]:
+def _in_order(extra: Sequence[Question]) -> tuple[Question, ...]:
+    """The check-in's questions with ``extra`` (a licensed questionnaire's items) inserted
+    before the closing free-text note."""
+    questions = load_checkin_rules().questions
+    if not extra:
+        return questions
+    return (
+        *(q for q in questions if q.id != NOTE_QUESTION),
+        *extra,
+        *(q for q in questions if q.id == NOTE_QUESTION),
+    )
+
+
+def checkin_questions(*, approach: str, extra: Sequence[Question] = ()) -> tuple[Question, ...]:
     """The questions a patient with this approach may be asked, in order (conditions on
     earlier answers are not applied here: see ``next_question``)."""
-    return tuple(q for q in load_checkin_rules().questions if q.applies_to(approach))
+    return tuple(q for q in _in_order(extra) if q.applies_to(approach))
 
 
-def next_question(answers: Mapping[str, str], *, approach: str) -> Question | None:
+def next_question(
+    answers: Mapping[str, str], *, approach: str, extra: Sequence[Question] = ()
+) -> Question | None:
     """The first question not yet answered whose conditions hold; None when complete."""
-    for question in load_checkin_rules().questions:
+    for question in _in_order(extra):
         if question.id in answers or not question.applies(answers, approach):
             continue
         return question

@@ -1,0 +1,98 @@
+"""The licensed-questionnaire hook: the file is checked at start-up, items are scored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from care.errors import ConfigError
+from care.questionnaires import load_questionnaire
+from care.settings import load_settings
+from care.triage.checkin import NOTE_QUESTION, next_question
+from messages.catalog import load_catalog
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "messages" / "questionnaire.example.yaml"
+OPTION = {"ko": "가", "en": "a"}
+
+
+def written(tmp_path: Path, **changes: object) -> Path:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")) | changes
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_the_example_file_loads_with_texts_in_both_languages() -> None:
+    questionnaire = load_questionnaire(EXAMPLE)
+    assert [q.id for q in questionnaire.questions] == ["demo1", "demo2"]
+    assert questionnaire.questions_on(42) == questionnaire.questions
+    assert questionnaire.questions_on(43) == ()
+    for lang in ("ko", "en"):
+        keys = {q.text_key for q in questionnaire.questions}
+        keys |= {o.label_key for q in questionnaire.questions for o in q.options}
+        assert keys == set(questionnaire.texts[lang])
+
+
+@pytest.mark.parametrize(
+    ("scoring", "answers", "score"),
+    [
+        ("percent", {"demo1": "1", "demo2": "3"}, 66.7),
+        ("percent", {"demo1": "3"}, 100.0),  # a skipped item does not count against
+        ("sum", {"demo1": "1", "demo2": "3"}, 4.0),
+        ("none", {"demo1": "1", "demo2": "3"}, None),
+        ("percent", {"legpain": "7"}, None),  # nothing of this questionnaire answered
+    ],
+)
+def test_scores(tmp_path: Path, scoring: str, answers: dict[str, str], score: float | None) -> None:
+    questionnaire = load_questionnaire(written(tmp_path, scoring=scoring))
+    assert questionnaire.score(answers) == score
+
+
+@pytest.mark.parametrize(
+    ("changes", "complaint"),
+    [
+        ({"id": "ODI-2"}, "id must be 1-4 lowercase"),
+        ({"days": []}, "days must list post-op days"),
+        ({"scoring": "median"}, "scoring must be one of"),
+        ({"items": [{"text": {"ko": "하나"}, "options": [OPTION] * 2}]}, "item 1 text needs a"),
+        ({"items": [{"text": {"ko": "하나", "en": "one"}, "options": [OPTION]}]}, "2 to 10"),
+        ({"name": None}, "name needs a text"),
+    ],
+)  # fmt: skip
+def test_a_bad_file_is_refused_saying_what_is_wrong(
+    tmp_path: Path, changes: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        load_questionnaire(written(tmp_path, **changes))
+
+
+def test_a_bad_file_stops_start_up_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPINECARE_QUESTIONNAIRE_FILE", str(written(tmp_path, days=[-3])))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value) == (
+        "SPINECARE_QUESTIONNAIRE_FILE: q.yaml: days must list post-op days, 0 or later"
+    )
+
+
+def test_items_come_after_the_warning_signs_and_before_the_note() -> None:
+    items = load_questionnaire(EXAMPLE).questions
+    answers = {"legpain": "2", "backpain": "2", "numb": "same", "weak": "none", "head": "none"}
+    answers |= {"fever": "no", "wound": "dry", "bladder": "no"}
+    first = next_question(answers, approach="interlaminar", extra=items)
+    assert first is not None and first.id == "demo1"
+    answers |= {"demo1": "0", "demo2": "0"}
+    last = next_question(answers, approach="interlaminar", extra=items)
+    assert last is not None and last.id == NOTE_QUESTION
+
+
+def test_the_catalogue_takes_the_texts_but_never_replaces_its_own() -> None:
+    questionnaire = load_questionnaire(EXAMPLE)
+    catalog = load_catalog().with_texts(questionnaire.texts)
+    assert catalog.text("en", "questionnaire.demo.1").startswith("Example item 1")
+    with pytest.raises(ValueError, match=r"defined twice: checkin\.progress"):
+        load_catalog().with_texts({"en": {"checkin.progress": "x"}})
