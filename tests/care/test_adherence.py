@@ -22,11 +22,11 @@ SURGERY = date(2026, 11, 20)
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # 19:00 in Seoul, inside 08:00-21:00
 
 
-async def patient(db: Database) -> Patient:
+async def patient(db: Database, code: str = "P-ADHERE", chat_id: int = 4242) -> Patient:
     async with db.uow() as uow:
         row = Patient(
-            code="P-ADHERE",
-            chat_id=4242,
+            code=code,
+            chat_id=chat_id,
             language="ko",
             timezone="Asia/Seoul",
             surgery_date=SURGERY,
@@ -129,21 +129,7 @@ async def test_two_missed_check_ins_in_a_row_alert_the_coordinators_once(db: Dat
 
 async def test_a_page_nudges_only_the_patients_still_waiting(db: Database) -> None:
     quiet = await patient(db)
-    async with db.uow() as uow:
-        answered = Patient(
-            code="P-ANSWER",
-            chat_id=4343,
-            language="en",
-            timezone="Asia/Seoul",
-            surgery_date=SURGERY,
-            status=PatientStatus.ACTIVE,
-            waking_start=time(8),
-            waking_end=time(21),
-            created_at=T0,
-            updated_at=T0,
-        )
-        uow.session.add(answered)
-        await uow.commit()
+    answered = await patient(db, "P-ANSWER", 4343)
     for who in (quiet, answered):
         await sent_prompt(db, who, 1, T0 - timedelta(hours=4))
     async with db.uow() as uow:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,21 +35,36 @@ def button(message: dict[str, Any], starts_with: str) -> str:
     raise AssertionError(f"no button {starts_with!r} on {message.get('text', '')[:40]!r}")
 
 
-@pytest.fixture
-async def harness(database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
-    settings = Settings(
+@asynccontextmanager
+async def running_harness(
+    database_url: str,
+    clock: FakeClock,
+    *,
+    sandbox_options: Mapping[str, Any] | None = None,
+    **settings: Any,
+) -> AsyncIterator[Harness]:
+    """The service (no jobs: tests drive them on the fake clock) and a sandbox client.
+
+    Telegram's flood limits are off unless ``sandbox_options`` says otherwise, for speed;
+    the sandbox's own tests and the broadcast test run with them on.
+    """
+    config = Settings(
         database_url=database_url,
         telegram_token=None,
         coordinator_chat_id=-1001,
-        coordinator_ids=[9001, 9002],
         _env_file=None,  # type: ignore[call-arg]
+        **settings,
     )
-    # Telegram's flood limits are switched off here for speed; the sandbox's own tests and
-    # the broadcast test run with them on.
-    options = {"flood_limits": FloodLimits(enabled=False)}
+    options = {"flood_limits": FloodLimits(enabled=False), **(sandbox_options or {})}
     async with start_service(
-        settings, clock=clock, sandbox_port=0, sandbox_options=options, start_jobs=False
+        config, clock=clock, sandbox_port=0, sandbox_options=options, start_jobs=False
     ) as running:
         assert running.sandbox_control_url is not None
         async with SandboxClient(running.sandbox_control_url) as client:
             yield Harness(running, client, clock)
+
+
+@pytest.fixture
+async def harness(database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
+    async with running_harness(database_url, clock, coordinator_ids=[9001, 9002]) as harness:
+        yield harness

@@ -9,10 +9,7 @@ from sqlalchemy import select
 
 from care.clock import FakeClock
 from care.models import CheckInAnswer
-from care.settings import Settings
-from sandbox import FloodLimits, SandboxClient
-from spinecare.service import start_service
-from tests.e2e.conftest import Harness, button
+from tests.e2e.conftest import Harness, button, running_harness
 from tests.e2e.flows import register
 
 USER = 9101
@@ -52,19 +49,9 @@ async def test_a_double_tap_records_once_and_shows_no_error(harness: Harness) ->
 @pytest.fixture
 async def slow_harness(sqlite_database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
     """The service against a sandbox where every callback query is already too old to answer."""
-    settings = Settings(
-        database_url=sqlite_database_url,
-        telegram_token=None,
-        coordinator_chat_id=-1001,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    options = {"flood_limits": FloodLimits(enabled=False), "callback_query_ttl": 0.0}
-    async with start_service(
-        settings, clock=clock, sandbox_port=0, sandbox_options=options, start_jobs=False
-    ) as running:
-        assert running.sandbox_control_url is not None
-        async with SandboxClient(running.sandbox_control_url) as client:
-            yield Harness(running, client, clock)
+    options = {"callback_query_ttl": 0.0}
+    async with running_harness(sqlite_database_url, clock, sandbox_options=options) as harness:
+        yield harness
 
 
 async def test_a_tap_read_after_downtime_is_still_acted_on(slow_harness: Harness) -> None:

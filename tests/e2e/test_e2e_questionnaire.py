@@ -11,12 +11,9 @@ from sqlalchemy import select
 
 from care.clock import FakeClock
 from care.models import CheckIn, CheckInAnswer
-from care.settings import Settings
-from sandbox import FloodLimits, SandboxClient
 from spinecare import commands
-from spinecare.service import start_service
 from tests.coordinator.console_flows import NURSE, nurse, say
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, running_harness
 from tests.e2e.flows import register
 from tests.e2e.test_e2e_checkin import CALM, USER, answer_all, start_checkin
 
@@ -26,21 +23,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "messages" / "questionnaire.exam
 @pytest.fixture
 async def clinic(database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
     """The service with the example questionnaire configured (days 42 and 84)."""
-    settings = Settings(
-        database_url=database_url,
-        telegram_token=None,
-        coordinator_chat_id=-1001,
-        coordinator_ids=[NURSE],
-        questionnaire_file=EXAMPLE,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    options = {"flood_limits": FloodLimits(enabled=False)}
-    async with start_service(
-        settings, clock=clock, sandbox_port=0, sandbox_options=options, start_jobs=False
-    ) as running:
-        assert running.sandbox_control_url is not None
-        async with SandboxClient(running.sandbox_control_url) as client:
-            yield Harness(running, client, clock)
+    settings = {"coordinator_ids": [NURSE], "questionnaire_file": EXAMPLE}
+    async with running_harness(database_url, clock, **settings) as harness:
+        yield harness
 
 
 async def answers_of_latest(harness: Harness) -> dict[str, str]:
