@@ -5,9 +5,10 @@ EuroQol, so neither text is in this repository. A clinic that holds a licence wr
 questionnaire in a YAML file (``messages/questionnaire.example.yaml`` shows the format with
 made-up items) and sets ``SPINECARE_QUESTIONNAIRE_FILE``. Its items are then asked at the
 end of the check-ins of the listed post-op days, before "anything else?", one button
-question a message like the rest; the answers are stored as check-in answers (so /mydata,
-/delete and the exports cover them) and scored for the care team. Triage does not read
-them: the warning signs have their own questions.
+question a message like the rest; the answers are stored as check-in answers (so /mydata
+and /delete cover them) and scored for the care team (``spinecare patient show``, the
+coordinators' /patient). Triage does not read them: the warning signs have their own
+questions.
 
 Scoring: each item scores the position of the chosen option (0 for the first). ``percent``
 is the sum over the maximum for the items answered, times 100 (how the ODI is scored when
