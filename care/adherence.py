@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import alerts
+from care.clock import utc_from_db
 from care.models import (
     Alert,
     CheckIn,
@@ -165,20 +166,14 @@ async def _waiting_past_nudge(
         )
     }
     waiting: set[int] = set()
-    for patient_id, sent_at in latest_prompt.items():
-        if sent_at is None or now - _aware(sent_at) < NUDGE_AFTER:
+    for patient_id, value in latest_prompt.items():
+        sent_at = utc_from_db(value)
+        if sent_at is None or now - sent_at < NUDGE_AFTER:
             continue
-        completed = last_completed.get(patient_id)
-        if completed is None or _aware(completed) < _aware(sent_at):
+        completed = utc_from_db(last_completed.get(patient_id))
+        if completed is None or completed < sent_at:
             waiting.add(patient_id)
     return waiting
-
-
-def _aware(value: datetime) -> datetime:
-    """Aggregates bypass the column type: SQLite gives naive UTC datetimes (or text) back."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 async def review_page(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -39,3 +39,13 @@ def require_aware(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"naive datetime {instant!r}: a timezone is required")
     return instant
+
+
+def utc_from_db(value: Any) -> datetime | None:
+    """An aggregate such as max() over a UTC column bypasses the column's type: SQLite gives
+    back naive datetimes or ISO text. Both are UTC; anything else (NULL) is None."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from care.clock import utc_from_db
 from care.errors import InvalidInput
 from care.models import (
     Alert,
@@ -193,7 +194,7 @@ async def patient_rows(
                 "level": patient.level,
                 "post_op_day": post_op_day(patient.surgery_date, patient.timezone, now),
                 "registered_at": iso(patient.consented_at),
-                "last_checkin_at": iso(_aware(last_checkin)),
+                "last_checkin_at": iso(utc_from_db(last_checkin)),
                 "open_alerts": int(open_alerts or 0),
                 "created_at": iso(patient.created_at),
             }
@@ -208,13 +209,6 @@ async def count_patients(
     if statuses is not None:
         query = query.where(Patient.status.in_(list(statuses)))
     return int(await session.scalar(query) or 0)
-
-
-def _aware(value: Any) -> datetime | None:
-    """A max() over a UtcDateTime column comes back naive from SQLite: it is UTC."""
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 # -- check-ins -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import checkins, schedule
+from care.clock import utc_from_db
 from care.models import CheckIn, Patient
 from care.questionnaires import Questionnaire
 
@@ -28,8 +29,10 @@ async def patient_summary(
         if questionnaire
         else []
     )
-    last_checkin = await session.scalar(
-        select(func.max(CheckIn.completed_at)).where(CheckIn.patient_id == patient.id)
+    last_checkin = utc_from_db(
+        await session.scalar(
+            select(func.max(CheckIn.completed_at)).where(CheckIn.patient_id == patient.id)
+        )
     )
     return {
         "patient_code": patient.code,
