@@ -82,6 +82,8 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
     findings: list[_Finding] = []
+    # a bare number (열 재보니까 / 38 나와요) is a temperature only when the message says so
+    body_temperature = _any(rules.temperature.body, message)
     spans = _message_look_alikes(prepared, rules)
     cursor = 0
     for clause_number, clause in enumerate(clauses(prepared)):
@@ -96,7 +98,8 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
             if finding is not None:
                 findings.append(_with_order(finding, clause_number))
         findings.extend(
-            _with_order(finding, clause_number) for finding in _temperatures(clause, masked, rules)
+            _with_order(finding, clause_number)
+            for finding in _temperatures(clause, masked, rules, body_temperature)
         )
     findings.extend(_pain_scores(message, rules))
     for family in rules.families:
@@ -215,7 +218,11 @@ def _tier_with_modifiers(family: Family, modifiers: set[str]) -> Tier:
     return family.tier
 
 
-def _temperatures(clause: Clause, masked: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+def _temperatures(
+    clause: Clause, masked: Clause, rules: FreeTextRules, body_temperature: bool = False
+) -> Iterable[_Finding]:
+    """Temperatures written in the clause: 38.2, 38도, 38.2℃, 100.8F; a bare whole number
+    (38, 102) only when the message speaks of the body's temperature (열, 체온, temp)."""
     settings = rules.temperature
     if _any(settings.weather, masked) and not _any(settings.body, masked):
         return
@@ -224,7 +231,7 @@ def _temperatures(clause: Clause, masked: Clause, rules: FreeTextRules) -> Itera
         value = float(match.group(1))
         unit = (match.group(2) or "").replace(" ", "")
         has_unit_or_decimal = bool(unit) or "." in match.group(1)
-        if not has_unit_or_decimal:
+        if not has_unit_or_decimal and not (body_temperature and _bare_degrees(value)):
             continue
         if unit.startswith(("°f", "f", "fahrenheit", "degreesf")) or 95 <= value <= 110:
             value = (value - 32) * 5 / 9
@@ -246,7 +253,15 @@ def _temperatures(clause: Clause, masked: Clause, rules: FreeTextRules) -> Itera
         )
 
 
-_PAIN_SCORE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:점|/\s*10\b|out of 10)")
+def _bare_degrees(value: float) -> bool:
+    """A whole number that can be a body temperature without a unit: 35-42 °C, 95-108 °F."""
+    return 35 <= value <= 42 or 95 <= value <= 108
+
+
+_PAIN_SCORE = re.compile(
+    # 7점, 7/10, 7 out of 10, and the score after the scale: 10점 만점에 8 (not the 10 itself)
+    r"(?<![\d.])(\d{1,2})\s*(?:점(?!\s*만점)|/\s*10\b|out of 10)|만점에\s*(\d{1,2})(?![\d.])"
+)
 
 
 def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
@@ -254,7 +269,7 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     settings = rules.pain_score
     if settings is None:
         return
-    scores = [(m, int(m.group(1))) for m in _PAIN_SCORE.finditer(message.text)]
+    scores = [(m, int(m.group(1) or m.group(2))) for m in _PAIN_SCORE.finditer(message.text)]
     scores = [(m, value) for m, value in scores if value <= 10]
     if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
         return

@@ -7,7 +7,10 @@ heldout_messages.yaml, later batches in their own files (heldout_batch3.yaml: di
 honorific caregivers, very short and long messages, mimetic words, emoji, romanised
 Korean, broken English, medical words, numbers written oddly; heldout_batch4.yaml: unspaced
 and mistyped Korean, double negatives, questions that are reports, reports after a benign
-first sentence, hypotheticals, thanks and schedule questions). Same thresholds as
+first sentence, hypotheticals, thanks and schedule questions; heldout_batch5.yaml: elderly
+speech and regional dialect, chat-speak, symptoms told by their effect, numbers, British
+and caregivers' English, several symptoms in one message, idioms and other people's
+symptoms). Same thresholds as
 test_labelled_set.py: every red message red (none green), false alarms (red or amber on a
 green-labelled message) at most 10%.
 """
@@ -31,6 +34,7 @@ KINDS = {
     "dialect", "short", "long", "mimetic", "emoji", "romanised", "broken_english",
     "jargon", "number", "time",
     "double_negation", "benign_first", "hypothetical", "thanks", "schedule",
+    "chat", "effect", "multi", "british", "idiom", "other_person",
 }  # fmt: skip
 
 
