@@ -98,6 +98,7 @@ async def test_every_endpoint_the_page_uses_answers(
         "ensureUser": {"id": COORDINATOR, "first_name": "Dr Lee", "language_code": "en"},
         "ensureGroup": {"id": GROUP, "title": "coordinators", "members": [COORDINATOR]},
         "send": {"user_id": PATIENT, "chat_id": PATIENT, "text": "안녕하세요"},
+        "attach": {"user_id": PATIENT, "chat_id": PATIENT, "kind": "photo", "caption": "상처"},
         "press": {
             "user_id": PATIENT,
             "chat_id": PATIENT,
