@@ -96,6 +96,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(chat.id, services.text(lang, key))
 
 
+# The updates the handlers below take, asked for explicitly (getUpdates and setWebhook): a
+# Telegram default changed by an earlier webhook would otherwise decide, and a lost
+# my_chat_member means a blocked patient unnoticed until the next send.
+HANDLED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Free text: kept whole first, then answered; never silence."""
     services = services_of(context)

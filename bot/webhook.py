@@ -15,6 +15,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.handlers import HANDLED_UPDATES
+
 log = structlog.get_logger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -54,7 +56,7 @@ async def start_webhook(
     await runner.setup()
     await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
     await application.bot.set_webhook(
-        url=url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        url=url, secret_token=secret, allowed_updates=list(HANDLED_UPDATES)
     )
     log.info("webhook_started", action="webhook.start", listen=listen, path=path)
     return runner

@@ -16,7 +16,7 @@ import structlog
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.handlers import publish_commands
+from bot.handlers import HANDLED_UPDATES, publish_commands
 from bot.messenger import TelegramMessenger
 from bot.services import BotConfig, BotServices
 from bot.webhook import start_webhook
@@ -168,7 +168,10 @@ async def _receive_updates(
         return
     assert application.updater is not None
     await application.updater.start_polling(
-        poll_interval=0.0, timeout=10, drop_pending_updates=False
+        poll_interval=0.0,
+        timeout=10,
+        drop_pending_updates=False,
+        allowed_updates=list(HANDLED_UPDATES),
     )
     stack.push_async_callback(application.updater.stop)
 
