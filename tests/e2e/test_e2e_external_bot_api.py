@@ -116,6 +116,9 @@ async def test_run_by_webhook_checks_the_secret_token(
             },
         }
         async with httpx.AsyncClient() as http:
+            info = (await http.get(f"{bot_api.api_url}{TOKEN}/getWebhookInfo")).json()
+            assert info["result"]["url"] == url
+            assert set(info["result"]["allowed_updates"]) >= {"message", "my_chat_member"}
             wrong = await http.post(
                 url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "no"}
             )
