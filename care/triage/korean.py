@@ -32,6 +32,7 @@ spacing-free text the inner splits miss, as a lazily loaded normaliser of long u
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -45,6 +46,13 @@ _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d\b)")
 _KO_CONNECTIVE = re.compile(
     r"(?:[는은인던ㄴ]데(?:요|도)?|지만(?:요)?|(?<!하)고(?:요)?|구요|(?<![에부데테])서(?:요)?|니까|"
     r"으니|면서|으며|다가|더니)[,]?$"
+)
+# -ㄴ데 on any syllable with a ㄴ final (아픈데, 저린데, 빨간데, 심한데, 이상한데): the
+# connective "but / and", which the class [는은인던] above misses. Not after 수술한 / 꿰맨 /
+# 다친 (수술한데 빨개요: 데 = the place), and not before 없 / 있 (아픈데 없어요: nothing hurts).
+_N_FINAL = "".join(chr(0xAC00 + syllable + 4) for syllable in range(0, 11172, 28))
+_KO_N_DE = re.compile(
+    rf"(?<!수술)(?<!수술하)(?<!꿰)(?<!절개)(?<!다)(?<!째)[{_N_FINAL}]데(?:요|도)?[,]?$"
 )
 # Adjective and mimetic roots patients put before -하고 (띵하고, 뻐근하고): there -하고
 # closes a clause; after a noun (소변하고 대변이...) it is the particle "and" and does not.
@@ -115,7 +123,8 @@ def normalise(text: str, spelling: Mapping[str, str] = {}, symbols: Mapping[str,
     """NFKC, lower case, single spaces, decimal commas as points, known misspellings fixed.
 
     Also: Korean numerals before 도 and the 38도5부 way of writing tenths become digits
-    (삼십팔도 칠부 -> 38.7도); an x or o written after a Korean word reads as 없음 / 있음
+    (삼십팔도 칠부 -> 38.7도; dictated 삼십팔 쩜 칠 도 and 38또 too); an x or o written
+    after a Korean word reads as 없음 / 있음
     (열x, 다리 힘x); emoji and other pictographs become the words of ``symbols`` (🤒 -> 열)
     or a space, so that 다리 🦵 힘이 없어요 reads as 다리 힘이 없어요.
     """
@@ -128,9 +137,16 @@ def normalise(text: str, spelling: Mapping[str, str] = {}, symbols: Mapping[str,
     for symbol, word in symbols.items():
         cleaned = cleaned.replace(symbol, f" {word} ")
     cleaned = "".join(" " if _is_pictograph(char) else char for char in cleaned)
-    for wrong, right in spelling.items():
-        cleaned = cleaned.replace(wrong, right)
+    if spelling and _spelling_pattern(tuple(spelling)).search(cleaned):
+        for wrong, right in spelling.items():  # in order: a fix may feed the next one
+            cleaned = cleaned.replace(wrong, right)
     return _SPACES.sub(" ", cleaned).strip()
+
+
+@functools.lru_cache(maxsize=8)
+def _spelling_pattern(wrong: tuple[str, ...]) -> re.Pattern[str]:
+    """Any misspelling of the table: most messages have none, and skip the replacements."""
+    return re.compile("|".join(re.escape(word) for word in sorted(wrong, key=len, reverse=True)))
 
 
 _KO_DIGITS = {
@@ -147,7 +163,14 @@ _KO_DIGITS = {
     "구": 9,
 }
 _KO_TENS = re.compile(
-    r"(?<![가-힣])([삼사])십([일이삼사오육칠팔구])?(?:\s*점\s*([영공일이삼사오육칠팔구]))?(?=\s*도)"
+    r"(?<![가-힣])([삼사])십([일이삼사오육칠팔구])?(?:\s*[점쩜]\s*([영공일이삼사오육칠팔구]))?(?=\s*도)"
+)
+# dictation and chat spellings of a temperature: 38쩜5 (점 said 쩜), 38또 / 삼십팔또
+# (도 heard as 또)
+_DIGIT_POINT = re.compile(r"(?<=\d)\s*쩜\s*(?=\d)")
+_DEGREE_TTO = re.compile(
+    r"(?<![가-힣\d.])((?:[삼사]십[일이삼사오육칠팔구]?(?:\s*[점쩜]\s*[영공일이삼사오육칠팔구])?|"
+    r"\d{2}(?:\.\d)?))\s*또(?=\s|$|[요예에까넘나])"
 )
 # 38도5부, 38도 5부, 38도 오부: the old way of writing tenths of a degree
 _DEGREE_TENTHS = re.compile(r"(?<![\d.])(\d{2})\s*도\s*([0-9]|[영공일이삼사오육칠팔구])\s*부")
@@ -164,6 +187,10 @@ def _korean_numbers(text: str) -> str:
         digit = match.group(2)
         return f"{match.group(1)}.{_KO_DIGITS.get(digit, digit)}도"
 
+    if "또" in text:
+        text = _DEGREE_TTO.sub(r"\1도", text)
+    if "쩜" in text:
+        text = _DIGIT_POINT.sub(".", text)
     return _DEGREE_TENTHS.sub(tenths, _KO_TENS.sub(tens, text))
 
 
@@ -308,12 +335,20 @@ def _split_sentence(sentence: str) -> list[str]:
         if not english_part.strip():
             continue
         current: list[str] = []
-        for word in english_part.split(" "):
+        words = english_part.split(" ")
+        for word_number, word in enumerate(words):
+            following = words[word_number + 1] if word_number + 1 < len(words) else ""
             pieces = _split_inner(word)
             for number, piece in enumerate(pieces):
                 current.append(piece)
                 inner_end = number < len(pieces) - 1  # split at a connective inside the word
-                if inner_end or _KO_CONNECTIVE.search(piece) or _KO_HAGO_CLAUSE.search(piece):
+                n_de = (
+                    "데" in piece
+                    and bool(_KO_N_DE.search(piece))
+                    and not following.startswith(("없", "있"))
+                )
+                connective = _KO_CONNECTIVE.search(piece) or _KO_HAGO_CLAUSE.search(piece)
+                if inner_end or n_de or connective:
                     parts.append(" ".join(current))
                     current = []
         if current:

@@ -10,7 +10,9 @@ and mistyped Korean, double negatives, questions that are reports, reports after
 first sentence, hypotheticals, thanks and schedule questions; heldout_batch5.yaml: elderly
 speech and regional dialect, chat-speak, symptoms told by their effect, numbers, British
 and caregivers' English, several symptoms in one message, idioms and other people's
-symptoms). Same thresholds as
+symptoms; heldout_batch6.yaml: Korean voice dictation, English texting shorthand and
+caps, formal and nurse-like reports, time-course and improvement words, signs buried after
+greetings, side-effect and bathing questions). Same thresholds as
 test_labelled_set.py: every red message red (none green), false alarms (red or amber on a
 green-labelled message) at most 10%.
 """
@@ -35,6 +37,8 @@ KINDS = {
     "jargon", "number", "time",
     "double_negation", "benign_first", "hypothetical", "thanks", "schedule",
     "chat", "effect", "multi", "british", "idiom", "other_person",
+    "dictation", "texting", "caps", "formal", "nurse_report", "time_course", "improving",
+    "buried", "side_effect",
 }  # fmt: skip
 
 
