@@ -273,7 +273,9 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             else None
         )
         async with services.db.uow() as uow:
-            table = await exports.export(uow.session, what, now=now, since=since)
+            table = await exports.export(
+                uow.session, what, now=now, since=since, questionnaire=services.questionnaire
+            )
             audit.record(
                 uow.session,
                 at=now,

@@ -37,6 +37,7 @@ from care.models import (
     PatientStatus,
     ScheduledMessage,
 )
+from care.questionnaires import Questionnaire
 from care.triage.checkin import NOTE_QUESTION, load_checkin_rules
 
 What = Literal["patients", "checkins", "alerts", "deliveries"]
@@ -132,13 +133,20 @@ def post_op_day(surgery_date: date | None, zone: str, now: datetime) -> int | No
 
 
 async def export(
-    session: AsyncSession, what: What, *, now: datetime, since: datetime | None = None
+    session: AsyncSession,
+    what: What,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    questionnaire: Questionnaire | None = None,
 ) -> Table:
+    """The rows of one table; check-ins carry a configured questionnaire's items and score."""
     if what == "patients":
         return Table(what, PATIENT_COLUMNS, await patient_rows(session, now=now, since=since))
     if what == "checkins":
-        rows = await checkin_rows(session, since=since)
-        return Table(what, (*CHECKIN_BASE, *answer_columns()), rows)
+        rows = await checkin_rows(session, since=since, questionnaire=questionnaire)
+        scores = (score_column(questionnaire),) if questionnaire else ()
+        return Table(what, (*CHECKIN_BASE, *answer_columns(questionnaire), *scores), rows)
     if what == "alerts":
         return Table(what, ALERT_COLUMNS, await alert_rows(session, since=since))
     return Table(what, DELIVERY_COLUMNS, await delivery_rows(session, since=since))
@@ -214,9 +222,16 @@ async def count_patients(
 # -- check-ins -------------------------------------------------------------------------
 
 
-def answer_columns() -> tuple[str, ...]:
-    """The structured questions, in the check-in's order; the typed note is not exported."""
-    return tuple(q.id for q in load_checkin_rules().questions if q.id != NOTE_QUESTION)
+def answer_columns(questionnaire: Questionnaire | None = None) -> tuple[str, ...]:
+    """The structured questions, in the check-in's order, then a licensed questionnaire's
+    items; the typed note is not exported."""
+    columns = tuple(q.id for q in load_checkin_rules().questions if q.id != NOTE_QUESTION)
+    extra = questionnaire.questions if questionnaire else ()
+    return (*columns, *(q.id for q in extra))
+
+
+def score_column(questionnaire: Questionnaire) -> str:
+    return f"{questionnaire.id}_score"
 
 
 async def checkin_rows(
@@ -226,6 +241,7 @@ async def checkin_rows(
     patient_id: int | None = None,
     limit: int | None = None,
     newest_first: bool = False,
+    questionnaire: Questionnaire | None = None,
 ) -> list[dict[str, Any]]:
     order = (
         (CheckIn.started_at.desc(), CheckIn.id.desc())
@@ -244,7 +260,7 @@ async def checkin_rows(
     if limit is not None:
         query = query.limit(limit)
     found = (await session.execute(query)).all()
-    questions = answer_columns()
+    questions = answer_columns(questionnaire)
     answers: dict[int, dict[str, str]] = {}
     ids = [checkin.id for checkin, _ in found]
     for index in range(0, len(ids), ANSWER_CHUNK):
@@ -255,20 +271,21 @@ async def checkin_rows(
             )
         ):
             answers.setdefault(answer.checkin_id, {})[answer.question] = answer.answer
-    rows = []
+    rows: list[dict[str, Any]] = []
     for checkin, code in found:
         given = answers.get(checkin.id, {})
-        rows.append(
-            {
-                "checkin_id": checkin.id,
-                "patient_code": code,
-                "post_op_day": checkin.post_op_day,
-                "started_at": iso(checkin.started_at),
-                "completed_at": iso(checkin.completed_at),
-                "tier": checkin.tier,
-                **{question: given.get(question) for question in questions},
-            }
-        )
+        row: dict[str, Any] = {
+            "checkin_id": checkin.id,
+            "patient_code": code,
+            "post_op_day": checkin.post_op_day,
+            "started_at": iso(checkin.started_at),
+            "completed_at": iso(checkin.completed_at),
+            "tier": checkin.tier,
+            **{question: given.get(question) for question in questions},
+        }
+        if questionnaire is not None:
+            row[score_column(questionnaire)] = questionnaire.score(given)
+        rows.append(row)
     return rows
 
 

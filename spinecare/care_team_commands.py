@@ -104,7 +104,9 @@ async def export(
     try:
         async with db.uow() as uow:
             now = SystemClock().now()
-            table = await exports.export(uow.session, chosen, now=now, since=start)
+            table = await exports.export(
+                uow.session, chosen, now=now, since=start, questionnaire=settings.questionnaire
+            )
             audit.record(
                 uow.session,
                 at=now,

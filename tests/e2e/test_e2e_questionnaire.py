@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from care import exports
 from care.clock import FakeClock
 from care.models import CheckIn, CheckInAnswer
 from spinecare import commands
@@ -60,6 +61,13 @@ async def test_the_items_follow_the_check_in_of_a_listed_day_and_are_scored(
     [result] = summary["questionnaires"]
     assert (result["id"], result["post_op_day"], result["answered"]) == ("demo", 42, 2)
     assert result["score"] == pytest.approx(66.7)  # (1 + 3) / (3 + 3) x 100
+
+    async with clinic.running.db.session() as session:
+        table = await exports.export(
+            session, "checkins", now=clinic.clock.now(), questionnaire=clinic.settings.questionnaire
+        )
+    assert table.columns[-3:] == ("demo1", "demo2", "demo_score")
+    assert [(row["demo1"], row["demo_score"]) for row in table.rows] == [(None, None), ("1", 66.7)]
 
     await nurse(clinic)
     view = await say(clinic, NURSE, f"/patient {code}", code)
