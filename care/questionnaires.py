@@ -7,8 +7,8 @@ made-up items) and sets ``SPINECARE_QUESTIONNAIRE_FILE``. Its items are then ask
 end of the check-ins of the listed post-op days, before "anything else?", one button
 question a message like the rest; the answers are stored as check-in answers (so /mydata
 and /delete cover them) and scored for the care team (``spinecare patient show``, the
-coordinators' /patient, the check-ins export). Triage does not read them: the warning signs have their own
-questions.
+coordinators' /patient, the check-ins export). Triage does not read them: the warning signs
+have their own questions.
 
 Scoring: each item scores the position of the chosen option (0 for the first). ``percent``
 is the sum over the maximum for the items answered, times 100 (how the ODI is scored when
