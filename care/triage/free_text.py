@@ -293,7 +293,14 @@ def _combinations(findings: list[_Finding], rules: FreeTextRules) -> Iterable[_F
     for combination in rules.combinations:
         members: list[_Finding] = []
         for alternatives in combination.all_of:
-            found = [f for name in alternatives for f in by_family.get(name, ())]
+            # a sign its modifiers made green (weakness from before surgery, improving) does
+            # not make a combination; markers whose own tier is green (leg_word) still do
+            found = [
+                f
+                for name in alternatives
+                for f in by_family.get(name, ())
+                if f.tier is not Tier.GREEN or _marker(name, rules)
+            ]
             if not found:
                 break
             members.extend(found)
@@ -306,6 +313,14 @@ def _combinations(findings: list[_Finding], rules: FreeTextRules) -> Iterable[_F
                 question=combination.question,
                 order=min(member.order for member in members),
             )
+
+
+def _marker(name: str, rules: FreeTextRules) -> bool:
+    """A family that is green by itself: a marker read only in combinations."""
+    try:
+        return rules.family(name).tier is Tier.GREEN
+    except KeyError:
+        return True
 
 
 def _result(findings: list[_Finding], rules: FreeTextRules) -> TriageResult:

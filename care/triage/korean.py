@@ -65,10 +65,11 @@ _KO_HAGO_CLAUSE = re.compile(
 # A spaced word that ends a Korean sentence (아파요, 없어요, 했다, 아파여, 안 남, ㅠㅠ)
 # when more words follow: 머리가 아파요 누우면 괜찮아요 is two sentences, so the
 # 괜찮 of the second does not reach the headache of the first. Particles + 요 (두통이요,
-# 다리는요, 허리도요) and 다 meaning "all" (양쪽 다, 둘다) do not end a sentence.
+# 다리는요, 허리도요), 다 meaning "all" (양쪽 다, 둘다) and 마다 "every" (날마다, 때마다)
+# do not end a sentence.
 _KO_SENTENCE_END = re.compile(
     r"(?:[가-힣](?<![이은는도을를가에의])(?:요|용|염)|이[에예]요|[가-힣](?:여)|"
-    r"[가-힣](?<![쪽둘두모부전보])다|[았었였했겠]음|\^\^)[,]?$"
+    r"[가-힣](?<![쪽둘두모부전보마])다|[았었였했겠]음|\^\^)[,]?$"
 )
 # Emoticon jamo (ㅠㅠ, ㅋㅋ) end a sentence after a predicate (아파ㅠㅠ 누우면...) but not
 # after a bare noun (소변ㅠ 안나옴 is one sentence): the syllable before them decides.
@@ -94,7 +95,9 @@ _QUESTION_END = re.compile(
     r"(?:있|없|되|하|않|괜찮|가|아프|나)나요)\W*)\s*$"
 )
 _EN_QUESTION_START = re.compile(
-    r"^(?:is|are|can|could|should|will|would|do|does|did|how|what|when|why|am i)\b(?!')"
+    # "when I wipe it feels..." is a statement; "when can I drive" asks (a "?" asks anyway)
+    r"^(?:is|are|can|could|should|will|would|do|does|did|how|what|why|am i"
+    r"|when(?! (?:i|i'm|i've|he|she|they|we|my|his|her|it)\b))\b(?!')"
 )
 
 

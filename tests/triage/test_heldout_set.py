@@ -12,7 +12,9 @@ speech and regional dialect, chat-speak, symptoms told by their effect, numbers,
 and caregivers' English, several symptoms in one message, idioms and other people's
 symptoms; heldout_batch6.yaml: Korean voice dictation, English texting shorthand and
 caps, formal and nurse-like reports, time-course and improvement words, signs buried after
-greetings, side-effect and bathing questions). Same thresholds as
+greetings, side-effect and bathing questions; heldout_batch7.yaml: every red-flag row in
+equal weight, in lay words for what the patient notices, with look-alikes for each row).
+Same thresholds as
 test_labelled_set.py: every red message red (none green), false alarms (red or amber on a
 green-labelled message) at most 10%.
 """
@@ -38,7 +40,7 @@ KINDS = {
     "double_negation", "benign_first", "hypothetical", "thanks", "schedule",
     "chat", "effect", "multi", "british", "idiom", "other_person",
     "dictation", "texting", "caps", "formal", "nurse_report", "time_course", "improving",
-    "buried", "side_effect",
+    "buried", "side_effect", "lay",
 }  # fmt: skip
 
 
