@@ -141,21 +141,28 @@ def _read_family(
 
 
 def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Finding | None:
-    """Patterns that must see the whole message (마려운데 ... 안 나와요 spans two clauses)."""
+    """Patterns that must see the whole message (마려운데 ... 안 나와요 spans two clauses;
+    "he needs to go but nothing happens")."""
+    for start, end in _across_spans(family, message):
+        status = _status(message, start, end, sign=True, rules=rules)
+        if status is None:
+            continue
+        tier = family.tier
+        if status != "present" and tier is Tier.AMBER:
+            tier = Tier.ASK
+        flags = (family.flag,) if family.flag else ()
+        return _Finding(family.id, tier, flags, (message.text[start:end],), family.question, start)
+    return None
+
+
+def _across_spans(family: Family, message: Clause) -> Iterable[tuple[int, int]]:
     for pattern in family.across.ko:
         for match in pattern.finditer(message.compact):
-            start, end = message.index[match.start()], message.index[match.end() - 1] + 1
-            status = _status(message, start, end, sign=True, rules=rules)
-            if status is None:
-                continue
-            tier = family.tier
-            if status != "present" and tier is Tier.AMBER:
-                tier = Tier.ASK
-            flags = (family.flag,) if family.flag else ()
-            return _Finding(
-                family.id, tier, flags, (message.text[start:end],), family.question, start
-            )
-    return None
+            yield message.index[match.start()], message.index[match.end() - 1] + 1
+    for pattern in family.across.en:
+        for match in pattern.finditer(message.text):
+            if match.end() > match.start():
+                yield match.start(), match.end()
 
 
 def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
@@ -263,6 +270,12 @@ _PAIN_SCORE = re.compile(
     r"(?<![\d.])(\d{1,2})\s*(?:점(?!\s*만점)|/\s*10\b|out of 10)|만점에\s*(\d{1,2})(?![\d.])"
 )
 
+# a pain word, then "from 2 to 6" (not "from 9 to 5" said of anything else)
+_PAIN_FROM_TO = re.compile(
+    r"\b(?:pain|sciatica|ache|score|hurts?|hurting)\b[a-z' ]{0,20}?"
+    r"\bfrom (\d{1,2}) (?:to|up to) (\d{1,2})\b"
+)
+
 
 def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     """Pain scores written in one message: the last up ``rise`` or more on the first."""
@@ -270,6 +283,10 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     if settings is None:
         return
     scores = [(m, int(m.group(1) or m.group(2))) for m in _PAIN_SCORE.finditer(message.text)]
+    if len(scores) < 2:
+        # "leg pain went from 2 to 6": the scale not written
+        for match in _PAIN_FROM_TO.finditer(message.text):
+            scores = [(match, int(match.group(1))), (match, int(match.group(2)))]
     scores = [(m, value) for m, value in scores if value <= 10]
     if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
         return

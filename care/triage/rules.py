@@ -314,7 +314,7 @@ def _family(item: Mapping[str, Any], patterns: Any, modifier_ids: set[str]) -> F
         plain=plain,
         sign=sign,
         when=tuple(when),
-        across=patterns(item, ko="ko_across", en="-"),
+        across=patterns(item, ko="ko_across", en="en_across"),
     )
 
 

@@ -13,7 +13,9 @@ and caregivers' English, several symptoms in one message, idioms and other peopl
 symptoms; heldout_batch6.yaml: Korean voice dictation, English texting shorthand and
 caps, formal and nurse-like reports, time-course and improvement words, signs buried after
 greetings, side-effect and bathing questions; heldout_batch7.yaml: every red-flag row in
-equal weight, in lay words for what the patient notices, with look-alikes for each row).
+equal weight, in lay words for what the patient notices, with look-alikes for each row;
+heldout_batch8.yaml: every row again, half Korean half English, as a spouse, adult child or
+the patient would say it, with hedges, numbers, comparisons and the red sign said last).
 Same thresholds as
 test_labelled_set.py: every red message red (none green), false alarms (red or amber on a
 green-labelled message) at most 10%.
