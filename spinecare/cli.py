@@ -200,5 +200,6 @@ def main() -> None:
     try:
         app()
     except SpinecareError as error:
-        print(f"spinecare: {error}", file=sys.stderr)
+        one_line = " ".join(str(error).split())  # a YAML parser's message spans lines
+        print(f"spinecare: {one_line}", file=sys.stderr)
         sys.exit(error.exit_code)

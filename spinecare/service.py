@@ -26,6 +26,8 @@ from care.db import Database
 from care.errors import ConfigError
 from care.pathway import load_pathway
 from care.settings import Settings
+from care.triage.checkin import load_checkin_rules
+from care.triage.rules import load_free_text_rules
 from messages.catalog import load_catalog
 from scheduler.runner import SchedulerConfig, SchedulerRunner
 
@@ -114,6 +116,10 @@ async def start_service(
         if questionnaire is not None:
             catalog = catalog.with_texts(questionnaire.texts)
         pathway = load_pathway()
+        # Clinicians edit the triage tables: a mistake stops start-up here rather than at a
+        # patient's first message, which would also pay the rules' load time (about 0.3 s).
+        load_free_text_rules()
+        load_checkin_rules()
         services = BotServices(
             db=db,
             clock=clock,

@@ -135,3 +135,20 @@ def test_a_real_token_without_the_coordinators_chat_stops_start_up(
     monkeypatch.setenv("SPINECARE_TELEGRAM_TOKEN", "123:abc")
     with pytest.raises(ConfigError, match="SPINECARE_COORDINATOR_CHAT_ID: required"):
         check_alert_route(load_settings())
+
+
+def test_an_error_spanning_lines_is_printed_as_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from spinecare import cli
+
+    def broken_rules() -> None:  # what a YAML parser's error looks like
+        raise ConfigError('cannot read free_text.yaml: while parsing\n  in "x", line 3\n')
+
+    monkeypatch.setattr(cli, "app", broken_rules)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        'spinecare: cannot read free_text.yaml: while parsing in "x", line 3\n'
+    )
