@@ -8,6 +8,7 @@ variable and what is wrong.
 from __future__ import annotations
 
 from datetime import time, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,12 @@ from care.questionnaires import Questionnaire, load_questionnaire
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 ASYNC_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 ENV_PREFIX = "SPINECARE_"
+
+
+@cache
+def _questionnaire(path: Path) -> Questionnaire:
+    """Read once: the settings check it and the service and CLI then use it."""
+    return load_questionnaire(path)
 
 
 def _split_ids(value: object) -> object:
@@ -61,15 +68,13 @@ class Settings(BaseSettings):
     @classmethod
     def _questionnaire_file(cls, value: Path | None) -> Path | None:
         if value is not None:
-            load_questionnaire(value)  # a bad file stops start-up, saying what is wrong
+            _questionnaire(value)  # a bad file stops start-up, saying what is wrong
         return value
 
     @property
     def questionnaire(self) -> Questionnaire | None:
         """The clinic's licensed outcome questionnaire, if it configured one."""
-        return (
-            None if self.questionnaire_file is None else load_questionnaire(self.questionnaire_file)
-        )
+        return None if self.questionnaire_file is None else _questionnaire(self.questionnaire_file)
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod
