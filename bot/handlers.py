@@ -114,7 +114,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = registration.user_language(update, services.config.default_language)
         await message.reply_text(services.text(lang, "fallback.not_registered"))
         return
-    if await checkin.take_note(message, patient, services):
+    if await checkin.take_note(message, services):
         return
     await free_text.read_message(message, patient, services)
 

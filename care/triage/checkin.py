@@ -154,6 +154,19 @@ def next_question(
     return None
 
 
+def progress(
+    answers: Mapping[str, str], *, approach: str, extra: Sequence[Question] = ()
+) -> tuple[int, int]:
+    """(number of the question being asked, questions in this check-in so far): "3/11".
+
+    The total counts the questions answered and those still to come whose conditions hold
+    now; a follow-up that an answer brings in (headache -> worse upright?) adds one.
+    """
+    asked = [q for q in _in_order(extra) if q.id in answers or q.applies(answers, approach)]
+    answered = sum(1 for q in asked if q.id in answers)
+    return min(answered + 1, len(asked)), len(asked)
+
+
 def assess_checkin(
     answers: Mapping[str, str],
     *,
