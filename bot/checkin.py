@@ -14,6 +14,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards
+from bot.advice import advice_text
 from bot.services import BotServices, services_of
 from care.callbacks import Callback, encode
 from care.messaging import Button, Keyboard
@@ -65,11 +66,28 @@ def question_text(services: BotServices, step: Step) -> str:
     return "\n".join(lines)
 
 
+def assessment_advice(services: BotServices, lang: str, assessment: Assessment) -> str:
+    if assessment.tier in (Tier.RED, Tier.AMBER):
+        return advice_text(services, lang, assessment.tier, assessment.sign)
+    assert assessment.advice_key is not None
+    return services.text(lang, assessment.advice_key)
+
+
 def result_text(services: BotServices, lang: str, assessment: Assessment) -> str:
-    lead = {Tier.RED: "checkin.done.red", Tier.AMBER: "checkin.done.amber"}.get(
-        assessment.tier, "checkin.done.green"
+    """Red and amber: what to do first, then the thanks; green: the thanks, then a word."""
+    if assessment.tier is Tier.GREEN:
+        return (
+            services.text(lang, "checkin.done.green")
+            + "\n\n"
+            + assessment_advice(services, lang, assessment)
+        )
+    return (
+        assessment_advice(services, lang, assessment)
+        + "\n\n"
+        + services.text(
+            lang, "checkin.done.red" if assessment.tier is Tier.RED else "checkin.done.amber"
+        )
     )
-    return services.text(lang, assessment.advice_key) + "\n\n" + services.text(lang, lead)
 
 
 def render(services: BotServices, step: Step) -> tuple[str, Keyboard]:
@@ -85,7 +103,7 @@ def urgent_text(services: BotServices, step: Step) -> str | None:
     if step.urgent is None or step.question is None:
         return None
     return (
-        services.text(step.language, step.urgent.advice_key)
+        assessment_advice(services, step.language, step.urgent)
         + "\n\n"
         + services.text(step.language, "checkin.urgent.continue")
     )

@@ -25,7 +25,7 @@ ACTIONS: dict[str, int] = {
     "plater": 1,  # posture reminder later: scheduled message id
     "ci": 1,  # start the check-in of a scheduled message id ("now" for /checkin)
     "ans": 3,  # check-in answer: check-in id, question id, option id
-    "ftc": 2,  # free-text follow-up: inbound message id, yes|no
+    "ftc": 2,  # free-text follow-up: inbound message id, answer id (signs.yaml)
     "ack": 1,  # alert acknowledged: alert id
     "called": 1,  # alert: patient called: alert id
     "del": 1,  # /delete confirmation: yes|no

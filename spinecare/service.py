@@ -60,6 +60,7 @@ def bot_config(settings: Settings) -> BotConfig:
         invite_ttl_days=settings.invite_ttl_days,
         realert=settings.realert_after,
         default_window=(settings.waking_start, settings.waking_end),
+        clinic_hours=(settings.clinic_opens, settings.clinic_closes),
     )
 
 

@@ -18,6 +18,7 @@ import yaml
 from care.errors import ConfigError
 from care.triage.free_text import classify
 from care.triage.rules import DATA_DIR, RED_FLAG_ROWS
+from care.triage.signs import load_signs
 from care.triage.tiers import Tier, highest
 
 CHECKIN_FILE = DATA_DIR / "checkin.yaml"
@@ -58,7 +59,7 @@ class Rule:
     when: tuple[tuple[str, tuple[str, ...]], ...]
     tier: Tier
     flags: tuple[int, ...]
-    advice: str | None
+    sign: str | None
     source: str
 
     def fires(self, answers: Mapping[str, str]) -> bool:
@@ -73,7 +74,7 @@ class LegPainRebound:
     flags: tuple[int, ...]
     nerve_tier: Tier
     nerve_signs: tuple[tuple[str, tuple[str, ...]], ...]
-    advice: str | None
+    sign: str | None
     source: str
 
 
@@ -93,35 +94,34 @@ class BackPainDiscitis:
 class CheckinRules:
     questions: tuple[Question, ...]
     rules: tuple[Rule, ...]
-    default_advice: tuple[tuple[Tier, str], ...]
     green_advice: tuple[tuple[int, str], ...]
     leg_pain: LegPainRebound
     back_pain: BackPainDiscitis
 
-    def advice_for(self, tier: Tier) -> str:
-        return dict(self.default_advice)[tier]
-
     def message_keys(self) -> set[str]:
-        """Every catalogue key the check-in can show."""
+        """Every catalogue key the check-in can show (red and amber advice: signs.yaml)."""
         keys = {q.text_key for q in self.questions}
         keys.update(o.label_key for q in self.questions for o in q.options)
-        keys.update(key for _, key in self.default_advice)
         keys.update(key for _, key in self.green_advice)
-        keys.update(r.advice for r in self.rules if r.advice)
-        if self.leg_pain.advice:
-            keys.add(self.leg_pain.advice)
         return keys
+
+    def signs(self) -> set[str]:
+        """The signs (signs.yaml) whose advice the rules name."""
+        named = {r.sign for r in self.rules} | {self.leg_pain.sign}
+        return {sign for sign in named if sign}
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """The tier of a completed check-in, the red-flag rows and rule ids behind it, and the
-    catalogue key of the advice to show the patient."""
+    """The tier of a check-in's answers, the red-flag rows and rule ids behind it, and what
+    to advise: for red and amber the ``sign`` whose advice applies (signs.yaml; None: the
+    tier's default), for green the catalogue key ``advice_key``."""
 
     tier: Tier
     flags: tuple[int, ...]
     reasons: tuple[str, ...]
-    advice_key: str
+    advice_key: str | None = None
+    sign: str | None = None
 
 
 def _in_order(extra: Sequence[Question]) -> tuple[Question, ...]:
@@ -177,7 +177,7 @@ def assess_checkin(
     """Classify one completed check-in; ``history`` holds earlier check-ins, oldest first."""
     rules = load_checkin_rules()
     fired: list[tuple[Tier, tuple[int, ...], str, str | None]] = [
-        (rule.tier, rule.flags, rule.id, rule.advice) for rule in rules.rules if rule.fires(answers)
+        (rule.tier, rule.flags, rule.id, rule.sign) for rule in rules.rules if rule.fires(answers)
     ]
     fired.extend(_leg_pain_rebound(answers, history, rules.leg_pain))
     fired.extend(_back_pain_discitis(answers, history, post_op_day, rules.back_pain))
@@ -186,15 +186,16 @@ def assess_checkin(
         fired.extend(_free_text(note))
     tier = highest(entry[0] for entry in fired)
     if tier is Tier.GREEN:
-        return Assessment(Tier.GREEN, (), tuple(e[2] for e in fired), _green(rules, post_op_day))
+        return Assessment(
+            Tier.GREEN, (), tuple(e[2] for e in fired), advice_key=_green(rules, post_op_day)
+        )
     top = [entry for entry in fired if entry[0] is tier]
-    advice = next((e[3] for e in top if e[3]), None) if tier is Tier.AMBER else None
     counted = [entry for entry in fired if entry[0] is not Tier.GREEN]
     return Assessment(
         tier=tier,
         flags=tuple(sorted({flag for entry in counted for flag in entry[1]})),
         reasons=tuple(entry[2] for entry in counted),
-        advice_key=advice or rules.advice_for(tier),
+        sign=next((e[3] for e in top if e[3]), None),
     )
 
 
@@ -210,7 +211,7 @@ def _leg_pain_rebound(
         return []
     if any(answers.get(q) in allowed for q, allowed in rule.nerve_signs):
         return [(rule.nerve_tier, rule.flags, "leg_pain_rebound_with_nerve_sign", None)]
-    return [(rule.tier, rule.flags, "leg_pain_rebound", rule.advice)]
+    return [(rule.tier, rule.flags, "leg_pain_rebound", rule.sign)]
 
 
 def _back_pain_discitis(
@@ -227,7 +228,7 @@ def _back_pain_discitis(
         return []
     if not any(answers.get(q) in allowed for q, allowed in rule.with_any):
         return []
-    return [(rule.tier, rule.flags, "back_pain_sudden_with_fever", None)]
+    return [(rule.tier, rule.flags, "back_pain_sudden_with_fever", "back_pain")]
 
 
 def _free_text(note: str) -> list[tuple[Tier, tuple[int, ...], str, str | None]]:
@@ -291,7 +292,6 @@ def _build(data: Mapping[str, Any]) -> CheckinRules:
     return CheckinRules(
         questions=questions,
         rules=rules,
-        default_advice=tuple((Tier(t), str(k)) for t, k in data["default_advice"].items()),
         green_advice=tuple((int(e["until_day"]), str(e["key"])) for e in data["green_advice"]),
         leg_pain=LegPainRebound(
             question=_known(str(leg["question"]), options),
@@ -300,7 +300,7 @@ def _build(data: Mapping[str, Any]) -> CheckinRules:
             flags=_flags(leg),
             nerve_tier=Tier(nerve["tier"]),
             nerve_signs=_conditions(nerve["when_any"], options),
-            advice=str(leg["advice"]) if leg.get("advice") else None,
+            sign=_sign(leg),
             source=_source(leg),
         ),
         back_pain=BackPainDiscitis(
@@ -349,7 +349,7 @@ def _rule(item: Mapping[str, Any], options: Mapping[str, set[str]]) -> Rule:
         when=_conditions(item["when"], options),
         tier=tier,
         flags=_flags(item),
-        advice=str(item["advice"]) if item.get("advice") else None,
+        sign=_sign(item),
         source=_source(item),
     )
 
@@ -378,6 +378,15 @@ def _known(question: str, options: Mapping[str, set[str]]) -> str:
     if question not in options:
         raise ValueError(f"unknown question {question!r}")
     return question
+
+
+def _sign(item: Mapping[str, Any]) -> str | None:
+    sign = item.get("sign")
+    if sign is None:
+        return None
+    if str(sign) not in load_signs().signs:
+        raise ValueError(f"{item.get('id', 'trend')}: no sign {sign!r} in signs.yaml")
+    return str(sign)
 
 
 def _flags(item: Mapping[str, Any]) -> tuple[int, ...]:
