@@ -141,7 +141,7 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         message, _ = found
         await message.reply_text(
             services.text(services.config.default_language, "reg.language"),
-            reply_markup=keyboards.markup(keyboards.language()),
+            reply_markup=keyboards.markup(keyboards.language("setlang")),
         )
 
 

@@ -18,7 +18,9 @@ ARG = re.compile(r"^[A-Za-z0-9_.:\-]{1,24}$")
 # action -> number of arguments
 ACTIONS: dict[str, int] = {
     "lang": 1,  # registration: language ko|en
-    "consent": 1,  # registration: yes|no
+    "consent": 1,  # registration: consent to the service yes|no
+    "hconsent": 1,  # registration: consent to health data yes|no
+    "setlang": 1,  # /language: ko|en (a registered patient)
     "sdate": 1,  # registration: surgery date confirmed yes|no
     "wake": 1,  # registration: waking window id
     "pdone": 1,  # posture reminder done: scheduled message id
