@@ -43,15 +43,18 @@ def question_keyboard(
 
 
 def summary(services: BotServices, step: Step) -> str:
-    """The answers so far on one line ("다리 통증 2 · 허리 통증 3 · 저림 비슷해요")."""
+    """The answers so far on one line ("다리 통증 2 · 허리 통증 3 · 소변 잘 나와요"): an answer
+    whose label does not say what it answers is led by the question's short name."""
     parts = []
     for item in step.answered:
         short = SUMMARY_PREFIX + item.question.id
         option = next((o for o in item.question.options if o.id == item.answer), None)
-        if option is None or not services.catalog.has(short):
-            continue  # the typed note, a licensed questionnaire's item
+        if option is None:
+            continue  # the typed note
         label = services.text(step.language, option.label_key)
-        parts.append(f"{services.text(step.language, short)} {label}")
+        if services.catalog.has(short):
+            label = f"{services.text(step.language, short)} {label}"
+        parts.append(label)
     return " · ".join(parts)
 
 

@@ -95,6 +95,7 @@ class CheckinRules:
     questions: tuple[Question, ...]
     rules: tuple[Rule, ...]
     green_advice: tuple[tuple[int, str], ...]
+    green_high_pain: tuple[int, str]
     leg_pain: LegPainRebound
     back_pain: BackPainDiscitis
 
@@ -103,6 +104,7 @@ class CheckinRules:
         keys = {q.text_key for q in self.questions}
         keys.update(o.label_key for q in self.questions for o in q.options)
         keys.update(key for _, key in self.green_advice)
+        keys.add(self.green_high_pain[1])
         return keys
 
     def signs(self) -> set[str]:
@@ -187,7 +189,10 @@ def assess_checkin(
     tier = highest(entry[0] for entry in fired)
     if tier is Tier.GREEN:
         return Assessment(
-            Tier.GREEN, (), tuple(e[2] for e in fired), advice_key=_green(rules, post_op_day)
+            Tier.GREEN,
+            (),
+            tuple(e[2] for e in fired),
+            advice_key=_green(rules, answers, post_op_day),
         )
     top = [entry for entry in fired if entry[0] is tier]
     counted = [entry for entry in fired if entry[0] is not Tier.GREEN]
@@ -226,9 +231,9 @@ def _back_pain_discitis(
     now = _score(answers.get(rule.question))
     if before is None or now is None or now - before < rule.rise:
         return []
-    if not any(answers.get(q) in allowed for q, allowed in rule.with_any):
+    if rule.with_any and not any(answers.get(q) in allowed for q, allowed in rule.with_any):
         return []
-    return [(rule.tier, rule.flags, "back_pain_sudden_with_fever", "back_pain")]
+    return [(rule.tier, rule.flags, "back_pain_worse_weeks_2_to_8", "back_pain")]
 
 
 def _free_text(note: str) -> list[tuple[Tier, tuple[int, ...], str, str | None]]:
@@ -248,7 +253,11 @@ def _score(value: str | None) -> int | None:
     return int(value)
 
 
-def _green(rules: CheckinRules, post_op_day: int) -> str:
+def _green(rules: CheckinRules, answers: Mapping[str, str], post_op_day: int) -> str:
+    at_least, high_pain = rules.green_high_pain
+    pains = (_score(answers.get(q)) for q in (rules.leg_pain.question, rules.back_pain.question))
+    if max((p for p in pains if p is not None), default=0) >= at_least:
+        return high_pain
     for until_day, key in rules.green_advice:
         if post_op_day <= until_day:
             return key
@@ -293,6 +302,10 @@ def _build(data: Mapping[str, Any]) -> CheckinRules:
         questions=questions,
         rules=rules,
         green_advice=tuple((int(e["until_day"]), str(e["key"])) for e in data["green_advice"]),
+        green_high_pain=(
+            int(data["green_high_pain"]["at_least"]),
+            str(data["green_high_pain"]["key"]),
+        ),
         leg_pain=LegPainRebound(
             question=_known(str(leg["question"]), options),
             rise=int(leg["rise"]),

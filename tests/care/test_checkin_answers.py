@@ -28,7 +28,15 @@ from care.usecases.checkin import CheckinConfig, Step
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 CONFIG = CheckinConfig()
-CALM = {"legpain": "2", "backpain": "3", "numb": "same", "weak": "none", "head": "none"}
+CALM = {
+    "legpain": "2",
+    "backpain": "3",
+    "numb": "same",
+    "bladder": "ok",
+    "weak": "none",
+    "bowel": "ok",
+    "head": "none",
+}
 
 
 async def patient(db: Database, chat_id: int = 4242, code: str = "P-CONV") -> Patient:
@@ -90,17 +98,17 @@ async def test_a_red_answer_at_question_five_alerts_at_once_and_the_questions_go
     clock = FakeClock(T0)
     await patient(db)
     step = await answer_until(db, clock, await begin(db, clock), "weak")
-    assert (step.number, step.total) == (4, 9)  # legpain, backpain, numb asked; note last
+    assert (step.number, step.total) == (5, 11)  # "5/11": four answered, the note last
     step = await answer(db, clock, step, "new")
     assert step.urgent is not None and step.urgent.tier is Tier.RED
     assert step.post_alerts
-    assert step.question is not None and step.question.id == "head"  # the rest still follow
+    assert step.question is not None and step.question.id == "bowel"  # the rest still follow
     assert [a.answer for a in step.answered][-1] == "new"
     [alert] = await alerts(db)
     assert (alert.severity, alert.state, alert.source) == ("red", AlertState.OPEN, "checkin")
     assert alert.flags == [2] and alert.checkin_id == step.checkin_id
 
-    step = await answer(db, clock, step, "none")  # the next answer: no second alert, no advice
+    step = await answer(db, clock, step, "ok")  # the next answer: no second alert, no advice
     assert step.urgent is None and not step.post_alerts
     assert len(await alerts(db)) == 1
 
@@ -134,11 +142,11 @@ async def test_amber_then_red_in_one_check_in_is_one_alert_posted_as_red(db: Dat
     step = await answer_until(db, clock, await begin(db, clock), "fever")
     step = await answer(db, clock, step, "hi")  # amber: waits
     step = await answer(db, clock, step, "dry")  # wound
-    step = await answer(db, clock, step, "yes")  # bladder change: red
+    step = await answer(db, clock, step, "brth")  # breathless: red
     assert step.urgent is not None and step.post_alerts
     [alert] = await alerts(db)
     assert (alert.severity, alert.state) == ("red", AlertState.OPEN)
-    assert alert.flags == [1, 3]
+    assert alert.flags == [3, 10]
 
 
 async def test_finishing_an_amber_check_in_opens_its_waiting_alert(db: Database) -> None:
@@ -146,7 +154,7 @@ async def test_finishing_an_amber_check_in_opens_its_waiting_alert(db: Database)
     await patient(db)
     step = await answer_until(db, clock, await begin(db, clock), "fever")
     step = await answer(db, clock, step, "hi")
-    for option in ("dry", "no"):
+    for option in ("dry", "none"):
         step = await answer(db, clock, step, option)
     assert step.question is not None and step.question.id == "note"
     step = await answer(db, clock, step, "none")
@@ -207,3 +215,14 @@ async def test_a_check_in_cannot_be_opened_on_another_patients_or_a_missing_prom
         db, clock, CONFIG, chat_id=5151, prompt_id=foreign, default_language="ko"
     )
     assert isinstance(own, Step) and own.number == 1
+
+
+def test_a_pain_of_ten_is_not_told_it_is_doing_well() -> None:
+    from care.triage import assess_checkin
+
+    calm = {**CALM, "fever": "no", "wound": "dry", "other": "none", "note": "none"}
+    assert assess_checkin(calm, post_op_day=2, approach="interlaminar").advice_key == (
+        "triage.advice.green.week1"
+    )
+    high = assess_checkin({**calm, "legpain": "10"}, post_op_day=2, approach="interlaminar")
+    assert high.tier is Tier.GREEN and high.advice_key == "triage.advice.green.pain_high"

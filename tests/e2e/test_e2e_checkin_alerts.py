@@ -24,7 +24,8 @@ async def test_a_red_weakness_answer_then_silence_tells_the_patient_and_the_grou
     await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[9001])
     first = await start_checkin(harness)
     question = await answer_all(harness, first, CALM, stop_at="weak")
-    assert "4/" in question["text"] and "다리 통증 2" in question["text"]
+    assert "5/12" in question["text"]  # transforaminal: the side-pain question too
+    assert "다리 통증 2 · 허리 통증 3 · 저림 비슷해요 · 소변 잘 나와요" in question["text"]
     checkin_id = button(question, "1|ans|").split("|")[2]
     started = time.monotonic()
     await harness.sandbox.press_button(
@@ -41,9 +42,9 @@ async def test_a_red_weakness_answer_then_silence_tells_the_patient_and_the_grou
     assert "P-" in posted["text"]
     # the question message moved on: the remaining questions still follow
     moved = await harness.sandbox.wait_for_message(
-        USER, lambda m: m["message_id"] == question["message_id"] and "|head|" in str(m)
+        USER, lambda m: m["message_id"] == question["message_id"] and "|bowel|" in str(m)
     )
-    assert "다리 힘" in moved["text"]
+    assert "새로 약해졌거나" in moved["text"]  # the red answer is in the summary
 
 
 async def test_an_amber_answer_then_silence_alerts_after_the_follow_up_timeout(

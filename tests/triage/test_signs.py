@@ -95,19 +95,23 @@ CALM = {
     "head": "none",
     "fever": "no",
     "wound": "dry",
-    "bladder": "no",
+    "bladder": "ok",
+    "bowel": "ok",
+    "other": "none",
     "side": "no",
     "note": "none",
 }
 
 # (red-flag row, the sign by button, the same sign in the patient's words)
 SAME_SIGN = [
-    (1, {"bladder": "yes"}, "소변이 안 나와요"),
+    (1, {"bladder": "hard"}, "소변이 안 나와요"),
     (2, {"weak": "new"}, "어제부터 왼쪽 다리에 힘이 빠져요"),
-    (3, {"fever": "menx"}, "열이 38도 넘고 목이 뻣뻣해요"),
+    (2, {"weak": "drag"}, "발이 끌려요"),
+    (3, {"fever": "hi", "other": "neck"}, "열이 38도 넘고 목이 뻣뻣해요"),
     (5, {"wound": "clr", "fever": "hi"}, "수술 부위에서 맑은 물이 나오고 열이 38도예요"),
     (6, {"head": "sev", "headpos": "no"}, "머리가 너무 아픈데 누워도 안 나아요"),
     (7, {"head": "sev", "fever": "hi"}, "어제부터 머리가 너무 아프고 열이 38.5도예요"),
+    (10, {"other": "brth"}, "숨이 차고 가슴이 아파요"),
     (11, {"side": "both"}, "옆구리가 아프고 어지러워요"),
 ]
 
