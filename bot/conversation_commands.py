@@ -14,6 +14,8 @@ from bot.services import BotServices, services_of
 from care import patients
 from care.models import Patient, PatientStatus
 
+SIGNS_CARD = "pathway.milestone.warning_signs"  # the same card the pathway sends
+
 
 async def _sender(update: Update, services: BotServices) -> Patient | None:
     chat = update.effective_chat
@@ -37,7 +39,7 @@ async def signs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if patient is not None
         else registration.user_language(update, services.config.default_language)
     )
-    await message.reply_text(services.text(lang, "signs.card"))
+    await message.reply_text(services.text(lang, SIGNS_CARD))
 
 
 def _agreed(
