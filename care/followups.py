@@ -106,10 +106,12 @@ async def answer(
     if alert is None:
         return None
     asked = next((r[len(ASKED) :] for r in alert.reasons if r.startswith(ASKED)), None)
-    chosen = load_signs().follow_up(asked or DEFAULT_QUESTION).answer(answer_id)
+    follow_ups = load_signs().follow_ups
+    follow_up = follow_ups.get(asked or DEFAULT_QUESTION) or follow_ups[DEFAULT_QUESTION]
+    chosen = follow_up.answer(answer_id)
     if chosen is None and answer_id in LEGACY:  # yes/no buttons sent before named answers
-        answers = load_signs().follow_up(asked or DEFAULT_QUESTION).answers
-        chosen = next((a for a in answers if (a.tier is None) is (answer_id == "no")), None)
+        no = answer_id == "no"
+        chosen = next((a for a in follow_up.answers if (a.tier is None) is no), None)
     if chosen is None:
         return None
     actor = f"patient:{patient.code}"
