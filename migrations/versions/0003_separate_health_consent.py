@@ -25,6 +25,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("health_consented_at", sa.DateTime(timezone=True), nullable=True)
         )
+    # Patients registered before: their one consent (text 2026-11-v1) asked "including your
+    # health information", so it stands for both, under that version.
+    op.execute(
+        "UPDATE patients SET health_consent_version = consent_version, "
+        "health_consented_at = consented_at WHERE consented_at IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
