@@ -5,8 +5,12 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
+from babel.dates import format_date, format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
@@ -141,7 +145,7 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         message, _ = found
         await message.reply_text(
             services.text(services.config.default_language, "reg.language"),
-            reply_markup=keyboards.markup(keyboards.language()),
+            reply_markup=keyboards.markup(keyboards.language("setlang")),
         )
 
 
@@ -155,28 +159,8 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         message, patient = found
         data = await privacy.export(uow.session, patient)
     lang = patient.language
-    none = services.text(lang, "mydata.none")
     await message.reply_text(
-        services.text(
-            lang,
-            "mydata.summary",
-            code=patient.code,
-            name=patient.display_name or none,
-            status=patient.status.value,
-            surgery_date=patient.surgery_date.isoformat() if patient.surgery_date else none,
-            approach=patient.approach.value if patient.approach else none,
-            level=patient.level or "",
-            language=patient.language,
-            timezone=patient.timezone,
-            start=f"{patient.waking_start:%H:%M}",
-            end=f"{patient.waking_end:%H:%M}",
-            consented_at=patient.consented_at.isoformat() if patient.consented_at else none,
-            consent_version=patient.consent_version or none,
-            checkins=len(data.get("checkins", [])),
-            inbound=len(data.get("inbound_messages", [])),
-            alerts=len(data.get("alerts", [])),
-            scheduled=len(data.get("scheduled_messages", [])),
-        )
+        mydata_summary(services, patient, data),
     )
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await message.reply_document(
@@ -185,6 +169,48 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         caption=services.text(lang, "mydata.caption", code=patient.code),
     )
     log.info("mydata_sent", action="patient.mydata", patient=patient.code)
+
+
+def mydata_summary(services: BotServices, patient: Patient, data: dict[str, Any]) -> str:
+    """The summary in the patient's own language: words for the status and approach, dates
+    and times in their time zone (the attached file keeps the raw values)."""
+    lang = patient.language
+    none = services.text(lang, "mydata.none")
+    zone = ZoneInfo(patient.timezone)
+
+    def when(at: datetime | None) -> str:
+        if at is None:
+            return none
+        return format_datetime(at.astimezone(zone), "medium", tzinfo=zone, locale=lang)
+
+    return services.text(
+        lang,
+        "mydata.summary",
+        code=patient.code,
+        name=patient.display_name or none,
+        status=services.text(lang, f"mydata.status.{patient.status.value}"),
+        surgery_date=(
+            format_date(patient.surgery_date, "long", locale=lang) if patient.surgery_date else none
+        ),
+        approach=(
+            services.text(lang, f"mydata.approach.{patient.approach.value}")
+            if patient.approach
+            else none
+        ),
+        level=patient.level or "",
+        language=services.text(lang, f"mydata.language.{patient.language}"),
+        timezone=patient.timezone,
+        start=f"{patient.waking_start:%H:%M}",
+        end=f"{patient.waking_end:%H:%M}",
+        consented_at=when(patient.consented_at),
+        consent_version=patient.consent_version or none,
+        health_consented_at=when(patient.health_consented_at),
+        health_consent_version=patient.health_consent_version or none,
+        checkins=len(data.get("checkins", [])),
+        inbound=len(data.get("inbound_messages", [])),
+        alerts=len(data.get("alerts", [])),
+        scheduled=len(data.get("scheduled_messages", [])),
+    )
 
 
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,6 +28,8 @@ class BotConfig:
     invite_ttl_days: int = 14
     realert: timedelta = timedelta(minutes=15)
     default_window: tuple[time, time] = (time(8, 0), time(21, 0))
+    clinic_hours: tuple[time, time] = (time(9, 0), time(18, 0))  # the clinic's phone, local
+    clinic_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday to Friday
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,9 @@ class Patient(Base):
     waking_end: Mapped[time] = mapped_column(Time)
     consent_version: Mapped[str | None] = mapped_column(String(16))
     consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # consent to health data (sensitive data), a separate explicit choice with its own text
+    health_consent_version: Mapped[str | None] = mapped_column(String(16))
+    health_consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paused_until: Mapped[date | None] = mapped_column(Date)
     scheduled_through: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -18,7 +18,15 @@ from care import audit
 from care.models import AuditEntry, Base, Patient, PatientStatus
 
 # Columns of patients that are personal data, blanked on erasure.
-PERSONAL_FIELDS = ("chat_id", "display_name", "surgery_date", "approach", "level", "consented_at")
+PERSONAL_FIELDS = (
+    "chat_id",
+    "display_name",
+    "surgery_date",
+    "approach",
+    "level",
+    "consented_at",
+    "health_consented_at",
+)
 HIDDEN_COLUMNS = {"code_hash"}  # a hash of the invite, meaningless to the patient
 
 
@@ -80,6 +88,7 @@ async def erase(session: AsyncSession, patient: Patient, *, now: datetime, actor
         setattr(patient, field, None)
     patient.status = PatientStatus.DELETED
     patient.consent_version = None
+    patient.health_consent_version = None
     patient.paused_until = None
     patient.scheduled_through = None
     patient.updated_at = now

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=14, ge=1, le=90)
     waking_start: time = time(8, 0)
     waking_end: time = time(21, 0)
+    clinic_opens: time = time(9, 0)  # when the clinic answers its phone (amber advice)
+    clinic_closes: time = time(18, 0)
     realert_minutes: int = Field(default=15, ge=1, le=240)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)

@@ -59,6 +59,8 @@ class SchedulerConfig:
     escalation_chat_id: int | None = None
     realert: timedelta = timedelta(minutes=15)
     language: str = "ko"  # the coordinators' language
+    emergency_number: str = "119"  # filled into pathway texts (the warning-sign card)
+    clinic_phone: str = "the clinic"
     horizon: timedelta = DEFAULT_HORIZON
     batch: int = 50
     lease: timedelta = timedelta(seconds=60)
@@ -75,6 +77,8 @@ class SchedulerConfig:
             escalation_chat_id=settings.escalation_chat_id,
             realert=settings.realert_after,
             language=settings.language,
+            emergency_number=settings.emergency_number,
+            clinic_phone=settings.clinic_phone,
         )
 
 
@@ -110,7 +114,9 @@ class SchedulerRunner:
         self.config = config
         self.role = role
         self.worker_id = worker_id or worker_name(role)
-        catalog = catalog or load_catalog()
+        catalog = (catalog or load_catalog()).with_values(
+            emergency_number=config.emergency_number, clinic_phone=config.clinic_phone
+        )
         self.escalator = Escalator(
             db,
             messenger,

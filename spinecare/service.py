@@ -28,6 +28,7 @@ from care.pathway import load_pathway
 from care.settings import Settings
 from care.triage.checkin import load_checkin_rules
 from care.triage.rules import load_free_text_rules
+from care.triage.signs import load_signs
 from messages.catalog import load_catalog
 from scheduler.runner import SchedulerConfig, SchedulerRunner
 
@@ -60,6 +61,7 @@ def bot_config(settings: Settings) -> BotConfig:
         invite_ttl_days=settings.invite_ttl_days,
         realert=settings.realert_after,
         default_window=(settings.waking_start, settings.waking_end),
+        clinic_hours=(settings.clinic_opens, settings.clinic_closes),
     )
 
 
@@ -120,6 +122,7 @@ async def start_service(
         # patient's first message, which would also pay the rules' load time (about 0.3 s).
         load_free_text_rules()
         load_checkin_rules()
+        load_signs()
         services = BotServices(
             db=db,
             clock=clock,

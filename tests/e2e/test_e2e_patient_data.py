@@ -88,6 +88,10 @@ async def test_mydata_sends_exactly_what_is_stored(harness: Harness) -> None:
         USER, code, after_message_id=asked["message_id"]
     )
     assert NAME in summary["text"] and "transforaminal" in summary["text"]
+    # in the patient's language: words, not codes; local time, not a raw UTC timestamp
+    assert "추간공" in summary["text"] and "안내 받는 중" in summary["text"]
+    assert "active" not in summary["text"] and "+00:00" not in summary["text"]
+    assert "2026. 11. 20." in summary["text"] or "2026년 11월 20일" in summary["text"]
     await harness.sandbox.wait_for_message(
         USER, lambda m: "document" in m, after_message_id=summary["message_id"]
     )
