@@ -10,7 +10,7 @@ import structlog
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards
+from bot import inbox_commands, keyboards
 from bot.services import BotServices, services_of
 from care import checkins, patients
 from care.callbacks import Callback, encode
@@ -158,7 +158,9 @@ async def take_note(message: Message, patient: Patient, services: BotServices) -
             answer=message.text or message.caption or "",
             now=services.clock.now(),
         )
+        inbox_commands.keep_note(uow.session, patient, checkin.id, message, services.clock.now())
         await uow.commit()
+    services.post_alerts()
     text, _, _ = await _step(services, patient, checkin)
     if checkin.telegram_message_id is not None:
         await message.get_bot().edit_message_reply_markup(

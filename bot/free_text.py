@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from telegram import CallbackQuery, Message
 
-from bot import keyboards
+from bot import inbox_commands, keyboards
 from bot.services import BotServices
 from care import followups, inbox, patients
 from care.callbacks import Callback, encode
@@ -52,7 +52,11 @@ async def read_message(message: Message, patient: Patient, services: BotServices
         await followups.await_confirmation(
             uow.session, patient=patient, message=stored, result=result, now=now
         )
+        await inbox_commands.keep_in_conversation(
+            uow.session, patient, stored, message, result.tier, kind
+        )
         await uow.commit()
+    services.post_alerts()  # the card is in the coordinators' group within seconds
     log.info(
         "free_text_read",
         action="free_text.read",

@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import audit, enrollment, patients
+from care import audit, conversation, enrollment, patients
 from care.callbacks import Callback
 from care.errors import InviteRejected, NotAllowed
 from care.models import Patient, PatientStatus
@@ -102,7 +102,10 @@ async def on_button(
                 await query.edit_message_text(services.text(patient.language, "language.done"))
         elif callback.action == "sdate":
             await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
+            if answer != "yes":  # the patient was promised the nurse checks the date
+                conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
             await uow.commit()
+            services.post_alerts()
             prefix = (
                 ""
                 if answer == "yes"

@@ -10,6 +10,7 @@ job         every                           does
 extend      10 min, and once at start       materialise active patients' plans 3 days ahead
 dispatch    1 s (max 1 instance, coalesce)  claim and send due messages until none are left
 escalate    2 s                             post due alerts, re-post unacknowledged red ones;
+                                            post conversation cards, deliver team replies;
                                             edit running broadcasts' progress, final report
 ==========  ==============================  ===============================================
 
@@ -36,12 +37,13 @@ from care.adherence import review_page
 from care.clock import Clock
 from care.db import Database
 from care.followups import escalate_unanswered
-from care.messaging import Messenger
+from care.messaging import CardMessenger, Messenger
 from care.pathway import Pathway
 from care.patients import resume_due
 from care.schedule import DEFAULT_HORIZON, extend_page
 from care.settings import Settings
 from messages.catalog import Catalog, load_catalog
+from scheduler.cards import CardPoster
 from scheduler.dispatcher import Dispatcher, DispatchStats, RetryPolicy
 from scheduler.escalation import Escalator
 from scheduler.progress import BroadcastProgress
@@ -103,6 +105,7 @@ class SchedulerRunner:
         role: Role = "all",
         catalog: Catalog | None = None,
         worker_id: str | None = None,
+        card_messenger: CardMessenger | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -136,6 +139,20 @@ class SchedulerRunner:
         )
         self.progress = BroadcastProgress(
             db, messenger, clock, language=config.language, catalog=catalog
+        )
+        self.cards = (
+            None
+            if card_messenger is None
+            else CardPoster(
+                db,
+                card_messenger,
+                clock,
+                coordinator_chat_id=config.coordinator_chat_id,
+                catalog=catalog,
+                language=config.language,
+                realert=config.realert,
+                lease=config.lease,
+            )
         )
         self._scheduler: AsyncIOScheduler | None = None
         self._in_flight: set[asyncio.Task[object]] = set()
@@ -197,7 +214,13 @@ class SchedulerRunner:
                 uow.session, now=self.clock.now(), realert=self.config.realert
             )
             await uow.commit()
-        return await self.escalator.run_once()
+        posted = await self.escalator.run_once()
+        await self.post_cards()
+        return posted
+
+    async def post_cards(self) -> int:
+        """Patients' messages to the group as cards, the team's replies to the patients."""
+        return 0 if self.cards is None else await self.cards.run_once()
 
     async def _notify_coordinators(self) -> int:
         """The escalate job: alerts first, then the progress of running broadcasts."""

@@ -135,14 +135,16 @@ async def start_service(
             await publish_commands(application, services)
         await application.start()
         stack.push_async_callback(application.stop)
+        messenger = TelegramMessenger(application.bot)
         scheduler = SchedulerRunner(
             db,
-            TelegramMessenger(application.bot),
+            messenger,
             clock,
             pathway,
             SchedulerConfig.from_settings(settings),
             role=role,
             catalog=catalog,
+            card_messenger=messenger,
         )
         if scheduler.dispatches:
             services.post_alerts.target = scheduler.escalate
