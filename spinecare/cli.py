@@ -12,7 +12,7 @@ import typer
 
 from care.errors import SpinecareError
 from care.settings import Settings, load_settings
-from spinecare import care_team_cli
+from spinecare import care_team_cli, inbox_cli
 from spinecare.logs import configure_logging
 
 T = TypeVar("T")
@@ -194,6 +194,7 @@ def triage(
 
 
 care_team_cli.register(app)
+inbox_cli.register(app)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -200,3 +201,26 @@ async def test_a_photo_is_copied_into_its_card(harness: Harness) -> None:
     assert copy["photo"] == sent["photo"]  # the same Telegram file: no bytes passed through us
     [item] = await items(harness)
     assert item.file_id == sent["photo"][-1]["file_id"]
+
+
+async def test_the_command_line_lists_replies_and_handles_through_the_same_use_cases(
+    harness: Harness,
+) -> None:
+    from tests.coordinator.test_e2e_care_team_cli import cli
+
+    code = await register(harness, PATIENT, language="en")
+    await harness.sandbox.send_text(PATIENT, QUESTION)
+    await card_for(harness, QUESTION)
+    [row] = json.loads(await cli(harness, "inbox", "--json"))
+    assert (row["patient_code"], row["text"], row["state"]) == (code, QUESTION, "seen")
+    assert row["seen_by"] == "cli"
+
+    await cli(harness, "reply", code, "--text", "Shower from day 3.")
+    await cli(harness, "reply", "P-NOSUCH", "--text", "hello", ok=False)
+    await harness.running.scheduler.escalate()  # the service's 2 s job delivers it
+    await harness.sandbox.wait_for_message(PATIENT, "Shower from day 3.")
+
+    await cli(harness, "inbox", "--handled", str(row["item_id"]))
+    assert json.loads(await cli(harness, "inbox", "--json")) == []
+    [handled] = json.loads(await cli(harness, "inbox", "--all", "--json"))
+    assert (handled["state"], handled["handled_by"]) == ("handled", "cli")
