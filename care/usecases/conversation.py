@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import audit, conversation, patients
 from care.clock import Clock
 from care.db import Database
 from care.errors import NotFound
-from care.models import ConversationItem, Patient, PatientStatus
+from care.models import Alert, ConversationItem, Patient, PatientStatus
 
 log = structlog.get_logger(__name__)
 
@@ -64,10 +65,18 @@ async def reply_to_card(
     """A coordinator's Telegram reply to a card: the text goes to that card's patient."""
     async with db.uow() as uow:
         card = await conversation.card_at(uow.session, chat_id=chat_id, message_id=message_id)
-        if card is None:
-            return ReplyOutcome(ReplyStatus.UNKNOWN_CARD)
-        patient = await patients.by_code(uow.session, card.patient_code)
-        replied = await uow.session.get(ConversationItem, card.item_id) if card.item_id else None
+        replied: ConversationItem | None = None
+        if card is not None:
+            patient = await patients.by_code(uow.session, card.patient_code)
+            if card.item_id is not None:
+                replied = await uow.session.get(ConversationItem, card.item_id)
+        else:  # a reply to an alert reaches its patient too
+            alert = await uow.session.scalar(
+                select(Alert).where(Alert.telegram_message_id == message_id).limit(1)
+            )
+            if alert is None:
+                return ReplyOutcome(ReplyStatus.UNKNOWN_CARD)
+            patient = await uow.session.get_one(Patient, alert.patient_id)
         outcome = _reply(uow.session, patient, text, actor=actor, now=clock.now())
         if outcome.queued and replied is not None:
             await conversation.mark_seen(uow.session, [replied], actor=actor, now=clock.now())

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from care.models import AuditEntry, ConversationItem, Patient
+from messages.catalog import load_catalog
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
 
@@ -224,3 +225,33 @@ async def test_the_command_line_lists_replies_and_handles_through_the_same_use_c
     assert json.loads(await cli(harness, "inbox", "--json")) == []
     [handled] = json.loads(await cli(harness, "inbox", "--all", "--json"))
     assert (handled["state"], handled["handled_by"]) == ("handled", "cli")
+
+
+async def test_a_red_free_text_alert_quotes_the_message_and_names_the_signs(
+    harness: Harness,
+) -> None:
+    from tests.e2e.test_e2e_alerts import raise_red_alert
+
+    posted = await raise_red_alert(harness)
+    assert "“my leg gave way and my foot drags”" in posted["text"]
+    assert load_catalog().raw("ko", "alert.sign.2") in posted["text"]  # weakness, in words
+    assert "said:" not in posted["text"] and "free_text:" not in posted["text"]
+
+
+async def test_a_red_check_in_alert_gives_the_question_and_the_answer(harness: Harness) -> None:
+    from tests.e2e.test_e2e_checkin import CALM, answer_all, start_checkin
+
+    await register(harness, 8601, language="en")
+    await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[NURSE])
+    first = await start_checkin(harness)
+    await answer_all(harness, first, {**CALM, "fever": "menx"}, stop_at="note")
+    await harness.sandbox.send_text(8601, "my neck is stiff since this morning")
+    posted = await harness.sandbox.wait_for_message(
+        COORDINATORS, lambda m: "1|ack|" in str(m), timeout=5.0
+    )
+    catalog = load_catalog()
+    asked, answered = catalog.raw("ko", "alert.q.fever"), catalog.raw("ko", "triage.opt.fever.menx")
+    assert f"{asked}: {answered}" in posted["text"]
+    assert "“my neck is stiff since this morning”" in posted["text"]
+    note = await card_for(harness, "my neck is stiff since this morning")  # the note's own card
+    assert catalog.raw("ko", "inbox.kind.note") in note["text"]
