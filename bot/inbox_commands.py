@@ -26,13 +26,15 @@ from care import conversation
 from care.callbacks import Callback, encode
 from care.errors import NotAllowed
 from care.messaging import Button, Keyboard
-from care.models import InboundMessage, Patient
+from care.models import ConversationItem, InboundMessage, Patient
 from care.triage import Tier, classify
 from care.usecases import conversation as usecases
+from messages.labels import answer_label, question_label
 
 log = structlog.get_logger(__name__)
 
 PAGE_SIZE = 8
+RECENT = 5  # messages shown by /patient
 PREVIEW = 80  # characters of a message shown in the /inbox list (the card has it whole)
 FILE_KINDS = ("photo", "voice", "video_note", "video", "audio", "animation", "sticker", "document")
 
@@ -82,6 +84,38 @@ def keep_note(
         chat_message_id=message.message_id,
         now=now,
     )
+
+
+async def patient_conversation(services: BotServices, lang: str, patient: Patient) -> str:
+    """For /patient: name and phone, the last messages both ways, the last check-in's answers."""
+    async with services.db.uow() as uow:
+        items = await conversation.recent(uow.session, patient, limit=RECENT)
+        answers = await conversation.last_checkin_answers(uow.session, patient)
+    lines = []
+    if patient.display_name or patient.phone:
+        lines.append(" · ".join(part for part in (patient.display_name, patient.phone) if part))
+    if items:
+        lines.append(services.text(lang, "inbox.patient.messages"))
+        for item in reversed(items):
+            lines.append(item_line(services, lang, item))
+    if answers:
+        lines.append(services.text(lang, "inbox.patient.answers"))
+        lines += [
+            f"• {question_label(services.catalog, lang, question)}: "
+            f"{answer_label(services.catalog, lang, question, answer)}"
+            for question, answer in answers
+        ]
+    return "\n".join(lines)
+
+
+def item_line(services: BotServices, lang: str, item: ConversationItem) -> str:
+    local = item.created_at.astimezone(ZoneInfo(services.config.default_timezone))
+    arrow = "→" if item.direction == conversation.OUT else "←"
+    words = " ".join((item.text or "").split())
+    if item.kind not in ("text", "note", "attachment", "reply"):
+        words = services.text(lang, f"inbox.kind.{item.kind}", author="")
+    preview = words if len(words) <= PREVIEW else words[: PREVIEW - 1] + "…"
+    return f"{arrow} {local:%m-%d %H:%M} · {item.state} · {preview}"
 
 
 # replies to cards ------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from care.models import (
     Alert,
     AlertState,
     CardPost,
+    CheckIn,
+    CheckInAnswer,
     ConversationItem,
     InboundMessage,
     Patient,
@@ -341,6 +343,22 @@ async def recent(
             .limit(limit)
         )
     )
+
+
+async def last_checkin_answers(session: AsyncSession, patient: Patient) -> list[tuple[str, str]]:
+    """The answers of the patient's latest check-in, in the order given."""
+    latest = await session.scalar(
+        select(CheckIn.id)
+        .where(CheckIn.patient_id == patient.id)
+        .order_by(CheckIn.started_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return []
+    rows = await session.scalars(
+        select(CheckInAnswer).where(CheckInAnswer.checkin_id == latest).order_by(CheckInAnswer.id)
+    )
+    return [(row.question, row.answer) for row in rows]
 
 
 async def all_items(session: AsyncSession) -> list[tuple[ConversationItem, Patient]]:

@@ -20,6 +20,7 @@ from care.messaging import Button, Keyboard, OutgoingMessage
 from care.models import Alert
 from care.outbox import ClaimedMessage
 from messages.catalog import Catalog
+from messages.labels import answer_label, question_label
 
 CHECKIN_LATE_AFTER = timedelta(minutes=30)  # a check-in sent later than this says its day
 TELEGRAM_TEXT_LIMIT = 4096  # characters in one message
@@ -179,21 +180,6 @@ def _alert_details(
         )
     lines.append(catalog.text(language, "alert.reply_hint"))
     return lines
-
-
-def question_label(catalog: Catalog, language: str, question: str) -> str:
-    """A check-in question as a nurse reads it: a short label, else the question itself."""
-    for key in (f"alert.q.{question}", f"triage.q.{question}"):
-        if catalog.has(key):
-            return catalog.raw(language, key)
-    return catalog.text(language, "alert.q.other")
-
-
-def answer_label(catalog: Catalog, language: str, question: str, answer: str) -> str:
-    for key in (f"triage.opt.{question}.{answer}", f"triage.opt.scale.{answer}"):
-        if catalog.has(key):
-            return catalog.raw(language, key)
-    return answer  # typed text, as the patient wrote it
 
 
 def fit_to_message(lines: list[str], limit: int = TELEGRAM_TEXT_LIMIT) -> str:

@@ -255,3 +255,33 @@ async def test_a_red_check_in_alert_gives_the_question_and_the_answer(harness: H
     assert "“my neck is stiff since this morning”" in posted["text"]
     note = await card_for(harness, "my neck is stiff since this morning")  # the note's own card
     assert catalog.raw("ko", "inbox.kind.note") in note["text"]
+
+
+async def test_the_phone_is_on_cards_and_patient_and_erased_by_delete(harness: Harness) -> None:
+    code = await register(harness, PATIENT, language="en", name="Kim Test")
+    async with harness.running.db.uow() as uow:
+        patient = await uow.session.scalar(select(Patient).where(Patient.code == code))
+        assert patient is not None
+        patient.phone = "010-1234-5678"
+        await uow.commit()
+    await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[NURSE])
+    await harness.sandbox.send_text(PATIENT, QUESTION)
+    card = await card_for(harness, QUESTION)
+    assert "Kim Test · 010-1234-5678" in card["text"]
+    asked = await harness.sandbox.send_text(NURSE, f"/patient {code}", COORDINATORS)
+    shown = await harness.sandbox.wait_for_message(
+        COORDINATORS, code, after_message_id=asked["message_id"]
+    )
+    assert "010-1234-5678" in shown["text"] and "← " in shown["text"] and "shower" in shown["text"]
+    # the patient never sees it: /mydata is theirs, the phone is the care team's
+    asked = await harness.sandbox.send_text(PATIENT, "/delete")
+    confirm = await harness.sandbox.wait_for_message(
+        PATIENT, "delete", after_message_id=asked["message_id"]
+    )
+    await harness.sandbox.press_button(
+        PATIENT, PATIENT, confirm["message_id"], button(confirm, "1|del|yes")
+    )
+    await card_for(harness, "/delete")
+    async with harness.running.db.session() as session:
+        erased = await session.scalar(select(Patient).where(Patient.code == code))
+    assert erased is not None and erased.phone is None
