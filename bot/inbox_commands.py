@@ -34,6 +34,7 @@ from messages.labels import answer_label, question_label
 log = structlog.get_logger(__name__)
 
 PAGE_SIZE = 8
+NOTE = "note"
 RECENT = 5  # messages shown by /patient
 PREVIEW = 80  # characters of a message shown in the /inbox list (the card has it whole)
 FILE_KINDS = ("photo", "voice", "video_note", "video", "audio", "animation", "sticker", "document")
@@ -104,6 +105,7 @@ async def patient_conversation(services: BotServices, lang: str, patient: Patien
             f"• {question_label(services.catalog, lang, question)}: "
             f"{answer_label(services.catalog, lang, question, answer)}"
             for question, answer in answers
+            if question != NOTE  # a note is a message: it is in the list above
         ]
     return "\n".join(lines)
 
