@@ -67,7 +67,7 @@ async def read_message(message: Message, patient: Patient, services: BotServices
     )
     lang = patient.language
     if result.tier == Tier.GREEN:
-        await message.reply_text(services.text(lang, "text.received"))
+        await message.reply_text(inbox_commands.green_answer(services, patient, text))
         return
     lead = {
         Tier.RED: "followup.red",

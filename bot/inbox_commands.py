@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import structlog
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, get_day_names
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
@@ -25,6 +25,7 @@ from bot.services import BotServices, services_of
 from care import conversation
 from care.callbacks import Callback, encode
 from care.errors import NotAllowed
+from care.faq import load_faq
 from care.messaging import Button, Keyboard
 from care.models import ConversationItem, InboundMessage, Patient
 from care.triage import Tier, classify
@@ -118,6 +119,38 @@ def item_line(services: BotServices, lang: str, item: ConversationItem) -> str:
         words = services.text(lang, f"inbox.kind.{item.kind}", author="")
     preview = words if len(words) <= PREVIEW else words[: PREVIEW - 1] + "…"
     return f"{arrow} {local:%m-%d %H:%M} · {item.state} · {preview}"
+
+
+def green_answer(services: BotServices, patient: Patient, text: str) -> str:
+    """The answer to a routine message: the clinic's answer when it has one, when the team
+    reads messages, and to call the emergency number now for anything urgent."""
+    lang = patient.language
+    parts = []
+    answers = load_faq().answers(text, lang)
+    if answers:
+        lead = services.text(lang, "inbox.faq.lead")
+        surgeon = services.text(lang, "inbox.faq.surgeon")
+        parts.append("\n".join([lead, *(f"• {answer}" for answer in answers), surgeon]))
+    parts.append(
+        services.text(lang, "inbox.green.received") + " " + office_hours_text(services, lang)
+    )
+    parts.append(services.text(lang, "inbox.green.urgent"))
+    return "\n\n".join(parts)
+
+
+def office_hours_text(services: BotServices, lang: str) -> str:
+    hours, now = services.config.office_hours, services.clock.now()
+    if hours.weekdays_only():
+        days = services.text(lang, "inbox.green.weekdays")
+    else:
+        names = get_day_names("abbreviated", locale=lang)
+        days = ", ".join(names[day] for day in sorted(hours.days))
+    values = {"days": days, "start": f"{hours.start:%H:%M}", "end": f"{hours.end:%H:%M}"}
+    opening = hours.opening(now)
+    if hours.is_open(now) or opening.date() == hours.local(now).date():
+        return services.text(lang, "inbox.green.open", **values)
+    when = f"{format_skeleton('MMMEd', opening, locale=lang)} {opening:%H:%M}"
+    return services.text(lang, "inbox.green.closed", next=when, **values)
 
 
 # replies to cards ------------------------------------------------------------------------

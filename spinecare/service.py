@@ -24,6 +24,7 @@ from care import migrate
 from care.clock import Clock, SystemClock
 from care.db import Database
 from care.errors import ConfigError
+from care.faq import load_faq
 from care.pathway import load_pathway
 from care.settings import Settings
 from care.triage.checkin import load_checkin_rules
@@ -60,6 +61,7 @@ def bot_config(settings: Settings) -> BotConfig:
         invite_ttl_days=settings.invite_ttl_days,
         realert=settings.realert_after,
         default_window=(settings.waking_start, settings.waking_end),
+        office_hours=settings.hours,
     )
 
 
@@ -120,6 +122,7 @@ async def start_service(
         # patient's first message, which would also pay the rules' load time (about 0.3 s).
         load_free_text_rules()
         load_checkin_rules()
+        load_faq()
         services = BotServices(
             db=db,
             clock=clock,

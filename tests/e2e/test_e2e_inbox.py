@@ -43,7 +43,13 @@ async def test_a_green_question_reaches_the_group_and_a_reply_reaches_the_patien
     code = await register(harness, PATIENT, language="en", name="Kim Test")
     await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[NURSE, STRANGER])
     sent = await harness.sandbox.send_text(PATIENT, QUESTION)
-    await harness.sandbox.wait_for_message(PATIENT, "nurse", after_message_id=sent["message_id"])
+    answered = await harness.sandbox.wait_for_message(
+        PATIENT, "nurse", after_message_id=sent["message_id"]
+    )
+    # the clinic's answer at once, when the team reads messages, and 119 for anything urgent
+    assert "shower from the day after your stitches" in answered["text"]
+    assert "Your surgeon's instructions come first." in answered["text"]
+    assert "weekdays, 09:00–18:00" in answered["text"] and "119" in answered["text"]
 
     card = await card_for(harness, QUESTION)
     assert code in card["text"] and "Kim Test" in card["text"]
