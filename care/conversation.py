@@ -263,19 +263,24 @@ class InboxEntry:
     patient: Patient
 
 
-async def count_open(session: AsyncSession) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(ConversationItem)
-            .where(ConversationItem.direction == IN, ConversationItem.state != HANDLED)
-        )
-        or 0
+async def count_open(session: AsyncSession, *, before: datetime | None = None) -> int:
+    query = (
+        select(func.count())
+        .select_from(ConversationItem)
+        .where(ConversationItem.direction == IN, ConversationItem.state != HANDLED)
     )
+    if before is not None:
+        query = query.where(ConversationItem.created_at < before)
+    return int(await session.scalar(query) or 0)
 
 
 async def entries(
-    session: AsyncSession, *, include_handled: bool = False, offset: int = 0, limit: int = 10
+    session: AsyncSession,
+    *,
+    include_handled: bool = False,
+    offset: int = 0,
+    limit: int = 10,
+    before: datetime | None = None,
 ) -> list[InboxEntry]:
     """Inbound items, oldest first: the unhandled ones, or all of them."""
     query = (
@@ -288,6 +293,8 @@ async def entries(
     )
     if not include_handled:
         query = query.where(ConversationItem.state != HANDLED)
+    if before is not None:
+        query = query.where(ConversationItem.created_at < before)
     return [InboxEntry(item, patient) for item, patient in (await session.execute(query)).all()]
 
 

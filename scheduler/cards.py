@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -24,11 +25,20 @@ from care.conversation import IN, split_text
 from care.db import Database
 from care.messaging import Button, CardMessenger, Delivery, Keyboard, Outcome, OutgoingMessage
 from care.models import PatientStatus
-from care.usecases.conversation import CardJob, PostResult, claim_cards, record_posted
+from care.office_hours import OfficeHours
+from care.usecases.conversation import (
+    CardJob,
+    Digest,
+    PostResult,
+    claim_cards,
+    record_posted,
+    take_digest,
+)
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
 
+DIGEST_PREVIEW = 60
 SWEEP_AFTER = timedelta(seconds=30)  # a stored message with no item by then gets one
 
 
@@ -181,6 +191,69 @@ class CardPoster:
                 return _failed(delivery, job.patient_chat_id, sent)
             sent.append(delivery.message_id)
         return PostResult(posted=True, chat_id=job.patient_chat_id, message_ids=tuple(sent))
+
+
+class MorningDigest:
+    """At the start of office hours, the list of what is still unhandled, in the group."""
+
+    def __init__(
+        self,
+        db: Database,
+        messenger: CardMessenger,
+        clock: Clock,
+        *,
+        hours: OfficeHours,
+        coordinator_chat_id: int | None,
+        catalog: Catalog,
+        language: str = "ko",
+    ) -> None:
+        self.db, self.messenger, self.clock = db, messenger, clock
+        self.hours, self.chat_id = hours, coordinator_chat_id
+        self.catalog, self.language = catalog, language
+        self._checked: str | None = None  # the local day already looked at by this process
+        self._lock = asyncio.Lock()
+
+    async def run_once(self) -> bool:
+        async with self._lock:  # the kick and the periodic job share one digest
+            now = self.clock.now()
+            today = self.hours.local(now).date().isoformat()
+            if self.chat_id is None or self._checked == today or not self.hours.is_open(now):
+                return False
+            digest = await take_digest(self.db, self.clock, self.hours)
+            self._checked = today
+        if digest is None:
+            return False
+        text = digest_text(digest, self.catalog, self.language, self.hours.zone)
+        for piece in split_text(text):
+            delivery = await self.messenger.send(OutgoingMessage(self.chat_id, piece))
+            if delivery.outcome != Outcome.SENT:
+                log.warning(
+                    "digest_not_posted", action="conversation.digest", error=delivery.detail
+                )
+                return False
+        log.info("digest_posted", action="conversation.digest", waiting=digest.total)
+        return True
+
+
+def digest_text(digest: Digest, catalog: Catalog, language: str, zone: str) -> str:
+    lines = [catalog.text(language, "inbox.digest.head", total=digest.total)]
+    for entry in digest.entries:
+        item = entry.item
+        local = item.created_at.astimezone(ZoneInfo(zone))
+        tier_key = f"inbox.tier.{item.tier}" if item.tier else "inbox.tier.none"
+        if not catalog.has(tier_key):
+            tier_key = "inbox.tier.none"
+        words = " ".join((item.text or "").split())
+        if item.kind not in ("text", "note", "attachment"):
+            words = catalog.text(language, f"inbox.kind.{item.kind}", author="")
+        preview = words if len(words) <= DIGEST_PREVIEW else words[: DIGEST_PREVIEW - 1] + "…"
+        tier = catalog.text(language, tier_key)
+        lines.append(f"• {local:%m-%d %H:%M} · {entry.patient.code} · {tier} · {preview}")
+    if digest.total > len(digest.entries):
+        lines.append(
+            catalog.text(language, "inbox.digest.more", more=digest.total - len(digest.entries))
+        )
+    return "\n".join(lines)
 
 
 def _failed(delivery: Delivery, chat_id: int, sent: list[int]) -> PostResult:

@@ -11,6 +11,7 @@ extend      10 min, and once at start       materialise active patients' plans 3
 dispatch    1 s (max 1 instance, coalesce)  claim and send due messages until none are left
 escalate    2 s                             post due alerts, re-post unacknowledged red ones;
                                             post conversation cards, deliver team replies;
+                                            the inbox digest at the start of office hours;
                                             edit running broadcasts' progress, final report
 ==========  ==============================  ===============================================
 
@@ -26,7 +27,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -38,12 +39,15 @@ from care.clock import Clock
 from care.db import Database
 from care.followups import escalate_unanswered
 from care.messaging import CardMessenger, Messenger
+from care.office_hours import DEFAULT as DEFAULT_HOURS
+from care.office_hours import OfficeHours
+from care.office_hours import parse as parse_office_hours
 from care.pathway import Pathway
 from care.patients import resume_due
 from care.schedule import DEFAULT_HORIZON, extend_page
 from care.settings import Settings
 from messages.catalog import Catalog, load_catalog
-from scheduler.cards import CardPoster
+from scheduler.cards import CardPoster, MorningDigest
 from scheduler.dispatcher import Dispatcher, DispatchStats, RetryPolicy
 from scheduler.escalation import Escalator
 from scheduler.progress import BroadcastProgress
@@ -61,6 +65,7 @@ class SchedulerConfig:
     escalation_chat_id: int | None = None
     realert: timedelta = timedelta(minutes=15)
     language: str = "ko"  # the coordinators' language
+    office_hours: OfficeHours = field(default_factory=lambda: parse_office_hours(DEFAULT_HOURS))
     horizon: timedelta = DEFAULT_HORIZON
     batch: int = 50
     lease: timedelta = timedelta(seconds=60)
@@ -77,6 +82,7 @@ class SchedulerConfig:
             escalation_chat_id=settings.escalation_chat_id,
             realert=settings.realert_after,
             language=settings.language,
+            office_hours=settings.hours,
         )
 
 
@@ -154,6 +160,19 @@ class SchedulerRunner:
                 lease=config.lease,
             )
         )
+        self.digest = (
+            None
+            if card_messenger is None
+            else MorningDigest(
+                db,
+                card_messenger,
+                clock,
+                hours=config.office_hours,
+                coordinator_chat_id=config.coordinator_chat_id,
+                catalog=catalog,
+                language=config.language,
+            )
+        )
         self._scheduler: AsyncIOScheduler | None = None
         self._in_flight: set[asyncio.Task[object]] = set()
 
@@ -216,6 +235,8 @@ class SchedulerRunner:
             await uow.commit()
         posted = await self.escalator.run_once()
         await self.post_cards()
+        if self.digest is not None:
+            await self.digest.run_once()
         return posted
 
     async def post_cards(self) -> int:

@@ -20,7 +20,8 @@ from care import audit, conversation, patients
 from care.clock import Clock
 from care.db import Database
 from care.errors import NotFound
-from care.models import Alert, ConversationItem, Patient, PatientStatus
+from care.models import Alert, AuditEntry, ConversationItem, Patient, PatientStatus
+from care.office_hours import OfficeHours
 
 log = structlog.get_logger(__name__)
 
@@ -289,3 +290,44 @@ async def record_posted(
                 session, patient, now=now, reason="reply_not_delivered", realert=realert
             )
         await uow.commit()
+
+
+# -- the morning digest ---------------------------------------------------------------------
+
+DIGEST_ACTION = "inbox.digest"
+DIGEST_SIZE = 15
+
+
+@dataclass(frozen=True)
+class Digest:
+    entries: list[conversation.InboxEntry]
+    total: int
+
+
+async def take_digest(db: Database, clock: Clock, hours: OfficeHours) -> Digest | None:
+    """Once per office day, during office hours: what came before the office opened and is
+    still unhandled (None otherwise; what comes later is in the group as it comes).
+
+    The day's digest is claimed by its audit entry, so it is posted once even across
+    restarts; nothing is posted when nothing waits.
+    """
+    now = clock.now()
+    if not hours.is_open(now):
+        return None
+    day = hours.local(now).date().isoformat()
+    async with db.uow() as uow:
+        done = await uow.session.scalar(
+            select(AuditEntry.id)
+            .where(AuditEntry.action == DIGEST_ACTION, AuditEntry.subject == day)
+            .limit(1)
+        )
+        if done is not None:
+            return None
+        opened = hours.opening(now)
+        total = await conversation.count_open(uow.session, before=opened)
+        entries = await conversation.entries(uow.session, limit=DIGEST_SIZE, before=opened)
+        audit.record(
+            uow.session, at=now, actor="system", action=DIGEST_ACTION, subject=day, waiting=total
+        )
+        await uow.commit()
+    return Digest(entries, total) if total else None

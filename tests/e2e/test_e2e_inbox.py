@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -291,3 +292,29 @@ async def test_the_phone_is_on_cards_and_patient_and_erased_by_delete(harness: H
     async with harness.running.db.session() as session:
         erased = await session.scalar(select(Patient).where(Patient.code == code))
     assert erased is not None and erased.phone is None
+
+
+async def test_the_morning_digest_lists_what_is_still_unhandled_once_a_day(
+    harness: Harness,
+) -> None:
+    code = await register(harness, PATIENT, language="en")
+    await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[NURSE])
+    harness.clock.advance(timedelta(hours=10))  # Friday 19:00 in Seoul: the office is closed
+    sent = await harness.sandbox.send_text(PATIENT, QUESTION)
+    answered = await harness.sandbox.wait_for_message(
+        PATIENT, "nurse", after_message_id=sent["message_id"]
+    )
+    assert "from Mon, Nov 23 09:00" in answered["text"]  # honest: not before Monday
+    await card_for(harness, QUESTION)  # the card is posted at once, office or not
+    await items(harness)  # the kick's work is done before the clock moves on
+
+    harness.clock.advance(timedelta(days=2, hours=14))  # Monday 09:00
+    await harness.running.scheduler.escalate()
+    harness.clock.advance(timedelta(minutes=5))
+    await harness.running.scheduler.escalate()
+    digests = [
+        m
+        for m in await harness.sandbox.sent_messages(COORDINATORS)
+        if "아직 처리하지 않은 환자 메시지 1건" in m.get("text", "")
+    ]
+    assert len(digests) == 1 and code in digests[0]["text"]
