@@ -19,7 +19,7 @@ from care.errors import InviteRejected, NotAllowed
 from care.models import Invite, Patient, PatientStatus
 from care.plan import EnrollmentRequest
 
-CONSENT_VERSION = "2026-11-v1"
+CONSENT_VERSION = "2026-12-v2"  # v2: the care team reads and replies; attachments by reference
 
 
 @dataclass(frozen=True)
