@@ -105,7 +105,8 @@ async def on_button(
             if answer != "yes":  # the patient was promised the nurse checks the date
                 conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
             await uow.commit()
-            services.post_alerts()
+            if answer != "yes":
+                services.post_alerts()
             prefix = (
                 ""
                 if answer == "yes"
