@@ -314,7 +314,7 @@ async def take_digest(db: Database, clock: Clock, hours: OfficeHours) -> Digest 
     now = clock.now()
     if not hours.is_open(now):
         return None
-    day = hours.local(now).date().isoformat()
+    day = f"day:{hours.local(now).date().isoformat()}"
     async with db.uow() as uow:
         done = await uow.session.scalar(
             select(AuditEntry.id)

@@ -51,7 +51,9 @@ async def test_delete_leaves_no_personal_data_in_any_table(harness: Harness) -> 
 
     after = await every_value(harness)
     assert not any(str(USER) in v for v in after)
-    assert not any(NAME in v or SECRET in v or v == "2026-11-20" for v in after)
+    assert not any(NAME in v or SECRET in v or v == "2026-11-20" for v in after), [
+        v for v in after if NAME in v or SECRET in v or v == "2026-11-20"
+    ]
     async with harness.running.db.session() as session:
         tombstone = await session.scalar(select(Patient).where(Patient.code == code))
         actions = (
