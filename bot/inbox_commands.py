@@ -316,7 +316,10 @@ async def on_handled_button(
         services.db, services.clock, item_id=callback.arg_int(0), actor=actor
     )
     if callback.args[1] == "c":
-        if item is None or message is None:
+        if message is None:
+            return
+        if item is None:  # the patient deleted their data: the card is all that is left
+            await message.reply_text(services.text(lang, "inbox.handled.unknown"))
             return
         who = user.full_name or str(user.id)
         done = services.text(lang, "inbox.card.handled_by", who=who)

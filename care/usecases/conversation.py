@@ -255,16 +255,16 @@ async def record_posted(
     now = clock.now()
     async with db.uow() as uow:
         session = uow.session
+        item = await session.get(ConversationItem, job.item_id, with_for_update=True)
         if result.chat_id is not None and result.message_ids and job.direction == conversation.IN:
-            conversation.record_card_posts(
+            conversation.record_card_posts(  # a reply to the card still finds its patient
                 session,
-                item_id=job.item_id,
+                item_id=item.id if item is not None else None,
                 patient_code=job.patient_code,
                 chat_id=result.chat_id,
                 message_ids=result.message_ids,
                 now=now,
             )
-        item = await session.get(ConversationItem, job.item_id, with_for_update=True)
         if item is not None:  # None: erased by /delete while it was being posted
             if result.posted:
                 item.post_state, item.posted_at, item.post_error = conversation.POSTED, now, None
