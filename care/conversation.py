@@ -178,25 +178,36 @@ async def open_red_alert(session: AsyncSession, patient: Patient) -> bool:
 # -- the card outbox ------------------------------------------------------------------------
 
 
-async def sweep_unrecorded(session: AsyncSession, *, now: datetime, older_than: timedelta) -> int:
-    """Items for stored messages that have none (the process died between the two steps)."""
+async def sweep_unrecorded(
+    session: AsyncSession, *, now: datetime, older_than: timedelta, after_id: int, batch: int = 500
+) -> int:
+    """Items for stored messages that have none (the process died between storing a message
+    and reading it). Walks inbound messages by id from ``after_id`` and stops at the first one
+    younger than ``older_than`` (the reader may still be on it); returns the id reached."""
     rows = (
         await session.execute(
-            select(InboundMessage, Patient)
-            .join(Patient, Patient.id == InboundMessage.patient_id)
+            select(InboundMessage, ConversationItem.id)
             .outerjoin(ConversationItem, ConversationItem.inbound_message_id == InboundMessage.id)
-            .where(
-                ConversationItem.id.is_(None),
-                InboundMessage.received_at <= now - older_than,
-            )
-            .limit(50)
+            .where(InboundMessage.id > after_id)
+            .order_by(InboundMessage.id)
+            .limit(batch)
         )
     ).all()
-    for inbound, patient in rows:
-        await record_message(
-            session, patient=patient, inbound=inbound, tier=inbound.tier, now=inbound.received_at
-        )
-    return len(rows)
+    reached = after_id
+    for inbound, item_id in rows:
+        if inbound.received_at > now - older_than:
+            break
+        if item_id is None and inbound.patient_id is not None:
+            patient = await session.get_one(Patient, inbound.patient_id)
+            await record_message(
+                session,
+                patient=patient,
+                inbound=inbound,
+                tier=inbound.tier,
+                now=inbound.received_at,
+            )
+        reached = inbound.id
+    return reached
 
 
 async def claim_posts(

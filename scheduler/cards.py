@@ -32,6 +32,7 @@ from care.usecases.conversation import (
     PostResult,
     claim_cards,
     record_posted,
+    sweep,
     take_digest,
 )
 from messages.catalog import Catalog
@@ -105,6 +106,7 @@ class CardPoster:
         self.lease = lease
         self.batch = batch
         self._lock = asyncio.Lock()  # the kick and the periodic job share one poster
+        self._swept = 0  # inbound messages up to this id have their item
 
     async def run_once(self) -> int:
         """Post every pending card and deliver every pending reply; return how many went."""
@@ -112,10 +114,11 @@ class CardPoster:
             return 0
         done = 0
         async with self._lock:
+            self._swept = await sweep(
+                self.db, self.clock, after_id=self._swept, older_than=SWEEP_AFTER
+            )
             while True:
-                jobs = await claim_cards(
-                    self.db, self.clock, lease=self.lease, batch=self.batch, sweep_after=SWEEP_AFTER
-                )
+                jobs = await claim_cards(self.db, self.clock, lease=self.lease, batch=self.batch)
                 if not jobs:
                     return done
                 for job in jobs:

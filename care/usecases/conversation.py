@@ -199,16 +199,23 @@ class CardJob:
 
     @property
     def silent(self) -> bool:
-        """Green (and unread) cards are posted without a sound; red and amber notify."""
-        return self.tier not in ("red", "amber", "ask")
+        """Green cards are posted without a sound; red, amber and unread ones notify."""
+        return self.tier == "green"
 
 
-async def claim_cards(
-    db: Database, clock: Clock, *, lease: timedelta, batch: int, sweep_after: timedelta
-) -> list[CardJob]:
+async def sweep(db: Database, clock: Clock, *, after_id: int, older_than: timedelta) -> int:
+    """Messages stored without their item get one (and so a card); returns the id reached."""
+    async with db.uow() as uow:
+        reached = await conversation.sweep_unrecorded(
+            uow.session, now=clock.now(), older_than=older_than, after_id=after_id
+        )
+        await uow.commit()
+    return reached
+
+
+async def claim_cards(db: Database, clock: Clock, *, lease: timedelta, batch: int) -> list[CardJob]:
     now = clock.now()
     async with db.uow() as uow:
-        await conversation.sweep_unrecorded(uow.session, now=now, older_than=sweep_after)
         items = await conversation.claim_posts(uow.session, now=now, lease=lease, batch=batch)
         jobs = []
         for item in items:
