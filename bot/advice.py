@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from bot.services import BotServices
 from care.triage import Tier
-from care.triage.signs import clinic_is_open, load_signs
+from care.triage.signs import load_signs
 
 
 def clinic_open(services: BotServices) -> bool:
-    config = services.config
-    local = services.clock.now().astimezone(ZoneInfo(config.default_timezone))
-    return clinic_is_open(local, config.clinic_hours, config.clinic_days)
+    """The clinic answers its phone in office hours (SPINECARE_OFFICE_HOURS)."""
+    return services.config.office_hours.is_open(services.clock.now())
 
 
 def advice_text(services: BotServices, language: str, tier: Tier, sign: str | None) -> str:

@@ -198,9 +198,11 @@ async def take_note(message: Message, services: BotServices) -> bool:
         config_of(services),
         chat_id=message.chat_id,
         text=message.text or message.caption or "",
+        chat_message_id=message.message_id,
     )
     if step is None:
         return False
+    services.post_alerts()  # the note's card reaches the coordinators' group within seconds
     _after_commit(services, step)
     text, keyboard = render(services, step)
     if step.message_id is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from telegram import CallbackQuery, Message
 
-from bot import keyboards
+from bot import inbox_commands, keyboards
 from bot.advice import advice_text
 from bot.services import BotServices
 from care import followups, inbox, patients
@@ -50,7 +50,7 @@ async def read_message(message: Message, patient: Patient, services: BotServices
     async with services.db.uow() as uow:
         stored = await uow.session.get_one(type(stored), stored.id)
         followups.record_reading(stored, result)
-        alert = await followups.await_confirmation(
+        await followups.await_confirmation(
             uow.session,
             patient=patient,
             message=stored,
@@ -58,9 +58,11 @@ async def read_message(message: Message, patient: Patient, services: BotServices
             now=now,
             realert=services.config.realert,
         )
+        await inbox_commands.keep_in_conversation(
+            uow.session, patient, stored, message, result.tier, kind
+        )
         await uow.commit()
-    if alert is not None and alert.state == AlertState.OPEN:
-        services.post_alerts()
+    services.post_alerts()  # the card is in the coordinators' group within seconds
     log.info(
         "free_text_read",
         action="free_text.read",
@@ -69,18 +71,20 @@ async def read_message(message: Message, patient: Patient, services: BotServices
         tier=result.tier.value,
         flags=list(result.flags),
     )
-    text, keyboard = reply_to(services, patient.language, stored.id, result)
-    await message.reply_text(text, reply_markup=keyboards.markup(keyboard))
+    answer, keyboard = reply_to(services, patient, stored.id, result, text)
+    await message.reply_text(answer, reply_markup=keyboards.markup(keyboard))
 
 
 def reply_to(
-    services: BotServices, lang: str, inbound_id: int, result: TriageResult
+    services: BotServices, patient: Patient, inbound_id: int, result: TriageResult, text: str
 ) -> tuple[str, Keyboard]:
-    """What the patient is told: green, thanks; a stated red or amber sign, its advice (the
-    alert is already open, nothing is asked about it again); unsure, one question with
-    buttons that name their answers."""
+    """What the patient is told: green, the clinic's answer if it has one and when the team
+    reads messages; a stated red or amber sign, its advice (the alert is already open,
+    nothing is asked about it again); unsure, one question with buttons that name their
+    answers."""
+    lang = patient.language
     if result.tier == Tier.GREEN:
-        return services.text(lang, "text.received"), ()
+        return inbox_commands.green_answer(services, patient, text), ()
     if result.tier in (Tier.RED, Tier.AMBER):
         sign = load_signs().sign_for_rows(result.flags)
         return advice_text(services, lang, result.tier, sign), ()

@@ -23,6 +23,7 @@ from bot import (
     conversation_commands,
     coordinator_commands,
     free_text,
+    inbox_commands,
     membership,
     patient_commands,
     registration,
@@ -45,6 +46,7 @@ log = structlog.get_logger(__name__)
 
 BUTTONS: dict[str, ButtonHandler] = {
     **COORDINATOR_BUTTONS,
+    **inbox_commands.INBOX_BUTTONS,
     "consent": registration.on_button,
     "hconsent": registration.on_button,
     "lang": registration.on_button,
@@ -208,6 +210,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         ChatMemberHandler(membership.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     register_coordinator_handlers(application)
+    inbox_commands.register_inbox_handlers(application)
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(private & ~filters.COMMAND, on_text))

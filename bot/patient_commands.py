@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import patients, privacy
+from care import conversation, patients, privacy
 from care.callbacks import Callback
 from care.db import UnitOfWork
 from care.errors import InvalidInput
@@ -71,6 +71,7 @@ async def _status_command(
             await message.reply_text(services.text(patient.language, "not_active"))
             return
         await uow.commit()
+    services.post_alerts()  # the team sees the change as a card
     await message.reply_text(services.text(patient.language, done_key, **values))
 
 
@@ -99,6 +100,7 @@ async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
     async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
         until = await patients.pause(session, patient, days, now=services.clock.now())
+        conversation.record_event(session, patient=patient, kind="pause", now=services.clock.now())
         return {"until": until.isoformat()}
 
     await _status_command(update, services, change, "pause.done")
@@ -110,6 +112,7 @@ async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
     async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
         await patients.resume(session, patient, now=services.clock.now(), pathway=services.pathway)
+        conversation.record_event(session, patient=patient, kind="resume", now=services.clock.now())
         return {}
 
     await _status_command(update, services, change, "resume.done")
@@ -121,6 +124,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
     async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
         await patients.stop(session, patient, now=services.clock.now())
+        conversation.record_event(session, patient=patient, kind="stop", now=services.clock.now())
         return {}
 
     await _status_command(update, services, change, "stop.done")
@@ -240,9 +244,18 @@ async def on_delete_button(
         if callback.args[0] != "yes":
             await query.edit_message_text(services.text(lang, "delete.cancelled"))
             return
+        urgent = await conversation.open_red_alert(uow.session, patient)
         await privacy.erase(
             uow.session, patient, now=services.clock.now(), actor=f"patient:{patient.code}"
         )
+        conversation.record_event(  # after the erasure: the team learns of it, without text
+            uow.session,
+            patient=patient,
+            kind="delete",
+            now=services.clock.now(),
+            tier="red" if urgent else None,
+        )
         await uow.commit()
+    services.post_alerts()
     await query.edit_message_text(services.text(lang, "delete.done"))
     log.info("patient_deleted", action="patient.deleted", patient=patient.code)

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import audit, enrollment, patients
+from care import audit, conversation, enrollment, patients
 from care.callbacks import Callback
 from care.errors import InvalidInput, InviteRejected, NotAllowed
 from care.models import Patient, PatientStatus
@@ -95,6 +95,8 @@ async def on_button(
             await patients.choose_language(session, patient, answer, now=now)
         elif callback.action == "sdate":
             await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
+            if answer != "yes":  # the patient was promised the nurse checks the date
+                conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
         elif callback.action == "wake":
             await patients.choose_window(
                 session, patient, answer, now=now, pathway=services.pathway
@@ -107,6 +109,8 @@ async def on_button(
     elif callback.action == "lang":
         await ask_surgery_date(query, services, patient)
     elif callback.action == "sdate":
+        if answer != "yes":
+            services.post_alerts()  # the dispute's card reaches the coordinators' group
         prefix = (
             "" if answer == "yes" else services.text(lang, "reg.surgery_date_disputed") + "\n\n"
         )

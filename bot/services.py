@@ -11,6 +11,9 @@ from telegram.ext import ContextTypes
 from bot.kick import Kick
 from care.clock import Clock
 from care.db import Database
+from care.office_hours import DEFAULT as DEFAULT_HOURS
+from care.office_hours import OfficeHours
+from care.office_hours import parse as parse_office_hours
 from care.pathway import Pathway
 from care.questionnaires import Questionnaire
 from care.throttle import AttemptThrottle
@@ -28,8 +31,7 @@ class BotConfig:
     invite_ttl_days: int = 14
     realert: timedelta = timedelta(minutes=15)
     default_window: tuple[time, time] = (time(8, 0), time(21, 0))
-    clinic_hours: tuple[time, time] = (time(9, 0), time(18, 0))  # the clinic's phone, local
-    clinic_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday to Friday
+    office_hours: OfficeHours = field(default_factory=lambda: parse_office_hours(DEFAULT_HOURS))
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ async def enroll(
     patient = Patient(
         code=await _unused_patient_code(session),
         display_name=request.display_name,
+        phone=request.phone,
         language=request.language,
         timezone=request.timezone,
         surgery_date=request.surgery_date,

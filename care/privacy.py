@@ -21,6 +21,7 @@ from care.models import AuditEntry, Base, Patient, PatientStatus
 PERSONAL_FIELDS = (
     "chat_id",
     "display_name",
+    "phone",
     "surgery_date",
     "approach",
     "level",
@@ -36,7 +37,9 @@ def dependent_tables() -> Iterator[tuple[Table, Table, str, str]]:
     for table in Base.metadata.sorted_tables:
         if table.name == AuditEntry.__tablename__:
             continue
-        for fk in table.foreign_keys:
+        # A table with several links (an alert to its patient and its check-in) is reached
+        # through its patient: the other links may be empty or set null.
+        for fk in sorted(table.foreign_keys, key=lambda fk: fk.column.table.name != "patients"):
             parent = fk.column.table
             if parent.name in reached and table.name not in reached:
                 reached.add(table.name)

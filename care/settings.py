@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from care.errors import ConfigError
+from care import office_hours as hours_spec
+from care.errors import ConfigError, InvalidInput
 from care.questionnaires import Questionnaire, load_questionnaire
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -56,8 +57,6 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=14, ge=1, le=90)
     waking_start: time = time(8, 0)
     waking_end: time = time(21, 0)
-    clinic_opens: time = time(9, 0)  # when the clinic answers its phone (amber advice)
-    clinic_closes: time = time(18, 0)
     realert_minutes: int = Field(default=15, ge=1, le=240)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     sandbox_port: int = Field(default=8081, ge=0, le=65535)
@@ -65,6 +64,7 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]*:\d{1,5}$")
     questionnaire_file: Path | None = None
+    office_hours: str = hours_spec.DEFAULT  # when the team reads messages, clinic's zone
 
     @field_validator("questionnaire_file")
     @classmethod
@@ -98,6 +98,20 @@ class Settings(BaseSettings):
                 f"driver {url.drivername!r} is not supported; use one of {sorted(ASYNC_DRIVERS)}"
             )
         return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        try:
+            hours_spec.parse(value)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def hours(self) -> hours_spec.OfficeHours:
+        """The office hours, in the clinic's zone."""
+        return hours_spec.parse(self.office_hours, self.timezone)
 
     @field_validator("timezone")
     @classmethod

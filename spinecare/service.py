@@ -24,6 +24,7 @@ from care import migrate
 from care.clock import Clock, SystemClock
 from care.db import Database
 from care.errors import ConfigError
+from care.faq import load_faq
 from care.pathway import load_pathway
 from care.settings import Settings
 from care.triage.checkin import load_checkin_rules
@@ -61,7 +62,7 @@ def bot_config(settings: Settings) -> BotConfig:
         invite_ttl_days=settings.invite_ttl_days,
         realert=settings.realert_after,
         default_window=(settings.waking_start, settings.waking_end),
-        clinic_hours=(settings.clinic_opens, settings.clinic_closes),
+        office_hours=settings.hours,
     )
 
 
@@ -123,6 +124,7 @@ async def start_service(
         load_free_text_rules()
         load_checkin_rules()
         load_signs()
+        load_faq()
         services = BotServices(
             db=db,
             clock=clock,
@@ -138,14 +140,16 @@ async def start_service(
             await publish_commands(application, services)
         await application.start()
         stack.push_async_callback(application.stop)
+        messenger = TelegramMessenger(application.bot)
         scheduler = SchedulerRunner(
             db,
-            TelegramMessenger(application.bot),
+            messenger,
             clock,
             pathway,
             SchedulerConfig.from_settings(settings),
             role=role,
             catalog=catalog,
+            card_messenger=messenger,
         )
         if scheduler.dispatches:
             services.post_alerts.target = scheduler.escalate

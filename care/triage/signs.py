@@ -7,9 +7,8 @@ means. Check-ins and free text both come here, so the same sign is advised the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,12 +90,6 @@ class Signs:
             keys.add(follow_up.question_key)
             keys.update(a.label_key for a in follow_up.answers)
         return keys
-
-
-def clinic_is_open(local: datetime, hours: tuple[time, time], days: Sequence[int]) -> bool:
-    """Whether the clinic answers its phone at this local time (``days``: 0 = Monday)."""
-    opens, closes = hours
-    return local.weekday() in days and opens <= local.time() < closes
 
 
 @cache

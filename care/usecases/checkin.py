@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import checkins, patients
+from care import checkins, conversation, patients
 from care.alerts import DEFAULT_REALERT
 from care.clock import Clock
 from care.db import Database
 from care.errors import InvalidInput
 from care.models import CheckIn, Patient, PatientStatus
 from care.questionnaires import Questionnaire
-from care.triage import Assessment, Question, Tier
+from care.triage import Assessment, Question, Tier, classify
 from care.triage.checkin import NOTE_QUESTION, progress
 
 ANSWERING = (PatientStatus.ACTIVE, PatientStatus.PAUSED)
@@ -145,9 +145,16 @@ async def _answer(
 
 
 async def add_note(
-    db: Database, clock: Clock, config: CheckinConfig, *, chat_id: int, text: str
+    db: Database,
+    clock: Clock,
+    config: CheckinConfig,
+    *,
+    chat_id: int,
+    text: str,
+    chat_message_id: int | None = None,
 ) -> Step | None:
-    """Typed text while the check-in asks "anything else?": the note. None if not asked."""
+    """Typed text while the check-in asks "anything else?": the note, also kept as an item
+    of the patient's conversation so that the care team reads it. None if not asked."""
     now = clock.now()
     async with db.uow() as uow:
         patient = await patients.by_chat(uow.session, chat_id, lock=True)
@@ -159,6 +166,15 @@ async def add_note(
         if checkin is None:
             return None
         step = await _record(uow.session, patient, checkin, config, NOTE_QUESTION, text, now=now)
+        conversation.record_note(
+            uow.session,
+            patient=patient,
+            checkin_id=checkin.id,
+            text=text,
+            tier=classify(text).tier.value if text else None,
+            chat_message_id=chat_message_id,
+            now=now,
+        )
         await uow.commit()
     return step
 

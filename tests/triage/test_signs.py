@@ -4,7 +4,6 @@ the same sign whether it comes by button or in the patient's own words."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from care.triage import Tier, assess_checkin, classify
 from care.triage.attachments import read_attachment
 from care.triage.checkin import load_checkin_rules
 from care.triage.rules import load_free_text_rules
-from care.triage.signs import clinic_is_open, load_signs
+from care.triage.signs import load_signs
 from messages.catalog import LANGUAGES, load_catalog, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,13 +130,6 @@ def test_an_amber_sign_in_words_is_advised_like_the_same_check_in_answer() -> No
     by_words = classify("열이 38.2도예요")
     assert by_button.tier is by_words.tier is Tier.AMBER
     assert SIGNS.sign_for_rows(by_words.flags) == by_button.sign == "fever"
-
-
-def test_the_clinic_is_open_on_weekdays_in_its_hours_only() -> None:
-    hours, days = (time(9), time(18)), (0, 1, 2, 3, 4)
-    assert clinic_is_open(datetime(2026, 12, 2, 10, 0), hours, days)  # Wednesday
-    assert not clinic_is_open(datetime(2026, 12, 2, 19, 0), hours, days)
-    assert not clinic_is_open(datetime(2026, 12, 5, 10, 0), hours, days)  # Saturday
 
 
 # A particle whose form depends on the last sound of the word before it (받침).
