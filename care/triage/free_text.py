@@ -19,7 +19,7 @@ is neither clearly negated nor clearly hypothetical is reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from care.triage.korean import (
@@ -29,6 +29,13 @@ from care.triage.korean import (
     normalise,
     romanised_to_hangul,
     whole,
+)
+from care.triage.reading import (
+    denied_denials,
+    dialect,
+    glossary,
+    number_words,
+    transliterate,
 )
 from care.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
 from care.triage.tiers import Tier, highest
@@ -72,11 +79,7 @@ def classify(text: str) -> TriageResult:
 
 def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     """``classify`` against given rules (for tests and rule reviews)."""
-    normalised = normalise(text, dict(rules.spelling), dict(rules.symbols))
-    cleaned = romanised_to_hangul(normalised, dict(rules.romanised), dict(rules.romanised_context))
-    if cleaned != normalised:
-        cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was romanised
-    prepared = fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
+    prepared = prepare(text, rules)
     message = _masked(whole(prepared), rules)
     message_modifiers = {
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
@@ -85,10 +88,15 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     # a bare number (열 재보니까 / 38 나와요) is a temperature only when the message says so
     body_temperature = _any(rules.temperature.body, message)
     spans = _message_look_alikes(prepared, rules)
+    parts = clauses(prepared)
+    owners = _owners(parts, message, rules)
+    net: list[_Finding] = []
     cursor = 0
-    for clause_number, clause in enumerate(clauses(prepared)):
+    for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
         cursor = max(cursor, offset + len(clause.text)) if offset >= 0 else cursor
+        if owners[clause_number] is not None:
+            continue  # someone who is not the patient (trap 6)
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
@@ -101,17 +109,139 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
             _with_order(finding, clause_number)
             for finding in _temperatures(clause, masked, rules, body_temperature)
         )
-    findings.extend(_pain_scores(message, rules))
-    for family in rules.families:
-        finding = _read_across(family, message, rules)
-        if finding is not None:
-            findings.append(_with_order(finding, 9_999))
+        caught = _safety_net(clause, masked, clause_modifiers, rules)
+        if caught is not None:
+            net.append(_with_order(caught, clause_number))
+        unwell = _present(rules.unwell, masked, rules)
+        if unwell is not None:
+            net.append(_Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
+    if all(owner is None for owner in owners):
+        findings.extend(_pain_scores(message, rules))
+        for family in rules.families:
+            finding = _read_across(family, message, rules)
+            if finding is not None:
+                findings.append(_with_order(finding, 9_999))
     findings.extend(_combinations(findings, rules))
-    if highest(f.tier for f in findings) is Tier.GREEN and _any(rules.unwell, message):
-        findings.append(
-            _Finding("unwell", Tier.ASK, (), _quotes(rules.unwell, message), None, 10**6)
-        )
+    if highest(f.tier for f in findings) is Tier.GREEN and net:
+        findings.append(net[0])
     return _result(findings, rules)
+
+
+def prepare(text: str, rules: FreeTextRules) -> str:
+    """The message in standard written form (see ``reading.py``): normalised, romanised
+    Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
+    standard forms, numbers in digits, English typos repaired."""
+    normalised = normalise(text, dict(rules.spelling), dict(rules.symbols))
+    cleaned = transliterate(normalised, rules.english_words)
+    cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
+    cleaned = glossary(cleaned, rules.glossary)
+    cleaned = dialect(cleaned, rules.dialect_words, rules.dialect_endings)
+    cleaned = number_words(denied_denials(cleaned))
+    if cleaned != normalised:
+        cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was rewritten
+    return fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
+
+
+def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> list[str | None]:
+    """For each clause, who its symptoms belong to when that is clearly not the patient
+    (CLINICAL.md trap 6), else None.
+
+    A clause that names someone who is never the patient (a friend, a grandchild, someone
+    on television) is theirs, and so are the clauses after it that name no one else while
+    the sentence goes on (손주가 감기에 걸려서 / 열이 나요). A family member may be the
+    patient (a caregiver writes for them): their clauses are theirs only when the message
+    names their own illness (감기, flu) or the writer says they are the patient and fine.
+    Any clause that names the writer (저는, I, my leg) is the patient's again.
+    """
+    others = rules.others
+    family_is_other = _any(others.own_illness, message) or _any(others.self_patient, message)
+    owners: list[str | None] = []
+    current: str | None = None
+    for number, clause in enumerate(parts):
+        if number and _sentence_break(parts[number - 1]):
+            current = None
+        self_at = _first(others.self_subject, clause)
+        other_at = min(
+            (
+                (position, kind)
+                for kind, patterns in (
+                    ("never", others.never),
+                    ("never", others.media),
+                    ("family", others.family),
+                )
+                if (position := _first(patterns, clause)) is not None
+            ),
+            default=None,
+        )
+        if other_at is not None and (self_at is None or other_at[0] <= self_at):
+            current = other_at[1]
+        elif self_at is not None:
+            current = None
+        owner = current
+        if owner == "family" and not family_is_other:
+            owner = None
+        owners.append(owner)
+    return owners
+
+
+def _sentence_break(clause: Clause) -> bool:
+    """Whether the clause ends its sentence (or a clause the next one does not continue:
+    -는데 / -지만 / but start afresh, so 손주가 왔는데 / 열이 나요 is the patient's fever)."""
+    text = clause.text.rstrip()
+    if re.search(r"[.!?…~;]$", text):
+        return True
+    if re.search(r"[가-힣]$", text):
+        last = text.split()[-1] if text.split() else text
+        continues = re.search(
+            r"(?:서|고|며|면서|니까|어서|아서|해서|려서|워서|와서|나서|라서)[,]?$", last
+        )
+        return not continues
+    return False
+
+
+def _first(patterns: PatternSet, clause: Clause) -> int | None:
+    """The position in ``clause.text`` where ``patterns`` first match, or None."""
+    positions = []
+    if patterns.ko_any is not None:
+        match = patterns.ko_any.search(clause.compact)
+        if match:
+            positions.append(clause.index[match.start()])
+    if patterns.en_any is not None:
+        match = patterns.en_any.search(clause.text)
+        if match:
+            positions.append(match.start())
+    return min(positions, default=None)
+
+
+def _present(patterns: PatternSet, clause: Clause, rules: FreeTextRules) -> str | None:
+    """The words of the first match of ``patterns`` that is neither negated nor
+    hypothetical in ``clause`` (a match holding its own negation, 안 좋아요, is read as a
+    sign: only a further negation cancels it)."""
+    for group, compact in ((patterns.ko, True), (patterns.en, False)):
+        for pattern in group:
+            for match in pattern.finditer(clause.compact if compact else clause.text):
+                if compact:
+                    start = clause.index[match.start()]
+                    end = clause.index[match.end() - 1] + 1
+                else:
+                    start, end = match.span()
+                if end > start and _status(clause, start, end, sign=True, rules=rules):
+                    return clause.text[start:end]
+    return None
+
+
+def _safety_net(
+    clause: Clause, masked: Clause, modifiers: set[str], rules: FreeTextRules
+) -> _Finding | None:
+    """A body part or function named with a problem word in one clause: ask, never green."""
+    net = rules.safety_net
+    if net is None or not _any(net.body, masked):
+        return None
+    if modifiers & {"improving", "preexisting"}:
+        return None
+    if _present(net.problem, masked, rules) is None:
+        return None
+    return _Finding("safety_net", Tier.ASK, (), (clause.text.strip(),), net.question, 0)
 
 
 def _read_family(
@@ -168,6 +298,9 @@ def _across_spans(family: Family, message: Clause) -> Iterable[tuple[int, int]]:
 def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
     """(start, end, is_sign) positions in ``clause.text`` of every match of ``family``."""
     for patterns, sign in ((family.sign, True), (family.plain, False)):
+        # one search over the set's alternation first: most clauses match none of it
+        if not _any(patterns, clause):
+            continue
         for pattern in patterns.ko:
             for match in pattern.finditer(clause.compact):
                 if match.end() > match.start():
@@ -193,9 +326,13 @@ def _status(
     )
     hedged = _any(rules.hedge, clause)
     if negated:
-        doubled = _found(rules.double_negation.ko_any, _compact(text[start:])) or _found(
-            rules.double_negation.en_any, text[start:]
-        )
+        # a negation of a sign whose own negation is the sign (감각이 없는 건 아니에요, it
+        # isn't that I can't feel) cancels it: look for a doubled negation after the sign
+        # only; before an English match (I can't say it's not swollen) and over a plain
+        # Korean match and what follows (열이 없지 않아요)
+        doubled = _found(
+            rules.double_negation.ko_any, _compact(text[end if sign else start :])
+        ) or _found(rules.double_negation.en_any, text[: start if sign else end])
         if doubled:
             return "unsure"
         return "negated_unsure" if hedged else None
@@ -395,7 +532,12 @@ def _masked(clause: Clause, rules: FreeTextRules, spans: Iterable[tuple[int, int
     for start, end in spans:
         blotted = "".join(c if c == " " else _MASK for c in text[start:end])
         text = text[:start] + blotted + text[end:]
-    for pattern in (*rules.look_alikes.ko, *rules.look_alikes.en):
+    for pattern in (
+        *rules.look_alikes.ko,
+        *rules.look_alikes.en,
+        *rules.reassurance.ko,
+        *rules.reassurance.en,
+    ):
         text = pattern.sub(lambda m: "".join(c if c == " " else _MASK for c in m.group(0)), text)
     compact = "".join(text[i] for i in clause.index)
     return Clause(text, compact, clause.index, clause.is_question)
