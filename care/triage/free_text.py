@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from care.triage.korean import (
@@ -33,6 +34,7 @@ from care.triage.korean import (
 from care.triage.reading import (
     denied_denials,
     dialect,
+    english_dialect,
     glossary,
     number_words,
     transliterate,
@@ -45,6 +47,9 @@ _TEMPERATURE = re.compile(
     r"fahrenheit|celsius)?(?!\s*(?:kg|cm|mm|mg|세|살|분|시|번|%|키로|년|일|개|명|층|호|점|kg))"
 )
 _MASK = "□"
+# whether the message says the patient has it now (started today, it's been hours): a
+# question frame about a sign (is it normal that...) is then a report, asked about
+_NOW: ContextVar[bool] = ContextVar("now", default=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     """``classify`` against given rules (for tests and rule reviews)."""
     prepared = prepare(text, rules)
     message = _masked(whole(prepared), rules)
+    _NOW.set(_any(rules.now_markers, message))
     message_modifiers = {
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
@@ -136,7 +142,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
     cleaned = dialect(cleaned, rules.dialect_words, rules.dialect_endings)
-    cleaned = number_words(denied_denials(cleaned))
+    cleaned = number_words(denied_denials(english_dialect(cleaned)))
     if cleaned != normalised:
         cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was rewritten
     return fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
@@ -154,11 +160,14 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
     Any clause that names the writer (저는, I, my leg) is the patient's again.
     """
     others = rules.others
-    family_is_other = _any(others.own_illness, message) or _any(others.self_patient, message)
+    writer_fine = _any(others.self_patient, message)
+    family_is_other = _any(others.own_illness, message) or writer_fine
     owners: list[str | None] = []
     current: str | None = None
     for number, clause in enumerate(parts):
-        if number and _sentence_break(parts[number - 1]):
+        # the writer says they are fine (제 상처는 깨끗해요, I'm walking well myself): the
+        # other person's story runs until the writer speaks of themselves
+        if number and _sentence_break(parts[number - 1]) and not writer_fine:
             current = None
         self_at = _first(others.self_subject, clause)
         other_at = min(
@@ -340,7 +349,8 @@ def _status(
         rules.conditional.en_any, before
     )
     if conditional:
-        return None
+        # "is it normal that I can't feel when I pee? it started today": a report
+        return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
     if clause.is_question:
         general = _any(rules.hypothetical_question, clause)
         return None if general and not _any(rules.present_markers, clause) else "unsure"

@@ -69,8 +69,9 @@ def _parse(word: str, start: int) -> str | None:
         for vowel in _longest_first(_VOWELS, word, after_initial):
             after_vowel = after_initial + len(vowel)
             base = 0xAC00 + (_INITIALS[initial] * 21 + _VOWELS[vowel]) * 28
-            # a final consonant only where no vowel follows it (else it opens the next syllable)
-            for final in (*_longest_first(_FINALS, word, after_vowel), ""):
+            # no final first: a consonant between vowels opens the next syllable (neukkim is
+            # 느낌, not 늑킴); a final only where no vowel follows it
+            for final in ("", *_longest_first(_FINALS, word, after_vowel)):
                 end = after_vowel + len(final)
                 if final and end < len(word) and word[end] in _VOWEL_START:
                     continue
@@ -100,8 +101,21 @@ def transliterate(text: str, english: Collection[str]) -> str:
         return text
     if len(readable) < 2 or len(readable) < 0.5 * len(long_words):
         return text
-    # a romanised message: its short and English-looking words are Korean too (i, e, him, an)
-    return re.sub(r"[a-z]+", lambda m: romanised_syllables(m.group(0)) or m.group(0), text)
+    # a romanised message: its short and English-looking words are Korean too (i, e, him, an);
+    # particles written after a hyphen join their word (him-i -> 힘이)
+    hangul = re.sub(r"[a-z]+", lambda m: romanised_syllables(m.group(0)) or m.group(0), text)
+    return _LIAISON.sub(_liaison, re.sub(r"(?<=[가-힣])-(?=[가-힣])", "", hangul))
+
+
+# a past tense written as heard after transliteration: 느껴써요 -> 느꼈어요, 이써요 -> 있어요
+_LIAISON = re.compile(r"([가-힣])써")
+
+
+def _liaison(match: re.Match[str]) -> str:
+    syllable = ord(match.group(1)) - 0xAC00
+    if syllable % 28:  # it already has a final
+        return match.group(0)
+    return chr(0xAC00 + syllable + 20) + "어"
 
 
 # ---------------------------------------------------------------- denied denials
@@ -120,6 +134,10 @@ _DENIED_DENIAL = re.compile(
     + "|".join(sorted((re.escape(k) for k in _POSITIVE), key=len, reverse=True))
     + r")\b ?"
 )
+# can't X without Y-ing: Y happens (can't get to the mailbox without gasping)
+_CANT_WITHOUT = re.compile(
+    r"\b(can'?t|cannot|couldn'?t|could not)\b(.{1,40}?)\bwithout ([a-z]+ing)\b"
+)
 _NOT_THAT_NO = re.compile(r"\bnot (?:that|like) (there'?s|there is|i have|i'?ve got) no\b")
 
 
@@ -135,6 +153,7 @@ def denied_denials(text: str) -> str:
         return match.group(1) + (positive + " " if positive else "")
 
     text = _DENIED_DENIAL.sub(plain, text)
+    text = _CANT_WITHOUT.sub(r"\1\2with \3", text)
     return _NOT_THAT_NO.sub(r"\1", text)
 
 
@@ -162,7 +181,8 @@ def glossary(text: str, words: Sequence[tuple[str, str]]) -> str:
         )
         return table[match.group(1)] + " " if next_to_korean else match.group(0)
 
-    return _glossary_pattern(tuple(words)).sub(replace, text).replace("  ", " ")
+    text = _glossary_pattern(tuple(words)).sub(replace, text).replace("  ", " ")
+    return re.sub(r"(?<=은) 한(?=\s)", "", text)  # clear한 discharge -> 맑은 진물
 
 
 @functools.lru_cache(maxsize=4)
@@ -197,6 +217,36 @@ def dialect_ending(ending: str) -> re.Pattern[str]:
     return re.compile(rf"(?<=[가-힣])(?:{ending}){_WORD_END}")
 
 
+_EN_DIALECT = (
+    (re.compile(r"\bcannae\b"), "can't"),
+    (re.compile(r"\b(could|would|should|do|does|did|is|was|have|has)nae\b"), r"\1n't"),
+    (re.compile(r"\bdinnae\b"), "don't"),
+    (re.compile(r"\bnae\b"), "no"),
+    (re.compile(r"\bdoon\b"), "down"),
+    (re.compile(r"\boot\b"), "out"),
+    (re.compile(r"\bmeself\b"), "myself"),
+    (
+        re.compile(
+            r"\bme (?=(?:right |left |bad |poor |own )?(?:legs?|foot|feet|back|head|neck|"
+            r"chest|bum|bladder|wound|breath|side|toes?|knees?|belly|tummy|waterworks)\b)"
+        ),
+        "my ",
+    ),
+    (re.compile(r"\b(from under|gave out under|give way under) us\b"), r"\1 me"),
+    (re.compile(r"\b([a-z]{2,})in'(?=\s|$|[.,!?])"), r"\1ing"),
+)
+
+
+def english_dialect(text: str) -> str:
+    """Regional and older English said in standard form: couldnae -> couldn't, me leg ->
+    my leg, went from under us -> went from under me, mornin' -> morning."""
+    if not re.search(r"nae\b|\bdoon\b|\boot\b|\bme |in'|\bus\b|meself", text):
+        return text
+    for pattern, standard in _EN_DIALECT:
+        text = pattern.sub(standard, text)
+    return text
+
+
 # ---------------------------------------------------------------- numbers in words
 _SINO = {"영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8,
          "구": 9}  # fmt: skip
@@ -229,14 +279,33 @@ _EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, 
             "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
 _EN_NUMBER = "|".join([*_EN_UNITS, *_EN_TENS, "hundred", "point", "and", "a"])
 _EN_RUN = re.compile(rf"\b(?:(?:{_EN_NUMBER})(?:[\s-]+|\b))+")
-_EN_UNIT_AFTER = re.compile(r"\s*(?:degrees?|°|f\b|c\b|fahrenheit|celsius|out of|/)")
+_EN_UNIT_AFTER = re.compile(
+    r"\s*(?:degrees?|°|f\b|c\b|fahrenheit|celsius|out of|/|hours?\b|days?\b)"
+)
+
+
+_KO_HUNDREDS = re.compile(
+    r"(?<![가-힣])백([이삼사오육칠팔구])?십([일이삼사오육칠팔구])?(?=\s?(?:까지|이|에|정도|넘|회|번|[^가-힣]|$))"
+)
+# a pain score said in words, on a scale said in words: 열 점 만점에 구 점
+_KO_SCORE = re.compile(r"(?<![가-힣\d])(열|[일이삼사오육칠팔구])\s?점(?=\s?만점|이|[^가-힣]|$)")
 
 
 def number_words(text: str) -> str:
     """Numbers written in words as digits (see the module docstring)."""
     if _HANGUL.search(text):
         text = _KO_NATIVE.sub(_native, text)
+        text = _KO_HUNDREDS.sub(
+            lambda m: str(
+                100 + 10 * _SINO.get(m.group(1) or "일", 1) + _SINO.get(m.group(2) or "영", 0)
+            ),
+            text,
+        )
         text = _KO_SINO.sub(_sino, text)
+        if "만점" in text:
+            text = _KO_SCORE.sub(
+                lambda m: ("10" if m.group(1) == "열" else str(_SINO[m.group(1)])) + "점", text
+            )
         text = _DIGIT_POINT.sub(r"\1.\2", text)
     if re.search(r"[a-z]", text):
         text = _EN_RUN.sub(lambda m: _english(m, text), text)
@@ -326,7 +395,7 @@ def _english_integer(tokens: list[str]) -> int | None:
         if token in ("and",):
             continue
         if token == "a":
-            current = 1
+            continue  # "a hundred" is one hundred; "a ten out of ten" is ten
         elif token == "hundred":
             total += max(current, 1) * 100
             current = 0

@@ -184,6 +184,7 @@ class FreeTextRules:
     reassurance: PatternSet = PatternSet()
     others: Others = Others()
     safety_net: SafetyNet | None = None
+    now_markers: PatternSet = PatternSet()
 
     def family(self, family_id: str) -> Family:
         for family in self.families:
@@ -353,6 +354,7 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
             self_subject=patterns(others.get("self_subject")),
         ),
         safety_net=safety_net,
+        now_markers=patterns(hypothetical, ko="now_ko", en="now_en"),
     )
 
 
