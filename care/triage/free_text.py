@@ -97,12 +97,23 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     parts = clauses(prepared)
     owners = _owners(parts, message, rules)
     net: list[_Finding] = []
+    others_spans: list[tuple[int, int]] = []
+    in_condition = False
     cursor = 0
     for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
         cursor = max(cursor, offset + len(clause.text)) if offset >= 0 else cursor
         if owners[clause_number] is not None:
+            others_spans.append((offset, offset + len(clause.text)))
             continue  # someone who is not the patient (trap 6)
+        # a question whose condition was set in an earlier clause (열이 나면 / 해열제 먹고
+        # 기다려도 되나요?): the clauses after the condition are hypothetical too
+        hypothetical = in_condition and _asks_later(parts, clause_number)
+        in_condition = (in_condition and not _sentence_break(clause)) or bool(
+            _CONDITION_END.search(clause.text)
+        )
+        if hypothetical:
+            continue
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
@@ -121,12 +132,14 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         unwell = _present(rules.unwell, masked, rules)
         if unwell is not None:
             net.append(_Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
-    if all(owner is None for owner in owners):
+    if not others_spans:
         findings.extend(_pain_scores(message, rules))
-        for family in rules.families:
-            finding = _read_across(family, message, rules)
-            if finding is not None:
-                findings.append(_with_order(finding, 9_999))
+    for family in rules.families:
+        finding = _read_across(family, message, rules)
+        if finding is not None and not any(
+            start <= finding.order < end for start, end in others_spans
+        ):
+            findings.append(_with_order(finding, 9_999))
     findings.extend(_combinations(findings, rules))
     if highest(f.tier for f in findings) is Tier.GREEN and net:
         findings.append(net[0])
@@ -191,6 +204,20 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
             owner = None
         owners.append(owner)
     return owners
+
+
+# a clause that sets a condition: 열이 나면, 소변이 안 나오면, if I get a fever
+_CONDITION_END = re.compile(r"(?:[가-힣]면|\bif\b.*)[,]?$")
+
+
+def _asks_later(parts: Sequence[Clause], number: int) -> bool:
+    """Whether the sentence of clause ``number`` ends in a question."""
+    for clause in parts[number:]:
+        if clause.is_question:
+            return True
+        if _sentence_break(clause):
+            return False
+    return False
 
 
 def _sentence_break(clause: Clause) -> bool:
@@ -283,7 +310,10 @@ def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Find
     """Patterns that must see the whole message (마려운데 ... 안 나와요 spans two clauses;
     "he needs to go but nothing happens")."""
     for start, end in _across_spans(family, message):
-        status = _status(message, start, end, sign=True, rules=rules)
+        # a negation after the match counts only up to the end of its own clause
+        stop = _CLAUSE_END.search(message.text, end)
+        scope = whole(message.text[: stop.start() if stop else len(message.text)])
+        status = _status(scope, start, end, sign=True, rules=rules)
         if status is None:
             continue
         tier = family.tier
@@ -292,6 +322,9 @@ def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Find
         flags = (family.flag,) if family.flag else ()
         return _Finding(family.id, tier, flags, (message.text[start:end],), family.question, start)
     return None
+
+
+_CLAUSE_END = re.compile(r"[.,!?;~]|(?<=[요다])\s")
 
 
 def _across_spans(family: Family, message: Clause) -> Iterable[tuple[int, int]]:
@@ -345,10 +378,9 @@ def _status(
         if doubled:
             return "unsure"
         return "negated_unsure" if hedged else None
-    conditional = _found(rules.conditional.ko_any, after, anchored=True) or _found(
-        rules.conditional.en_any, before
-    )
-    if conditional:
+    if _found(rules.conditional.ko_any, after, anchored=True):
+        return None
+    if _found(rules.conditional.en_any, before):
         # "is it normal that I can't feel when I pee? it started today": a report
         return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
     if clause.is_question:

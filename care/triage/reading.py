@@ -341,7 +341,7 @@ def _english(match: re.Match[str], text: str) -> str:
     # trailing joiners are not part of the number: "one and", "a"
     while tokens and tokens[-1] in ("and", "a", "point", "oh"):
         tokens.pop()
-    while tokens and tokens[0] in ("and", "point", "oh"):
+    while tokens and tokens[0] in ("and", "point", "oh", "a"):
         tokens.pop(0)
     if not tokens:
         return run
