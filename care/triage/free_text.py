@@ -50,6 +50,9 @@ _MASK = "□"
 # whether the message says the patient has it now (started today, it's been hours): a
 # question frame about a sign (is it normal that...) is then a report, asked about
 _NOW: ContextVar[bool] = ContextVar("now", default=False)
+# whether the clause being read belongs to a sentence that asks a question: a condition
+# set earlier in the clause (열이 나면 해열제 먹고 ... 되나요?) makes what follows hypothetical
+_ASKING: ContextVar[bool] = ContextVar("asking", default=False)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     prepared = prepare(text, rules)
     message = _masked(whole(prepared), rules)
     _NOW.set(_any(rules.now_markers, message))
+    _ASKING.set(False)
     message_modifiers = {
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
@@ -114,6 +118,7 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         )
         if hypothetical:
             continue
+        _ASKING.set(clause.is_question or _asks_later(parts, clause_number))
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
@@ -206,6 +211,7 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
     return owners
 
 
+_KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<!이)면 ")
 # a clause that sets a condition: 열이 나면, 소변이 안 나오면, if I get a fever
 _CONDITION_END = re.compile(r"(?:[가-힣]면|\bif\b.*)[,]?$")
 
@@ -380,6 +386,8 @@ def _status(
         return "negated_unsure" if hedged else None
     if _found(rules.conditional.ko_any, after, anchored=True):
         return None
+    if _ASKING.get() and _KO_CONDITION_BEFORE.search(text[:start]):
+        return None
     if _found(rules.conditional.en_any, before):
         # "is it normal that I can't feel when I pee? it started today": a report
         return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
@@ -424,6 +432,8 @@ def _temperatures(
         if not 34 <= value <= 43 or value < settings.low_grade_c:
             continue
         status = _status(masked, match.start(), match.end(), sign=False, rules=rules)
+        if status is None and _conditional_but_now(masked, match.end(), rules):
+            status = "unsure"  # 오늘 열까지 38도 넘으면...: a reading the patient has now
         if status is None:
             continue
         tier = settings.fever_tier if value >= settings.fever_c else settings.low_grade_tier
@@ -437,6 +447,17 @@ def _temperatures(
             question=family.question,
             order=match.start(),
         )
+
+
+def _conditional_but_now(clause: Clause, end: int, rules: FreeTextRules) -> bool:
+    """A temperature in a conditional (38도 넘으면) in a clause that says it is today's
+    (오늘 열까지 38도 넘으면 병원 가야겠죠?): not negated, and said of now."""
+    after = _compact(clause.text[end:])[: rules.negation_window]
+    return (
+        _any(rules.now_markers, clause)
+        and _found(rules.conditional.ko_any, after, anchored=True)
+        and not _found(rules.negation.ko_any, after)
+    )
 
 
 def _bare_degrees(value: float) -> bool:

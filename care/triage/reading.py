@@ -138,14 +138,41 @@ _DENIED_DENIAL = re.compile(
 _CANT_WITHOUT = re.compile(
     r"\b(can'?t|cannot|couldn'?t|could not)\b(.{1,40}?)\bwithout ([a-z]+ing)\b"
 )
+# it's not that the headache goes away: it does not go away
+_EASES = {"goes away": "go away", "go away": "go away", "gets better": "get better",
+          "eases": "ease", "settles": "settle", "stops": "stop", "improves": "improve"}  # fmt: skip
+_NOT_THAT_IT_EASES = re.compile(
+    r"\bit'?s not (?:that|like) ((?:the |my )?[a-z ]{1,30}?) (goes away|go away|gets better|eases|"
+    r"settles|stops|improves)\b"
+)
+# "should I be worried that my dressing is wet": the dressing is wet
+_WORRIED_THAT = re.compile(r"\b(?:should|do) i (?:be worried|worry)(?: about the fact)? that ")
 _NOT_THAT_NO = re.compile(r"\bnot (?:that|like) (there'?s|there is|i have|i'?ve got) no\b")
+
+
+_KO_DENIED = re.compile(
+    r"([가-힣]+)다고(?:는|도|까지는)? ?(?:할 ?수(?:가|는|도)? ?없[가-힣]*|"
+    r"말(?:을|은|하기|하긴)? ?(?:못 ?하[가-힣]*|어렵[가-힣]*|힘들[가-힣]*)|"
+    r"못 ?하[가-힣]*|하면 ?거짓말[가-힣]*|하기(?:엔|에는|는) ?)"
+)
+
+
+def _ko_denied(match: re.Match[str]) -> str:
+    """나온다고 할 수가 없어요 -> 나오지 않아요 (the verb's ㄴ of the present dropped)."""
+    word = match.group(1)
+    last = ord(word[-1]) - 0xAC00
+    if 0 <= last < 11172 and last % 28 == 4 and len(word) > 1:  # 나온 -> 나오
+        word = word[:-1] + chr(0xAC00 + last - 4)
+    return f"{word}지 않아요 "
 
 
 def denied_denials(text: str) -> str:
     """A denied denial said plainly: "I can't say the wound isn't swollen" -> "the wound
     is swollen", "wouldn't say there's no fever" -> "there's fever", "not that there's no
     swelling" -> "there's swelling" (CLINICAL.md trap 3: 없지 않아요 = yes)."""
-    if "not" not in text and "n't" not in text:
+    if "다고" in text:
+        text = _KO_DENIED.sub(_ko_denied, text)
+    if "not" not in text and "n't" not in text and "worr" not in text:
         return text
 
     def plain(match: re.Match[str]) -> str:
@@ -154,6 +181,8 @@ def denied_denials(text: str) -> str:
 
     text = _DENIED_DENIAL.sub(plain, text)
     text = _CANT_WITHOUT.sub(r"\1\2with \3", text)
+    text = _NOT_THAT_IT_EASES.sub(lambda m: f"{m.group(1)} doesn't {_EASES[m.group(2)]}", text)
+    text = _WORRIED_THAT.sub("i notice that ", text)
     return _NOT_THAT_NO.sub(r"\1", text)
 
 
