@@ -470,6 +470,11 @@ _PAIN_SCORE = re.compile(
     r"(?<![\d.])(\d{1,2})\s*(?:점(?!\s*만점)|/\s*10\b|out of 10)|만점에\s*(\d{1,2})(?![\d.])"
 )
 
+# 통증이 3에서 7로, 넷에서 일곱으로 (numbers in words are digits by now)
+_PAIN_KO_FROM_TO = re.compile(
+    r"(?:통증|아파|아픈|아프|pain|저림|점수)[가-힣 ]{0,12}?(?<![\d.])(\d{1,2})\s?(?:점)?\s?에서\s?"
+    r"(\d{1,2})\s?(?:점)?\s?(?:으로|로|까지)"
+)
 # a pain word, then "from 2 to 6" (not "from 9 to 5" said of anything else)
 _PAIN_FROM_TO = re.compile(
     r"\b(?:pain|sciatica|ache|score|hurts?|hurting)\b[a-z' ]{0,20}?"
@@ -485,7 +490,10 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     scores = [(m, int(m.group(1) or m.group(2))) for m in _PAIN_SCORE.finditer(message.text)]
     if len(scores) < 2:
         # "leg pain went from 2 to 6": the scale not written
-        for match in _PAIN_FROM_TO.finditer(message.text):
+        for match in (
+            *_PAIN_FROM_TO.finditer(message.text),
+            *_PAIN_KO_FROM_TO.finditer(message.text),
+        ):
             scores = [(match, int(match.group(1))), (match, int(match.group(2)))]
     scores = [(m, value) for m, value in scores if value <= 10]
     if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:

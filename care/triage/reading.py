@@ -151,9 +151,9 @@ _NOT_THAT_NO = re.compile(r"\bnot (?:that|like) (there'?s|there is|i have|i'?ve 
 
 
 _KO_DENIED = re.compile(
-    r"([가-힣]+)다고(?:는|도|까지는)? ?(?:할 ?수(?:가|는|도)? ?없[가-힣]*|"
+    r"([가-힣]+)[다라]고(?:는|도|까지는)? ?(?:할 ?수(?:가|는|도)? ?없[가-힣]*|"
     r"말(?:을|은|하기|하긴)? ?(?:못 ?하[가-힣]*|어렵[가-힣]*|힘들[가-힣]*)|"
-    r"못 ?하[가-힣]*|하면 ?거짓말[가-힣]*|하기(?:엔|에는|는) ?)"
+    r"못 ?하[가-힣]*|하면 ?거짓말[가-힣]*|하기(?:엔|에는|는) ?|하긴 ?(?:어렵|힘들)[가-힣]*)"
 )
 
 
@@ -170,7 +170,7 @@ def denied_denials(text: str) -> str:
     """A denied denial said plainly: "I can't say the wound isn't swollen" -> "the wound
     is swollen", "wouldn't say there's no fever" -> "there's fever", "not that there's no
     swelling" -> "there's swelling" (CLINICAL.md trap 3: 없지 않아요 = yes)."""
-    if "다고" in text:
+    if "다고" in text or "라고" in text:
         text = _KO_DENIED.sub(_ko_denied, text)
     if "not" not in text and "n't" not in text and "worr" not in text:
         return text
@@ -316,6 +316,10 @@ _EN_UNIT_AFTER = re.compile(
 _KO_HUNDREDS = re.compile(
     r"(?<![가-힣])백([이삼사오육칠팔구])?십([일이삼사오육칠팔구])?(?=\s?(?:까지|이|에|정도|넘|회|번|[^가-힣]|$))"
 )
+# a score said in native numbers, from one to another: 넷에서 일곱으로, 일곱에서 셋으로
+_KO_NATIVE_RANGE = re.compile(
+    r"(?<![가-힣])(하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)(?=\s?(?:에서|으로|로)(?![가-힣]{2}))"
+)
 # a pain score said in words, on a scale said in words: 열 점 만점에 구 점
 _KO_SCORE = re.compile(r"(?<![가-힣\d])(열|[일이삼사오육칠팔구])\s?점(?=\s?만점|이|[^가-힣]|$)")
 
@@ -331,6 +335,7 @@ def number_words(text: str) -> str:
             text,
         )
         text = _KO_SINO.sub(_sino, text)
+        text = _KO_NATIVE_RANGE.sub(lambda m: str(_NATIVE_UNITS.get(m.group(1), 10)), text)
         if "만점" in text:
             text = _KO_SCORE.sub(
                 lambda m: ("10" if m.group(1) == "열" else str(_SINO[m.group(1)])) + "점", text
