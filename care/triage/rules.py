@@ -25,6 +25,7 @@ from care.errors import ConfigError
 from care.triage.reading import dialect_ending, dialect_word
 from care.triage.tiers import Tier
 
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DATA_DIR = Path(__file__).resolve().parents[2] / "messages" / "triage"
 FREE_TEXT_FILE = DATA_DIR / "free_text.yaml"
 RED_FLAG_ROWS = range(1, 15)
@@ -215,7 +216,9 @@ def load_free_text_rules(path: Path = FREE_TEXT_FILE) -> FreeTextRules:
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            # libyaml's safe loader when the wheel has it: the same data, read several
+            # times faster (the table is large and read at start-up)
+            data = yaml.load(handle, Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from error
     if not isinstance(data, Mapping):
