@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from telegram import CallbackQuery, Message
 
-from bot import keyboards
+from bot import keyboards, undelivered
 from bot.services import BotServices
 from care import followups, inbox, patients
 from care.callbacks import Callback, encode
@@ -49,7 +49,7 @@ async def read_message(message: Message, patient: Patient, services: BotServices
     async with services.db.uow() as uow:
         stored = await uow.session.get_one(type(stored), stored.id)
         followups.record_reading(stored, result)
-        await followups.await_confirmation(
+        awaiting = await followups.await_confirmation(
             uow.session, patient=patient, message=stored, result=result, now=now
         )
         await uow.commit()
@@ -77,9 +77,12 @@ async def read_message(message: Message, patient: Patient, services: BotServices
             Button(services.text(lang, "followup.no"), encode("ftc", stored.id, "no")),
         ),
     )
-    await message.reply_text(
-        "\n\n".join(services.text(lang, key) for key in (lead, question, "followup.how")),
-        reply_markup=keyboards.markup(buttons),
+    text = "\n\n".join(services.text(lang, key) for key in (lead, question, "followup.how"))
+    alert_id = awaiting.id if awaiting is not None and result.tier != Tier.ASK else None
+    await undelivered.reply_or_alert(  # a red or amber sign never waits on a failed reply
+        lambda: message.reply_text(text, reply_markup=keyboards.markup(buttons)),
+        alert_id=alert_id,
+        services=services,
     )
 
 
