@@ -15,9 +15,10 @@
 "Maybe sent" matters: a message Telegram accepted whose answer was lost must not be reported
 to the care team as undelivered, nor re-sent more than once (scheduler/dispatcher.py).
 
-The bot passed in decides the pace: the Application's ``ExtBot`` carries an AIORateLimiter,
-which keeps under Telegram's global and per-chat limits and retries a 429 itself before
-this class sees it.
+The bot passed in decides the pace: the Application's ``ExtBot`` carries the bot's pace
+(bot/pace.py), which keeps under Telegram's limits for the bot and each chat; a bulk message
+(``OutgoingMessage.bulk``: reminders, broadcasts) goes behind alerts and replies, and its 429
+comes back here as RETRY_LATER for the dispatcher to retry later.
 """
 
 from __future__ import annotations
@@ -41,11 +42,15 @@ class TelegramMessenger:
         self.bot = bot
 
     async def send(self, message: OutgoingMessage) -> Delivery:
+        paced: dict[str, object] = {}
+        if message.bulk and getattr(self.bot, "rate_limiter", None) is not None:
+            paced["rate_limit_args"] = {"bulk": True}
         try:
             sent = await self.bot.send_message(
                 chat_id=message.chat_id,
                 text=message.text,
                 reply_markup=markup(message.keyboard),
+                **paced,  # type: ignore[arg-type]
             )
         except TelegramError as error:
             return failure(error)

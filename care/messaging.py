@@ -25,6 +25,7 @@ class OutgoingMessage:
     chat_id: int
     text: str
     keyboard: Keyboard = ()
+    bulk: bool = False  # a reminder or broadcast: paced behind alerts and replies
 
 
 class Outcome(enum.StrEnum):

@@ -289,6 +289,11 @@ class SandboxClient:
         }
         await self._call("POST", "/faults", json=body)
 
+    async def pending_faults(self) -> list[dict[str, Any]]:
+        """The faults armed and not yet used up."""
+        result: list[dict[str, Any]] = await self._call("GET", "/faults")
+        return result
+
     async def clear_faults(self) -> None:
         await self._call("DELETE", "/faults")
 

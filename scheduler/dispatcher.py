@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -316,6 +316,7 @@ class Dispatcher:
             log.error("message_unrenderable", action="dispatch.unrenderable", message_id=message.id)
             await self._fail(message, Delivery(Outcome.REJECTED, detail=str(error)), stats)
             return Outcome.REJECTED, None
+        outgoing = replace(outgoing, bulk=True)  # behind alerts and replies in the pace
         if message.in_doubt and not await self._start_resend(message, stats):
             return None, None
         self._unsent.discard(message.id)
