@@ -363,3 +363,50 @@ async def faults_drill(
     )
     await db.dispose()
     return result
+
+
+async def crash_drill(url: str, *, messages: int, kills: int, patients: int = 200) -> DrillResult:
+    """Dispatcher processes SIGKILLed ``kills`` times during the run, each restart taking
+    over the dead worker's claims (its clock moved past the lease), then one finishes."""
+    from tests.crash_support import LEASE, start_worker  # the crash test's worker process
+
+    await migrate.upgrade(url)
+    now = datetime.now(UTC)
+    db = Database(url)
+    ids = await add_patients(db, patients, now)
+    async with (
+        sandbox_process(flood_limits=False) as (api_url, control_url),
+        SandboxClient(control_url) as ctl,
+    ):
+        await ensure_users(ctl, patients)
+        await add_reminders(db, ids, messages, now)
+        started = time.perf_counter()
+        step = messages // (kills + 1)
+        for kill in range(kills):
+            worker = await start_worker(db, api_url, f"doomed-{kill}", offset=kill * (LEASE + 1))
+            target = (kill + 1) * step
+            while int((await ctl.stats())["calls"].get("sendMessage", 0)) < target:
+                if worker.returncode is not None:
+                    break
+                await asyncio.sleep(0.01)
+            if worker.returncode is None:
+                worker.kill()
+            await worker.wait()
+        survivor = await start_worker(db, api_url, "survivor", offset=kills * (LEASE + 1))
+        await asyncio.wait_for(survivor.wait(), timeout=600)
+        seconds = time.perf_counter() - started
+        per_message = copies(await ctl.sent_messages())
+    result = DrillResult(
+        "SIGKILLs during dispatch",
+        messages,
+        lost=messages - len(per_message),
+        duplicates=sum(per_message.values()) - len(per_message),
+        most_copies=max(per_message.values(), default=0),
+        maybe_sent=await settled(db, error="maybe_sent"),
+        failed=await settled(db, MessageState.FAILED),
+        flood_429=0,
+        seconds=seconds,
+        detail=f" ({kills} SIGKILLs, {await settled(db, MessageState.SENT)} rows sent)",
+    )
+    await db.dispose()
+    return result

@@ -12,9 +12,14 @@ the bot        ``bot_per_second`` (29/s of Telegram's 30), evenly spaced, no bur
 private chat   one a second, a quiet chat may take ``private_burst`` (2) at once; a
                reply to the patient books its time but does not wait for it (it answers
                the patient's own message: reminders to that chat wait instead)
-group          ``group_per_minute`` (18 of Telegram's 20), a quiet group may take
-               ``group_burst`` (3) at once: at most 21 in a minute that follows a quiet one
+group          a quiet group may take ``group_burst`` (9) at once (a coordinator's
+               conversation), then ``group_per_minute`` (11): never more than 20 in a minute
 =============  ======================================================================
+
+The bot's and the groups' paces are shared (in the database on PostgreSQL); a private chat's
+pace is kept in each process's memory, so that no table holds a patient's chat id after
+/delete (a reply and a reminder to one chat from two processes at once may meet a 429: the
+reply is retried, the reminder put back).
 
 The shared reservations space sends evenly; a busy event loop can still wake several senders
 late at once. So each process also keeps its own sends to ``bot_per_second`` in any second
@@ -58,8 +63,8 @@ class PaceLimits:
     bot_per_second: float = 29.0
     private_per_second: float = 1.0
     private_burst: int = 2
-    group_per_minute: float = 18.0
-    group_burst: int = 3
+    group_per_minute: float = 11.0  # with the burst: at most 20 in any minute
+    group_burst: int = 9
     urgent_horizon: float = 60.0  # how far ahead an urgent send may book (seconds)
     bulk_horizon: float = 0.25  # bulk books only the next few slots
 
@@ -99,6 +104,7 @@ class LocalWindow:
 class TelegramPace(BaseRateLimiter[dict[str, Any]]):
     def __init__(self, store: PaceStore, limits: PaceLimits | None = None) -> None:
         self.store = store
+        self.private = MemoryPace()  # patients' chats: never written to the database
         self.limits = limits or PaceLimits()
         self.retry_after_hits = 0  # 429s Telegram answered (should stay 0)
         per_second = self.limits.bot_per_second
@@ -127,18 +133,19 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
         chat_key, interval, burst, private = self._chat_pace(chat_id)
         bot_interval = 1.0 / self.limits.bot_per_second
         while True:
+            chats = self.private if private else self.store
             if bulk or not private:
-                await self._take(chat_key, interval, burst, horizon)
+                await self._take(chats, chat_key, interval, burst, horizon)
             else:  # a reply: book the chat's time so that reminders keep off, do not wait
-                await self.store.reserve(chat_key, interval=interval, burst=burst, horizon=1e6)
-            await self._take(BOT_KEY, bot_interval, 0.0, horizon)
+                await chats.reserve(chat_key, interval=interval, burst=burst, horizon=1e6)
+            await self._take(self.store, BOT_KEY, bot_interval, 0.0, horizon)
             await self._local.enter()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 seconds = retry_after_seconds(error)
                 self.retry_after_hits += 1
-                await self.store.hold(chat_key, seconds=seconds)
+                await chats.hold(chat_key, seconds=seconds)
                 await self.store.hold(BOT_KEY, seconds=seconds)
                 log.warning(
                     "telegram_retry_after",
@@ -161,7 +168,9 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
         interval = 60.0 / self.limits.group_per_minute
         return f"chat:{number}", interval, (self.limits.group_burst - 1) * interval, False
 
-    async def _take(self, key: str, interval: float, burst: float, horizon: float) -> None:
+    async def _take(
+        self, store: PaceStore, key: str, interval: float, burst: float, horizon: float
+    ) -> None:
         """Reserve a send time in the pace and sleep until it comes. The time is the store's
         (the database's clock): it is placed on this clock at the middle of the round trip.
         A sender that wakes more than an interval after its time gives the time up and books
@@ -169,9 +178,7 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
         missed = 0
         while True:
             asked = time.monotonic()
-            reservation = await self.store.reserve(
-                key, interval=interval, burst=burst, horizon=horizon
-            )
+            reservation = await store.reserve(key, interval=interval, burst=burst, horizon=horizon)
             target = (asked + time.monotonic()) / 2 + reservation.wait
             await asyncio.sleep(max(0.0, target - time.monotonic()))
             if not reservation.granted:
