@@ -66,12 +66,14 @@ class PaceResult:
 
 
 @contextlib.asynccontextmanager
-async def sandbox_process(*, flood_limits: bool = True) -> AsyncIterator[tuple[str, str]]:
+async def sandbox_process(
+    *, flood_limits: bool = True, token: str = TOKEN
+) -> AsyncIterator[tuple[str, str]]:
     """The sandbox in a process of its own, flood limits on, as Telegram is: its clock is
     not slowed by the workers' event loop. Yields its Bot API and control addresses."""
     flags = () if flood_limits else ("--no-flood-limits",)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox", "--port", "0", "--token", TOKEN, *flags,
+        sys.executable, "-m", "sandbox", "--port", "0", "--token", token, *flags,
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -369,13 +371,14 @@ async def crash_drill(url: str, *, messages: int, kills: int, patients: int = 20
     """Dispatcher processes SIGKILLed ``kills`` times during the run, each restart taking
     over the dead worker's claims (its clock moved past the lease), then one finishes."""
     from tests.crash_support import LEASE, start_worker  # the crash test's worker process
+    from tests.schedule.crash_worker import TOKEN as WORKER_TOKEN
 
     await migrate.upgrade(url)
     now = datetime.now(UTC)
     db = Database(url)
     ids = await add_patients(db, patients, now)
     async with (
-        sandbox_process(flood_limits=False) as (api_url, control_url),
+        sandbox_process(flood_limits=False, token=WORKER_TOKEN) as (api_url, control_url),
         SandboxClient(control_url) as ctl,
     ):
         await ensure_users(ctl, patients)

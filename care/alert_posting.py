@@ -17,6 +17,7 @@ then claimed again, so an alert is never lost, and posted twice at most once per
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,12 +40,19 @@ class ClaimedPost:
 
 
 async def claim_next(
-    session: AsyncSession, *, now: datetime, worker: str, lease: timedelta = POST_LEASE
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    lease: timedelta = POST_LEASE,
+    exclude: Collection[int] = (),
 ) -> ClaimedPost | None:
-    """Claim the oldest alert due for posting that no live worker holds; None if none."""
+    """Claim the oldest alert due for posting that no live worker holds (and not one of
+    ``exclude``: those that failed in this run); None if none."""
     query = (
         due_notifications_query(now)
         .where(or_(Alert.post_lease_until.is_(None), Alert.post_lease_until < now))
+        .where(Alert.id.not_in(list(exclude)))
         .limit(1)
         .with_for_update(skip_locked=True)
     )

@@ -25,10 +25,12 @@ whatever the number of deaths, timeouts or outages; copies happen only for rows 
 which are at most the claimed-but-unconfirmed rows of a dead worker (one batch, 50) and the
 sends whose answers were lost.
 
-The price is one corner: a first worker dies before sending a row, and the worker that
-re-sends it dies in the milliseconds between recording its re-send and Telegram receiving
-the request. The row is then settled "maybe sent" although nothing went out. The drills
-(tests/schedule/test_dispatch_crash.py, ``make bench``) count such rows as lost.
+The price: a row is settled "maybe sent" although nothing went out when both answers were
+lost and neither request had reached Telegram (refused, then the connection dropped, twice),
+or when a first worker dies before sending it and the re-sender dies in the milliseconds
+between recording its re-send and Telegram receiving the request. The drills
+(tests/schedule/test_dispatch_crash.py, test_faults_drill.py, ``make bench``) count such
+rows as lost.
 
 Confirmations that fail (the database is down) are kept by the dispatcher and written
 before it claims anything else, so a batch is never sent again for want of a confirmation.

@@ -63,6 +63,7 @@ class Escalator:
         self.batch = batch
         self.worker_id = worker_id or f"escalator:{secrets.token_hex(4)}"
         self.lease = lease
+        self._failed: set[int] = set()
         self._lock = asyncio.Lock()  # the dispatcher and the periodic job share one escalator
         self._warned = False
 
@@ -81,6 +82,7 @@ class Escalator:
             return 0
         posted = 0
         async with self._lock:
+            self._failed = set()  # alerts whose post failed: not claimed again in this run
             for _ in range(self.batch):
                 done = await claim_send_record(
                     self.db, self.messenger, claim=self._claim, record=self._record
@@ -91,12 +93,14 @@ class Escalator:
                     posted += 1
                 elif done.delivery.outcome == Outcome.RETRY_LATER:
                     break
+                else:
+                    self._failed.add(done.item.alert.id)
         return posted
 
     async def _claim(self, session: AsyncSession) -> tuple[ClaimedPost, OutgoingMessage] | None:
         now = self.clock.now()
         post = await alert_posting.claim_next(
-            session, now=now, worker=self.worker_id, lease=self.lease
+            session, now=now, worker=self.worker_id, lease=self.lease, exclude=self._failed
         )
         if post is None:
             return None

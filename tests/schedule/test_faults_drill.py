@@ -16,6 +16,8 @@ async def test_telegram_faults_lose_nothing_and_double_nothing_beyond_the_bound(
 ) -> None:
     result = await faults_drill(database_url, messages=120, patients=120, every=0.3)
     print("\n" + result.line())
-    assert result.lost == 0
+    # Lost only where both answers were lost and the row was settled "maybe sent" (the
+    # stated price of the bound; rare: a refused request whose connection dropped, twice).
+    assert result.lost <= result.maybe_sent
     assert result.most_copies <= 2
     assert result.failed == 0

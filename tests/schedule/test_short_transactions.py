@@ -167,3 +167,31 @@ async def awaiting_red_signs(db: Database, clock: FakeClock) -> dict[int, int]:
             found[patient.id] = message.id
         await uow.commit()
     return found
+
+
+async def test_an_alert_whose_post_fails_is_tried_once_a_run_and_others_still_go(
+    db: Database, clock: FakeClock
+) -> None:
+    await add_patients(db, 2, surgery_date=SURGERY, now=clock.now())
+    async with db.uow() as uow:
+        for patient in await uow.session.scalars(select(Patient).order_by(Patient.id)):
+            await open_alert(
+                uow.session, patient=patient, severity="red", source="checkin", now=clock.now()
+            )
+        await uow.commit()
+    tries: list[str] = []
+
+    def first_refused(message: OutgoingMessage) -> Delivery:
+        tries.append(message.text.split("·")[1].strip())
+        if len(tries) == 1:
+            return Delivery(Outcome.TRANSIENT, error_code=502)
+        return Delivery(Outcome.SENT)
+
+    team = Escalator(db, GuardedMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS)
+
+    assert await team.run_once() == 1
+    assert await team.run_once() == 1
+    assert len(tries) == 3  # the failed one once in the first run, again in the second
+    async with db.session() as session:
+        levels = list(await session.scalars(select(Alert.escalation_level).order_by(Alert.id)))
+    assert levels == [1, 1]
