@@ -33,6 +33,7 @@ from bot.coordinator_commands import (
     register_coordinator_handlers,
 )
 from bot.handlers_types import ButtonHandler
+from bot.intake import register_intake
 from bot.services import BotServices, services_of
 from care import patients
 from care.callbacks import decode
@@ -176,6 +177,7 @@ async def publish_commands(application: Application, services: BotServices) -> N
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    register_intake(application)  # group -1: every update is kept (once) before the rest
     application.add_handler(CommandHandler("start", registration.start))
     application.add_handler(CommandHandler("help", on_help))
     for name, callback in (

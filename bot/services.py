@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import ContextTypes
@@ -11,10 +13,13 @@ from telegram.ext import ContextTypes
 from bot.kick import Kick
 from care.clock import Clock
 from care.db import Database
+from care.journal import Journal
 from care.pathway import Pathway
 from care.questionnaires import Questionnaire
 from care.throttle import AttemptThrottle
 from messages.catalog import Catalog
+
+DEFAULT_JOURNAL = "spinecare-journal.jsonl"
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,9 @@ class BotServices:
     questionnaire: Questionnaire | None = None  # a clinic's licensed outcome questionnaire
     invite_throttle: AttemptThrottle = field(default_factory=AttemptThrottle)
     post_alerts: Kick = field(default_factory=Kick)
+    journal: Journal = field(default_factory=lambda: Journal(Path(DEFAULT_JOURNAL)))
+    replaying: set[int] = field(default_factory=set)  # update ids being replayed from it
+    replay_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def text(self, language: str, key: str, /, **values: object) -> str:
         """A text in the language, with the clinic's numbers filled in where it uses them."""

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]*:\d{1,5}$")
     questionnaire_file: Path | None = None
+    # Updates that arrive while the database is down wait here, replayed when it is back.
+    journal_path: Path = Path("spinecare-journal.jsonl")
+    journal_replay_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     @field_validator("questionnaire_file")
     @classmethod

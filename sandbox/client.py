@@ -221,6 +221,16 @@ class SandboxClient:
         result: list[dict[str, Any]] = await self._call("GET", "/updates")
         return result
 
+    async def delivered_updates(self) -> list[dict[str, Any]]:
+        """Every update the sandbox has sent the bot, oldest first."""
+        result: list[dict[str, Any]] = await self._call("GET", "/updates/delivered")
+        return result
+
+    async def redeliver(self, update_id: int) -> dict[str, Any]:
+        """Send an update again with the same update_id, as Telegram does after a timeout."""
+        result: dict[str, Any] = await self._call("POST", f"/updates/{update_id}/redeliver")
+        return result
+
     async def wait_for_message(
         self,
         chat_id: int,
