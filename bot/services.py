@@ -20,6 +20,8 @@ from care.throttle import AttemptThrottle
 from messages.catalog import Catalog
 
 DEFAULT_JOURNAL = "spinecare-journal.jsonl"
+REFUSALS_CHECKED = "10/minute"
+PRIVATE_NOTICE = "1/10 minutes"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ class BotServices:
     pathway: Pathway
     questionnaire: Questionnaire | None = None  # a clinic's licensed outcome questionnaire
     invite_throttle: AttemptThrottle = field(default_factory=AttemptThrottle)
+    # Refusals of coordinator actions, per user: checked, audited and answered up to this
+    # rate; beyond it refused from memory (no database, no answer) until the minute passes.
+    refusal_throttle: AttemptThrottle = field(
+        default_factory=lambda: AttemptThrottle(REFUSALS_CHECKED)
+    )
+    # A refusal in a group is never answered there: one private word per user and period.
+    refusal_notice: AttemptThrottle = field(default_factory=lambda: AttemptThrottle(PRIVATE_NOTICE))
     post_alerts: Kick = field(default_factory=Kick)
     journal: Journal = field(default_factory=lambda: Journal(Path(DEFAULT_JOURNAL)))
     replaying: set[int] = field(default_factory=set)  # update ids being replayed from it

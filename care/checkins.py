@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import alerts, audit
 from care.errors import InvalidInput
-from care.models import CheckIn, CheckInAnswer, Patient
+from care.inbox import storable
+from care.models import CheckIn, CheckInAnswer, Patient, ScheduledMessage
 from care.patients import post_op_day
 from care.questionnaires import Questionnaire
 from care.triage import Assessment, Question, Tier, assess_checkin, next_question
 from care.triage.checkin import NOTE_QUESTION, checkin_questions
 
 RESUME_WITHIN = timedelta(hours=24)
-MAX_NOTE = 4000
 
 
 async def start(
@@ -36,6 +36,9 @@ async def start(
     None when the scheduled check-in behind a prompt was already completed.
     """
     if scheduled_message_id is not None:
+        prompt = await session.get(ScheduledMessage, scheduled_message_id)
+        if prompt is None or prompt.patient_id != patient.id:
+            raise InvalidInput("check-in prompt does not exist or is another patient's")
         existing = await session.scalar(
             select(CheckIn).where(
                 CheckIn.patient_id == patient.id,
@@ -125,7 +128,7 @@ async def record_answer(
         raise InvalidInput(f"question {question_id} is not the one being asked")
     if answer not in question.option_ids() and question_id != NOTE_QUESTION:
         raise InvalidInput(f"{answer!r} is not an option of {question_id}")
-    answer = answer[:MAX_NOTE]
+    answer = storable(answer)  # a note is kept whole, as every other text is
     row = await session.scalar(
         select(CheckInAnswer).where(
             CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.question == question_id

@@ -16,7 +16,13 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from care import inbox, patients
 from care.db import Database
@@ -24,6 +30,11 @@ from care.journal import Journal
 from care.models import PatientStatus, ReceivedUpdate
 
 log = structlog.get_logger(__name__)
+
+# What says "the database cannot be reached now" (refused, dropped, locked, too slow), as
+# opposed to an update it will never take: only these are journaled and retried.
+UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError)
+MAX_BIGINT = 2**63 - 1
 
 # Longer than SQLite's busy timeout (a lock is waited out first), short enough that the
 # patient hears back quickly while PostgreSQL hangs.
@@ -34,6 +45,7 @@ class Outcome(enum.StrEnum):
     STORED = "stored"  # new: handle it
     DUPLICATE = "duplicate"  # seen before: handled once already, do nothing
     JOURNALED = "journaled"  # database down: kept locally, replayed later
+    REFUSED = "refused"  # not a shape Telegram sends (ids out of range): changes nothing
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,10 @@ class Receipt:
 
 async def receive(db: Database, journal: Journal, incoming: Incoming, *, now: datetime) -> Receipt:
     """Record the update (and a patient's text) once; journal it when the database is down."""
+    ids = (incoming.update_id, incoming.chat_id or 0, incoming.message_id or 0)
+    if not all(-MAX_BIGINT <= value <= MAX_BIGINT for value in ids) or incoming.update_id < 0:
+        log.warning("update_refused", action="update.refused", reason="id out of range")
+        return Receipt(Outcome.REFUSED)
     try:
         async with asyncio.timeout(STORE_TIMEOUT_SECONDS):
             return await _store(db, incoming, now)
@@ -74,7 +90,7 @@ async def receive(db: Database, journal: Journal, incoming: Incoming, *, now: da
             chat_id=incoming.chat_id,
         )
         return Receipt(Outcome.DUPLICATE)
-    except (SQLAlchemyError, OSError, TimeoutError) as error:
+    except UNREACHABLE as error:
         await asyncio.to_thread(journal.append, incoming.raw or {"update_id": incoming.update_id})
         log.warning(
             "update_journaled",
@@ -84,6 +100,14 @@ async def receive(db: Database, journal: Journal, incoming: Incoming, *, now: da
             error=type(error).__name__,
         )
         return Receipt(Outcome.JOURNALED)
+    except SQLAlchemyError as error:  # the database answered and will never take this update
+        log.error(
+            "update_not_stored",
+            action="update.refused",
+            update_id=incoming.update_id,
+            error=type(error).__name__,
+        )
+        return Receipt(Outcome.REFUSED)
 
 
 async def _store(db: Database, incoming: Incoming, now: datetime) -> Receipt:
