@@ -4,6 +4,7 @@
 2. dispatch throughput: 2,000 due messages claimed, rendered and recorded (SQLite, PostgreSQL)
 3. the free-text classifier: time per message over the labelled test messages
 4. /start answered through the local Bot API sandbox and the real python-telegram-bot stack
+5. the input drills of issue 14 at full size (benchmarks/input_drills.py)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks import input_drills
 from benchmarks.fixtures import NOW, CountingMessenger, database_with_patients, due_messages
 from care.clock import FakeClock
 from care.settings import Settings
@@ -163,6 +165,7 @@ def main() -> None:
     asyncio.run(dispatch_throughput())
     classifier_speed()
     asyncio.run(start_round_trip())
+    asyncio.run(input_drills.main())
 
 
 if __name__ == "__main__":

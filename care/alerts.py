@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import audit
@@ -142,7 +142,8 @@ async def mark_called(
 async def due_notifications(
     session: AsyncSession, *, now: datetime, limit: int = 50, lock: bool = True
 ) -> list[Alert]:
-    """Open alerts never posted, and red ones whose re-escalation time has come; oldest first.
+    """Open alerts never posted, and red ones whose re-escalation time has come; red first,
+    then oldest first (a backlog of amber never delays a red sign).
 
     With ``lock`` (the default) the rows are locked for the caller's transaction, skipping
     rows another worker is posting (PostgreSQL; SQLite has one writer anyway).
@@ -160,7 +161,7 @@ async def due_notifications(
                 ),
             ),
         )
-        .order_by(Alert.created_at, Alert.id)
+        .order_by(case((Alert.severity == "red", 0), else_=1), Alert.created_at, Alert.id)
         .limit(limit)
     )
     if lock:

@@ -6,7 +6,9 @@ gets a yes/no follow-up question. Then:
     patient says yes          -> the alert opens (red stays red; ask becomes amber)
     patient says no           -> red opens as amber (a red sign is never dropped: a human
                                  looks); amber and ask are resolved and kept on record
-    no answer in 10 minutes   -> the alert opens, as if confirmed
+    no answer in 10 minutes   -> the alert opens, as if confirmed; for an unclear ("ask")
+                                 message, into the patient's open unanswered-unclear
+                                 alert if there is one (noise makes one card, not many)
 
 Every message is stored first (care.inbox); this module only decides what follows.
 """
@@ -24,6 +26,7 @@ from care.models import Alert, AlertState, InboundMessage, Patient
 from care.triage import Tier, TriageResult
 
 ANSWER_WITHIN = timedelta(minutes=10)
+UNCLEAR = f"free_text:{Tier.ASK.value}"
 
 
 def record_reading(message: InboundMessage, result: TriageResult) -> None:
@@ -108,9 +111,44 @@ async def escalate_unanswered(
     ).all()
     for alert in overdue:
         alert.reasons = [*alert.reasons, "no_answer"]
+        into = await _open_unclear(session, alert) if UNCLEAR in alert.reasons else None
+        if into is not None:  # noise: one card per patient, not one per unclear message
+            alert.state = AlertState.RESOLVED
+            alert.next_escalation_at = None
+            alert.reasons = [*alert.reasons, f"merged_into:{into.id}"]
+            into.reasons = [*into.reasons, f"also_unanswered:{alert.inbound_message_id}"]
+            _audit(session, alert, "followup.unanswered_merged", "system", now)
+            continue
         _open(alert, now, realert)
         _audit(session, alert, "followup.unanswered", "system", now)
     return len(overdue)
+
+
+async def _open_unclear(session: AsyncSession, alert: Alert) -> Alert | None:
+    """The patient's open alert for an earlier unanswered unclear message, if any.
+
+    An "ask" message holds no warning sign the reader knows, only words worth a question;
+    a patient who sends many (gibberish, a pocket dial) and answers none would otherwise
+    post a card each. Red and amber messages never merge: each opens its own alert.
+    """
+    candidates = await session.scalars(
+        select(Alert)
+        .where(
+            Alert.patient_id == alert.patient_id,
+            Alert.source == "free_text",
+            Alert.state == AlertState.OPEN,
+            Alert.id != alert.id,
+        )
+        .order_by(Alert.id)
+    )
+    return next(
+        (
+            open_one
+            for open_one in candidates
+            if UNCLEAR in open_one.reasons and "no_answer" in open_one.reasons
+        ),
+        None,
+    )
 
 
 def _open(alert: Alert, now: datetime, realert: timedelta) -> None:
