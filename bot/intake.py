@@ -8,6 +8,7 @@ replayed through every handler when the database is back).
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import structlog
@@ -20,11 +21,12 @@ from bot.free_text import attachment_kind
 from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care.triage.attachments import stored_text
-from care.usecases.receive import Incoming, Outcome, receive
+from care.usecases.receive import Incoming, Outcome, forget_old_updates, receive
 
 log = structlog.get_logger(__name__)
 
 PATIENT_TEXT = filters.ChatType.PRIVATE & ~filters.COMMAND
+FORGET_EVERY_SECONDS = 3600.0
 
 
 def incoming(update: Update) -> Incoming:
@@ -112,9 +114,14 @@ async def replay_forever(
     application: Application[Any, Any, Any, Any, Any, Any], every_seconds: float
 ) -> None:
     """Replay the journal whenever it holds something and the database answers."""
+    services: BotServices = application.bot_data["services"]
+    forgotten_at = 0.0
     while True:
         try:
             await replay_journal(application)
+            if time.monotonic() - forgotten_at > FORGET_EVERY_SECONDS:
+                forgotten_at = time.monotonic()
+                await forget_old_updates(services.db, now=services.clock.now())
         except Exception:
             log.exception("journal_replay_failed", action="journal.replay")
         await asyncio.sleep(every_seconds)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import delete
 from sqlalchemy.exc import (
     DisconnectionError,
     IntegrityError,
@@ -35,6 +36,8 @@ log = structlog.get_logger(__name__)
 # opposed to an update it will never take: only these are journaled and retried.
 UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError)
 MAX_BIGINT = 2**63 - 1
+# Telegram keeps an unconfirmed update for 24 hours: a week of update ids covers any redelivery.
+REMEMBER_UPDATES = timedelta(days=7)
 
 # Longer than SQLite's busy timeout (a lock is waited out first), short enough that the
 # patient hears back quickly while PostgreSQL hangs.
@@ -136,3 +139,13 @@ async def _store(db: Database, incoming: Incoming, now: datetime) -> Receipt:
                 row.inbound_message_id = kept.id
         await uow.commit()
         return Receipt(Outcome.STORED, row.inbound_message_id)
+
+
+async def forget_old_updates(db: Database, *, now: datetime) -> int:
+    """Drop the record of updates older than ``REMEMBER_UPDATES`` (what they kept stays)."""
+    async with db.uow() as uow:
+        result = await uow.session.execute(
+            delete(ReceivedUpdate).where(ReceivedUpdate.received_at < now - REMEMBER_UPDATES)
+        )
+        await uow.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

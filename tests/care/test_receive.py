@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from care.clock import FakeClock
 from care.db import Database
 from care.journal import Journal
 from care.models import PatientStatus
-from care.usecases.receive import Incoming, Outcome, receive
+from care.usecases.receive import Incoming, Outcome, forget_old_updates, receive
 from tests.coordinator.coordinator_support import add_patient
 from tests.drills.support import counts, database_down, kept_texts
 
@@ -82,3 +83,16 @@ def test_a_torn_last_line_is_skipped_not_fatal(tmp_path: Path) -> None:
         file.write('{"update_id": 2, "mess')  # the process died mid-write
     [batch] = journal.take()
     assert list(journal.read(batch)) == [{"update_id": 1}]
+
+
+async def test_the_record_of_updates_is_forgotten_after_a_week_the_texts_stay(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    await add_patient(db, "P-RECV03", now=clock.now(), chat_id=CHAT)
+    await receive(db, journal, text(1, 10, "괜찮아요"), now=clock.now())
+    clock.advance(timedelta(days=6))
+    assert await forget_old_updates(db, now=clock.now()) == 0
+    clock.advance(timedelta(days=2))
+    assert await forget_old_updates(db, now=clock.now()) == 1
+    assert await kept_texts(db) == ["괜찮아요"]
