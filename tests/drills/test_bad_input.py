@@ -139,3 +139,26 @@ async def test_the_webhook_answers_400_or_403_never_500(
                 url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
             )
             assert (body, answer.status_code) == (body, expected)
+
+
+async def test_message_to_edit_not_found_is_logged_not_raised(harness: Harness) -> None:
+    await register(harness, USER, language="en")
+    sent = await harness.sandbox.send_text(USER, "I can't pee and it's numb down there")
+    question = await harness.sandbox.wait_for_message(
+        USER, "emergency", after_message_id=sent["message_id"]
+    )
+    await harness.sandbox.inject_fault(
+        "editMessageText", status=400, description="Bad Request: message to edit not found"
+    )
+    with capture_logs() as logs:
+        press = await harness.sandbox.press_button(
+            USER, USER, question["message_id"], button(question, "1|ftc|")
+        )
+        await harness.sandbox.wait_for_callback_answer(press)
+    events = [entry.get("event") for entry in logs]
+    assert "handler_failed" not in events and "button_not_shown" in events
+    async with harness.running.db.session() as session:
+        [alert] = (await session.scalars(select(Alert))).all()
+    assert alert.state == AlertState.OPEN  # the confirmation stands; only its display failed
+    texts = [m["text"] for m in await harness.sandbox.sent_messages(USER)]
+    assert not any("error" in text.lower() for text in texts)
