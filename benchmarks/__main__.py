@@ -7,6 +7,7 @@
 5. delivery drills (benchmarks/delivery.py): the bot's pace against Telegram's limits (one
    worker and two), Telegram faults, SIGKILLs during dispatch; each prints messages, lost,
    duplicates against the bound, 429s and msg/s against the cap
+6. the input drills of issue 14 at full size (benchmarks/input_drills.py)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks import input_drills
 from benchmarks.fixtures import NOW, CountingMessenger, database_with_patients, due_messages
 from care.clock import FakeClock
 from care.settings import Settings
@@ -214,6 +216,7 @@ def main() -> None:
     classifier_speed()
     asyncio.run(start_round_trip())
     asyncio.run(delivery_drills())
+    asyncio.run(input_drills.main())
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ async def read_message(message: Message, patient: Patient, services: BotServices
     text = message.text or message.caption or ""
     kind = attachment_kind(message)
     now = services.clock.now()
-    async with services.db.uow() as uow:
-        stored = inbox.keep(
+    async with services.db.uow() as uow:  # kept on arrival (bot.intake); kept here otherwise
+        stored = await inbox.received(
+            uow.session, chat_id=message.chat_id, telegram_message_id=message.message_id
+        ) or inbox.keep(
             uow.session,
             patient=patient,
             chat_id=message.chat_id,

@@ -29,14 +29,16 @@ from bot import (
     registration,
     reminder_buttons,
 )
+from bot.authz import RefusedQuietly
 from bot.coordinator_commands import (
     COORDINATOR_BUTTONS,
     publish_coordinator_commands,
     register_coordinator_handlers,
 )
 from bot.handlers_types import ButtonHandler
+from bot.intake import register_intake
 from bot.services import BotServices, services_of
-from care import patients
+from care import coordinators, patients
 from care.callbacks import decode
 from care.errors import NotAllowed, SpinecareError
 from care.models import PatientStatus
@@ -62,7 +64,6 @@ BUTTONS: dict[str, ButtonHandler] = {
     "ack": alert_buttons.on_alert_button,
     "called": alert_buttons.on_alert_button,
 }
-NOT_MODIFIED = "message is not modified"
 PATIENT_COMMANDS = (
     "help",
     "checkin",
@@ -78,16 +79,18 @@ PATIENT_COMMANDS = (
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: answer, decode, check, route. Forged or stale data changes nothing."""
+    """Every inline button: decode, check, route, answer. Forged or stale data changes nothing.
+
+    The query is answered last, so a refusal can be its pop-up (seen by the presser only):
+    nothing about a refused press is ever posted in a group.
+    """
     query = update.callback_query
     if query is None:
         return
-    try:
-        await query.answer()
-    except BadRequest:  # too old (a tap read after downtime): still act on what was tapped
-        log.info("callback_answer_late", action="callback.late")
     services = services_of(context)
     chat = update.effective_chat
+    refusal: str | None = None
+    lang = registration.user_language(update, services.config.default_language)
     try:
         callback = decode(query.data or "")
         handler = BUTTONS.get(callback.action)
@@ -95,10 +98,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise SpinecareError(f"no handler for {callback.action}")
         await handler(query, callback, services, chat.id)
     except BadRequest as error:
-        if NOT_MODIFIED not in error.message.lower():
-            raise
-        # A double tap: the answer is stored and the message already shows the next step.
-        log.info("button_repeated", action="callback.repeated", chat_id=chat.id if chat else None)
+        # A double tap ("not modified"), or the message to edit is gone: what the press
+        # changed is stored, and only its display failed.
+        log.info(
+            "button_not_shown",
+            action="callback.not_shown",
+            chat_id=chat.id if chat else None,
+            reason=error.message[:80],
+        )
     except SpinecareError as error:
         log.warning(
             "button_refused",
@@ -106,10 +113,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             chat_id=chat.id if chat else None,
             reason=type(error).__name__,
         )
-        lang = registration.user_language(update, services.config.default_language)
         key = "not_allowed" if isinstance(error, NotAllowed) else "button.stale"
-        if chat is not None:
-            await context.bot.send_message(chat.id, services.text(lang, key))
+        if not isinstance(error, RefusedQuietly):
+            refusal = services.text(lang, key)
+        if refusal is not None and chat is not None and chat.type == "private":
+            await context.bot.send_message(chat.id, refusal)
+            refusal = None
+    try:
+        await query.answer(text=refusal, show_alert=refusal is not None)
+    except BadRequest:  # too old (a tap read after downtime): what it did still stands
+        log.info("callback_answer_late", action="callback.late")
 
 
 # The updates the handlers below take, asked for explicitly (getUpdates and setWebhook): a
@@ -151,10 +164,18 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command we do not know: say so and point to /help."""
     services = services_of(context)
-    if update.effective_message is None:
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
         return
+    if chat.type != "private":  # in a group only a coordinator hears back; a stranger, nothing
+        async with services.db.uow() as uow:
+            known = await coordinators.is_coordinator(
+                uow.session, user.id, services.config.coordinator_ids
+            )
+        if not known:
+            return
     lang = registration.user_language(update, services.config.default_language)
-    await update.effective_message.reply_text(services.text(lang, "command.unknown"))
+    await message.reply_text(services.text(lang, "command.unknown"))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -192,6 +213,7 @@ async def publish_commands(application: Application, services: BotServices) -> N
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    register_intake(application)  # group -1: every update is kept (once) before the rest
     application.add_handler(CommandHandler("start", registration.start))
     application.add_handler(CommandHandler("help", on_help))
     for name, callback in (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import ContextTypes
@@ -11,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.kick import Kick
 from care.clock import Clock
 from care.db import Database
+from care.journal import Journal
 from care.office_hours import DEFAULT as DEFAULT_HOURS
 from care.office_hours import OfficeHours
 from care.office_hours import parse as parse_office_hours
@@ -18,6 +21,10 @@ from care.pathway import Pathway
 from care.questionnaires import Questionnaire
 from care.throttle import AttemptThrottle
 from messages.catalog import Catalog
+
+DEFAULT_JOURNAL = "spinecare-journal.jsonl"
+REFUSALS_CHECKED = "10/minute"
+PRIVATE_NOTICE = "1/10 minutes"
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,17 @@ class BotServices:
     pathway: Pathway
     questionnaire: Questionnaire | None = None  # a clinic's licensed outcome questionnaire
     invite_throttle: AttemptThrottle = field(default_factory=AttemptThrottle)
+    # Refusals of coordinator actions, per user: checked, audited and answered up to this
+    # rate; beyond it refused from memory (no database, no answer) until the minute passes.
+    refusal_throttle: AttemptThrottle = field(
+        default_factory=lambda: AttemptThrottle(REFUSALS_CHECKED)
+    )
+    # A refusal in a group is never answered there: one private word per user and period.
+    refusal_notice: AttemptThrottle = field(default_factory=lambda: AttemptThrottle(PRIVATE_NOTICE))
     post_alerts: Kick = field(default_factory=Kick)
+    journal: Journal = field(default_factory=lambda: Journal(Path(DEFAULT_JOURNAL)))
+    replaying: set[int] = field(default_factory=set)  # update ids being replayed from it
+    replay_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def text(self, language: str, key: str, /, **values: object) -> str:
         """A text in the language, with the clinic's numbers filled in where it uses them."""

@@ -25,21 +25,34 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 def webhook_app(application: Application, *, path: str, secret: str) -> web.Application:  # type: ignore[type-arg]
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # compare_digest takes ASCII only: anything else is wrong by definition
+        if not given.isascii() or not hmac.compare_digest(given.encode(), secret.encode()):
             log.warning("webhook_refused", action="webhook.refused", remote=request.remote)
             return web.Response(status=403)
-        try:
-            data = await request.json()
-        except ValueError:
+        update = await _update(request, application)
+        if update is None:
+            log.warning("webhook_bad_body", action="webhook.bad_body", remote=request.remote)
             return web.Response(status=400)
-        update = Update.de_json(data, application.bot)
-        if update is not None:
-            await application.update_queue.put(update)
+        await application.update_queue.put(update)
         return web.Response(status=200)
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, receive)
     return app
+
+
+async def _update(request: web.Request, application: Application) -> Update | None:  # type: ignore[type-arg]
+    """The body as an Update, or None for anything Telegram would not send."""
+    try:
+        data = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        return None
+    try:
+        return Update.de_json(data, application.bot)
+    except Exception:  # any shape PTB cannot read (a message without a date, a list for a chat)
+        return None
 
 
 async def start_webhook(

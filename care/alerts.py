@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import audit
@@ -141,7 +141,8 @@ async def mark_called(
 
 
 def due_notifications_query(now: datetime) -> Select[Alert]:
-    """Open alerts never posted, and red ones whose re-escalation time has come; oldest first."""
+    """Open alerts never posted, and red ones whose re-escalation time has come; red first, then
+    oldest first (a backlog of amber never delays a red sign)."""
     return (
         select(Alert)
         .where(
@@ -155,7 +156,7 @@ def due_notifications_query(now: datetime) -> Select[Alert]:
                 ),
             ),
         )
-        .order_by(Alert.created_at, Alert.id)
+        .order_by(case((Alert.severity == "red", 0), else_=1), Alert.created_at, Alert.id)
     )
 
 

@@ -29,6 +29,7 @@ from care import audit
 from care.audiences import Audience, Recipient, parse_audience, preview, recipients
 from care.clock import require_aware
 from care.errors import InvalidInput, NotFound
+from care.inbox import storable
 from care.models import (
     Broadcast,
     DeliveryAttempt,
@@ -51,7 +52,7 @@ RUNNING = (SENDING, CANCELLING)
 
 
 def _clean_texts(text_ko: str | None, text_en: str | None) -> tuple[str | None, str | None]:
-    cleaned = tuple((text or "").strip() or None for text in (text_ko, text_en))
+    cleaned = tuple(storable(text or "").strip() or None for text in (text_ko, text_en))
     if cleaned == (None, None):
         raise InvalidInput("a broadcast needs a text")
     for text in cleaned:

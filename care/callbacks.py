@@ -14,6 +14,7 @@ from care.errors import InvalidInput
 VERSION = "1"
 MAX_BYTES = 64
 ARG = re.compile(r"^[A-Za-z0-9_.:\-]{1,24}$")
+MAX_ID = 2**31 - 1  # the largest id an Integer column holds on PostgreSQL (int4)
 
 # action -> number of arguments
 ACTIONS: dict[str, int] = {
@@ -43,11 +44,16 @@ class Callback:
     action: str
     args: tuple[str, ...]
 
-    def arg_int(self, index: int) -> int:
+    def arg_int(self, index: int, *, maximum: int = MAX_ID) -> int:
+        """A numeric argument within 0..maximum: a row id fits PostgreSQL's int4 (and SQLite's
+        int64); a longer forged number is refused before it reaches a query."""
         value = self.args[index]
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()) or len(value) > len(str(maximum)):
             raise InvalidInput(f"callback argument {index} of {self.action} is not a number")
-        return int(value)
+        number = int(value)
+        if number > maximum:
+            raise InvalidInput(f"callback argument {index} of {self.action} is out of range")
+        return number
 
 
 def encode(action: str, *args: object) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from care import alerts, audit
 from care.errors import InvalidInput
 from care.followups import ANSWER_WITHIN
+from care.inbox import storable
 from care.models import Alert, AlertState, CheckIn, CheckInAnswer, Patient, ScheduledMessage
 from care.patients import post_op_day
 from care.questionnaires import Questionnaire
@@ -22,7 +23,6 @@ from care.triage import Assessment, Question, Tier, assess_checkin, next_questio
 from care.triage.checkin import NOTE_QUESTION, checkin_questions
 
 RESUME_WITHIN = timedelta(hours=24)
-MAX_NOTE = 4000
 
 
 async def start(
@@ -142,7 +142,7 @@ async def record_answer(
     expected = next_question(answers, approach=approach_of(patient), extra=extra)
     if answer not in question.option_ids() and question_id != NOTE_QUESTION:
         raise InvalidInput(f"{answer!r} is not an option of {question_id}")
-    answer = answer[:MAX_NOTE]
+    answer = storable(answer)  # a note is kept whole, as every other text is
     if question_id in answers:
         if answers[question_id] == answer:
             return False

@@ -10,7 +10,9 @@ their answers (messages/triage/signs.yaml). Then:
     an answer that it is not there -> resolved and kept on record (an awaiting red, from
                                  before this rule, opens as amber: a red sign is never
                                  dropped, a human looks)
-    no answer in 10 minutes       -> the alert opens, as if confirmed
+    no answer in 10 minutes       -> the alert opens, as if confirmed; for an unclear ("ask")
+                                     message, into the patient's open unanswered-unclear
+                                     alert if there is one (noise makes one card, not many)
 
 Every message is stored first (care.inbox); this module only decides what follows.
 """
@@ -32,6 +34,7 @@ ANSWER_WITHIN = timedelta(minutes=10)
 DEFAULT_QUESTION = "triage.ask.general"
 ASKED = "asked:"
 LEGACY = ("yes", "no")
+UNCLEAR = f"free_text:{Tier.ASK.value}"
 
 
 def record_reading(message: InboundMessage, result: TriageResult) -> None:
@@ -146,9 +149,44 @@ async def escalate_unanswered(
     ).all()
     for alert in overdue:
         alert.reasons = [*alert.reasons, "no_answer"]
+        into = await _open_unclear(session, alert) if UNCLEAR in alert.reasons else None
+        if into is not None:  # noise: one card per patient, not one per unclear message
+            alert.state = AlertState.RESOLVED
+            alert.next_escalation_at = None
+            alert.reasons = [*alert.reasons, f"merged_into:{into.id}"]
+            into.reasons = [*into.reasons, f"also_unanswered:{alert.inbound_message_id}"]
+            _audit(session, alert, "followup.unanswered_merged", "system", now)
+            continue
         _open(alert, now, realert)
         _audit(session, alert, "followup.unanswered", "system", now)
     return len(overdue)
+
+
+async def _open_unclear(session: AsyncSession, alert: Alert) -> Alert | None:
+    """The patient's open alert for an earlier unanswered unclear message, if any.
+
+    An "ask" message holds no warning sign the reader knows, only words worth a question;
+    a patient who sends many (gibberish, a pocket dial) and answers none would otherwise
+    post a card each. Red and amber messages never merge: each opens its own alert.
+    """
+    candidates = await session.scalars(
+        select(Alert)
+        .where(
+            Alert.patient_id == alert.patient_id,
+            Alert.source == "free_text",
+            Alert.state == AlertState.OPEN,
+            Alert.id != alert.id,
+        )
+        .order_by(Alert.id)
+    )
+    return next(
+        (
+            open_one
+            for open_one in candidates
+            if UNCLEAR in open_one.reasons and "no_answer" in open_one.reasons
+        ),
+        None,
+    )
 
 
 def _open(alert: Alert, now: datetime, realert: timedelta) -> None:

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.models import InboundMessage, Patient
+
+
+def storable(text: str) -> str:
+    """The text as sent, made safe for every database: PostgreSQL refuses NUL in text, and
+    no driver encodes a lone surrogate. NUL carries no meaning a person can type, so it is
+    dropped; a broken surrogate becomes U+FFFD. Every other character is kept as sent."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
 
 
 def keep(
@@ -23,8 +37,23 @@ def keep(
         patient_id=patient.id if patient else None,
         chat_id=chat_id,
         telegram_message_id=telegram_message_id,
-        text=text,
+        text=storable(text),
         received_at=now,
     )
     session.add(message)
     return message
+
+
+async def received(
+    session: AsyncSession, *, chat_id: int, telegram_message_id: int
+) -> InboundMessage | None:
+    """The message as kept when it arrived (the latest, for an edited one)."""
+    return await session.scalar(
+        select(InboundMessage)
+        .where(
+            InboundMessage.chat_id == chat_id,
+            InboundMessage.telegram_message_id == telegram_message_id,
+        )
+        .order_by(InboundMessage.id.desc())
+        .limit(1)
+    )

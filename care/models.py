@@ -319,6 +319,26 @@ class CardPost(Base):
     posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ReceivedUpdate(Base):
+    """One row per Telegram update taken in, written before anything acts on it.
+
+    ``update_id`` is unique, and so is ``message_key`` (chat and message id of a new message):
+    an update Telegram delivers again, by polling or webhook, is recognised and handled once.
+    """
+
+    __tablename__ = "received_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    message_key: Mapped[str | None] = mapped_column(String(48), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+
+
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_open", "state", "next_escalation_at"),)

@@ -31,9 +31,10 @@ async def by_chat(session: AsyncSession, chat_id: int, *, lock: bool = False) ->
 
 
 async def by_code(session: AsyncSession, code: str) -> Patient:
-    patient = await session.scalar(
-        select(Patient).where(Patient.code == normalise_patient_code(code))
-    )
+    wanted = normalise_patient_code(code)
+    if len(wanted) > 16 or not wanted.isprintable():  # no code looks like this (NUL included)
+        raise NotFound(f"no patient {wanted[:16]!r}")
+    patient = await session.scalar(select(Patient).where(Patient.code == wanted))
     if patient is None:
         raise NotFound(f"no patient {normalise_patient_code(code)}")
     return patient

@@ -47,6 +47,8 @@ class EnrollmentRequest:
             raise InvalidInput(f"level {self.level!r} should look like L4-5 or L5-S1")
         if self.display_name is not None and len(self.display_name) > 80:
             raise InvalidInput("name is longer than 80 characters")
+        if self.display_name is not None and not self.display_name.isprintable():
+            raise InvalidInput("name has control characters")
 
 
 PHONE = re.compile(r"^\+?[0-9(][0-9 ()\-]{5,30}$")

@@ -15,7 +15,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import audit
-from care.models import AuditEntry, Base, Patient, PatientStatus
+from care.models import AuditEntry, Base, Patient, PatientStatus, ReceivedUpdate
 
 # Columns of patients that are personal data, blanked on erasure.
 PERSONAL_FIELDS = (
@@ -87,6 +87,10 @@ async def erase(session: AsyncSession, patient: Patient, *, now: datetime, actor
     for table, _parent, column, _ in reversed(list(dependent_tables())):
         if column == "patient_id":
             await session.execute(delete(table).where(table.c.patient_id == patient.id))
+    if patient.chat_id is not None:  # when the chat wrote: its record of updates taken in
+        await session.execute(
+            delete(ReceivedUpdate).where(ReceivedUpdate.chat_id == patient.chat_id)
+        )
     for field in PERSONAL_FIELDS:
         setattr(patient, field, None)
     patient.status = PatientStatus.DELETED

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]*:\d{1,5}$")
     questionnaire_file: Path | None = None
     office_hours: str = hours_spec.DEFAULT  # when the team reads messages, clinic's zone
+    # Updates that arrive while the database is down wait here, replayed when it is back.
+    journal_path: Path = Path("spinecare-journal.jsonl")
+    journal_replay_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     @field_validator("questionnaire_file")
     @classmethod

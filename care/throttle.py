@@ -21,3 +21,7 @@ class AttemptThrottle:
         """Count one failure; True when it used up the allowance (the moment to audit)."""
         self._limiter.hit(self._limit, key)
         return self.blocked(key)
+
+    def allow(self, key: str) -> bool:
+        """Take one from the allowance; False (nothing taken) once it is used up."""
+        return self._limiter.hit(self._limit, key)

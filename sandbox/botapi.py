@@ -232,9 +232,11 @@ class BotApi:
                 raise BotApiError(409, f"Conflict: {errors.WEBHOOK_ACTIVE}")
             if generation != self._poll_generation:
                 raise BotApiError(409, f"Conflict: {errors.POLL_TERMINATED}")
-            pending = self.state.updates[:limit]
+            again = self.state.redeliveries[:limit]
+            pending = again + self.state.updates[: limit - len(again)]
             remaining = deadline - time.monotonic()
             if pending or remaining <= 0 or self.closing:
+                del self.state.redeliveries[: len(again)]
                 return pending
             await self.state.changes.wait(remaining)
 

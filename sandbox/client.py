@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import Callable, Sequence
@@ -219,6 +220,31 @@ class SandboxClient:
 
     async def pending_updates(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._call("GET", "/updates")
+        return result
+
+    async def wait_for_callback_answer(
+        self,
+        query_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - polled here, the sandbox has no long poll for it
+    ) -> dict[str, Any]:
+        """The bot's answerCallbackQuery for a press (its pop-up text, if any)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for answer in await self.callback_answers():
+                if answer["callback_query_id"] == query_id:
+                    return answer
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"callback query {query_id} was not answered")
+            await asyncio.sleep(0.02)
+
+    async def delivered_updates(self) -> list[dict[str, Any]]:
+        """Every update the sandbox has sent the bot, oldest first."""
+        result: list[dict[str, Any]] = await self._call("GET", "/updates/delivered")
+        return result
+
+    async def redeliver(self, update_id: int) -> dict[str, Any]:
+        """Send an update again with the same update_id, as Telegram does after a timeout."""
+        result: dict[str, Any] = await self._call("POST", f"/updates/{update_id}/redeliver")
         return result
 
     async def wait_for_message(

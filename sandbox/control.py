@@ -47,6 +47,8 @@ class ControlApi:
             ("GET", "/callback_answers", self.callback_answers),
             ("GET", "/commands", self.commands),
             ("GET", "/updates", self.pending_updates),
+            ("GET", "/updates/delivered", self.delivered_updates),
+            ("POST", "/updates/{update_id}/redeliver", self.redeliver),
             ("GET", "/wait", self.wait),
             ("GET", "/stats", self.get_stats),
             ("POST", "/reset", self.reset),
@@ -262,6 +264,15 @@ class ControlApi:
 
     async def pending_updates(self, request: web.Request) -> Any:
         return list(self.state.updates)
+
+    async def delivered_updates(self, request: web.Request) -> Any:
+        return list(self.state.delivered.values())
+
+    async def redeliver(self, request: web.Request) -> Any:
+        update = self.state.redeliver(self._int(request.match_info["update_id"], "update_id"))
+        if update is None:
+            raise bad_request("no update with this update_id was ever sent")
+        return update
 
     async def wait(self, request: web.Request) -> Any:
         """Answer once the bot's messages changed after `after_version`, or at `timeout`."""

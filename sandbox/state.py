@@ -229,6 +229,8 @@ class SandboxState:
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.updates: list[JSON] = []
         self.update_ids = itertools.count(1)
+        self.delivered: dict[int, JSON] = {}  # every update queued, by id, for redelivery
+        self.redeliveries: list[JSON] = []  # copies getUpdates returns again, whatever the offset
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self.webhook = Webhook()
         self.version = 0
@@ -356,8 +358,23 @@ class SandboxState:
         """Queue an update, unless `allowed_updates` excludes its type (then it is dropped)."""
         if kind not in self.allowed_updates:
             return None
-        update = {"update_id": next(self.update_ids), kind: payload}
+        update_id = next(self.update_ids)
+        update = {"update_id": update_id, kind: payload}
         self.updates.append(update)
+        self.delivered[update_id] = update
+        self.changes.notify()
+        return update
+
+    def redeliver(self, update_id: int) -> JSON | None:
+        """Send an update again with its own update_id, as Telegram does when it did not learn
+        that the bot got it (a webhook answer that timed out, a poll whose offset was lost)."""
+        update = self.delivered.get(update_id)
+        if update is None:
+            return None
+        if self.webhook.url:
+            self.updates.append(update)
+        else:
+            self.redeliveries.append(update)
         self.changes.notify()
         return update
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.handlers import HANDLED_UPDATES, publish_commands
+from bot.intake import replay_forever
 from bot.messenger import TelegramMessenger
 from bot.services import BotConfig, BotServices
 from bot.webhook import start_webhook
@@ -25,6 +26,7 @@ from care.clock import Clock, SystemClock
 from care.db import Database
 from care.errors import ConfigError
 from care.faq import load_faq
+from care.journal import Journal
 from care.pathway import load_pathway
 from care.settings import Settings
 from care.triage.checkin import load_checkin_rules
@@ -132,6 +134,7 @@ async def start_service(
             config=bot_config(settings),
             pathway=pathway,
             questionnaire=questionnaire,
+            journal=Journal(settings.journal_path),
         )
         application = build_application(token=token, base_url=api_url, services=services)
         await application.initialize()
@@ -158,10 +161,20 @@ async def start_service(
             scheduler.start()
             stack.push_async_callback(scheduler.shutdown)
         if role in ("all", "bot"):
+            replayer = asyncio.create_task(
+                replay_forever(application, settings.journal_replay_seconds)
+            )
+            stack.push_async_callback(_cancel, replayer)
             await _receive_updates(application, settings, stack)
         log.info("service_started", action="start", role=role, api=_public(api_url))
         yield Running(settings, db, application, scheduler, api_url, control_url)
         log.info("service_stopping", action="stop", role=role)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 async def _receive_updates(

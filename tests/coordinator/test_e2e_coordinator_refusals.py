@@ -90,7 +90,9 @@ async def test_a_patient_never_sees_other_patients(harness: Harness) -> None:
 async def test_a_coordinator_is_refused_outside_the_allowed_chats(harness: Harness) -> None:
     await nurse(harness)
     await harness.sandbox.ensure_group(-2002, "Family group", members=[NURSE])
-    await say(harness, NURSE, "/broadcast", NOT_ALLOWED, chat=-2002)
+    await harness.sandbox.send_text(NURSE, "/broadcast", chat_id=-2002)
+    await harness.sandbox.wait_for_message(NURSE, NOT_ALLOWED)  # told privately
+    assert await harness.sandbox.sent_messages(-2002) == []  # nothing said in the group
     async with harness.running.db.session() as session:
         assert (await session.scalars(select(Broadcast))).all() == []
     assert [entry.detail["chat_id"] for entry in await refusals(harness)] == [-2002]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,6 +50,8 @@ async def running_harness(
     Telegram's flood limits are off unless ``sandbox_options`` says otherwise, for speed;
     the sandbox's own tests and the broadcast test run with them on.
     """
+    settings.setdefault("journal_path", Path(tempfile.mkdtemp()) / "journal.jsonl")
+    settings.setdefault("journal_replay_seconds", 3600)  # tests replay the journal themselves
     config = Settings(
         database_url=database_url,
         telegram_token=None,

@@ -79,11 +79,13 @@ async def test_acknowledging_records_who_and_when_and_stops_re_escalation(
 
 async def test_someone_who_is_not_a_coordinator_cannot_acknowledge(harness: Harness) -> None:
     posted = await raise_red_alert(harness)
-    await harness.sandbox.press_button(
+    pressed = await harness.sandbox.press_button(
         STRANGER, COORDINATORS, posted["message_id"], button(posted, "1|ack|")
     )
-    await harness.sandbox.wait_for_message(
-        COORDINATORS, lambda m: "담당 의료진" in m.get("text", "")
+    popup = await harness.sandbox.wait_for_callback_answer(pressed)
+    assert "담당 의료진" in popup["text"] and popup["show_alert"]  # seen by the presser only
+    assert not any(
+        "담당 의료진" in m["text"] for m in await harness.sandbox.sent_messages(COORDINATORS)
     )
     alert = await the_alert(harness)
     assert alert.state == AlertState.OPEN and alert.acknowledged_by is None
@@ -123,11 +125,9 @@ async def test_acknowledging_still_works_when_the_patient_blocked_the_bot(
     alert = await the_alert(harness)
     assert alert.state == AlertState.ACKNOWLEDGED and alert.acknowledged_by == NURSE
     # A later refusal in the same chat: by then the handler above has finished its work.
-    await harness.sandbox.press_button(
+    pressed = await harness.sandbox.press_button(
         STRANGER, COORDINATORS, posted["message_id"], button(posted, "1|called|")
     )
-    await harness.sandbox.wait_for_message(
-        COORDINATORS, lambda m: "담당 의료진" in m.get("text", "")
-    )
+    assert "담당 의료진" in (await harness.sandbox.wait_for_callback_answer(pressed))["text"]
     texts = [m.get("text", "") for m in await harness.sandbox.sent_messages(COORDINATORS)]
     assert not any("오류 번호" in text for text in texts)  # no "something went wrong" for nurses

@@ -30,6 +30,25 @@ async def test_a_red_sign_whose_advice_cannot_be_delivered_alerts_the_team_at_on
     async with harness.running.db.session() as session:
         [alert] = list(await session.scalars(select(Alert)))
         actions = list(await session.scalars(select(AuditEntry.action)))
+    # A stated red sign opens its alert at once (issue 11), whether or not the advice got
+    # through: the team has it, posted, although the patient's reply failed.
     assert (alert.state, alert.severity, alert.escalation_level) == (AlertState.OPEN, "red", 1)
+    assert "followup.stated" in actions
+
+
+async def test_an_unsure_message_whose_question_cannot_be_delivered_alerts_the_team_at_once(
+    harness: Harness,
+) -> None:
+    await register(harness, USER, language="en")
+    await harness.sandbox.inject_fault("sendMessage", status=502, count=1)
+
+    await harness.sandbox.send_text(USER, "my leg feels strange")  # the reader asks about it
+
+    posted = await harness.sandbox.wait_for_message(COORDINATORS, lambda m: "1|ack|" in str(m))
+    assert posted["text"].startswith("🟠")
+    async with harness.running.db.session() as session:
+        [alert] = list(await session.scalars(select(Alert)))
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert alert.state == AlertState.OPEN  # not left awaiting an answer that cannot come
     assert "reply_undelivered" in alert.reasons
     assert "followup.reply_undelivered" in actions

@@ -121,7 +121,7 @@ async def test_twenty_five_patients_confirm_a_red_sign_within_a_second_and_none_
                     uow.session,
                     patient=patient,
                     inbound_message_id=inbound_id,
-                    confirmed=True,
+                    answer_id="y",  # "소변이 안 나와요": the named answer of a red sign
                     now=clock.now(),
                 )
                 assert alert is not None
@@ -147,9 +147,12 @@ async def test_twenty_five_patients_confirm_a_red_sign_within_a_second_and_none_
 
 
 async def awaiting_red_signs(db: Database, clock: FakeClock) -> dict[int, int]:
-    """Each patient wrote a red sign and was asked to confirm: patient id -> inbound id."""
+    """Each patient wrote something the reader was unsure of and was asked whether urine
+    comes: patient id -> inbound id."""
     found: dict[int, int] = {}
-    red = TriageResult(tier=Tier.RED, flags=(3,), evidence=("소변이 안 나와요",), question=None)
+    red = TriageResult(
+        tier=Tier.ASK, flags=(1,), evidence=("소변이",), question="triage.ask.bladder"
+    )
     async with db.uow() as uow:
         for patient in await uow.session.scalars(select(Patient)):
             message = InboundMessage(
