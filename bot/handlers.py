@@ -27,6 +27,7 @@ from bot import (
     registration,
     reminder_buttons,
 )
+from bot.console_command import register_console_handler
 from bot.coordinator_commands import (
     COORDINATOR_BUTTONS,
     publish_coordinator_commands,
@@ -192,6 +193,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         ChatMemberHandler(membership.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     register_coordinator_handlers(application)
+    register_console_handler(application)
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(private & ~filters.COMMAND, on_text))

@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import ContextTypes
 
 from bot.kick import Kick
-from care.clock import Clock
+from care.clock import Clock, SystemClock
 from care.db import Database
 from care.pathway import Pathway
 from care.questionnaires import Questionnaire
@@ -28,6 +28,7 @@ class BotConfig:
     invite_ttl_days: int = 14
     realert: timedelta = timedelta(minutes=15)
     default_window: tuple[time, time] = (time(8, 0), time(21, 0))
+    console_url: str = "http://127.0.0.1:8080"  # the web console's sign-in links start here
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class BotServices:
     questionnaire: Questionnaire | None = None  # a clinic's licensed outcome questionnaire
     invite_throttle: AttemptThrottle = field(default_factory=AttemptThrottle)
     post_alerts: Kick = field(default_factory=Kick)
+    # The console's sign-in links expire on the wall clock, not the (demo) care clock.
+    wall_clock: Clock = field(default_factory=SystemClock)
 
     def text(self, language: str, key: str, /, **values: object) -> str:
         """A text in the language, with the clinic's numbers filled in where it uses them."""

@@ -1,0 +1,507 @@
+"""What the care team's web console shows: read-only views over the same tables the bot uses.
+
+Each function opens its own unit of work and returns plain dataclasses (no texts: the
+console words them in the coordinator's language). The numbers are the ones the bot and the
+exports give: ``care.exports`` rows, ``care.adherence`` rules, the pathway's own plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from care import exports, patients
+from care.adherence import MISSED_AFTER, NUDGE_PAYLOAD
+from care.clock import utc_from_db
+from care.db import Database
+from care.models import (
+    Alert,
+    AlertState,
+    CheckIn,
+    CheckInAnswer,
+    InboundMessage,
+    MessageState,
+    Patient,
+    PatientStatus,
+    ScheduledMessage,
+)
+from care.pathway import Pathway, WakingWindow, occurrences
+
+RECENTLY_HANDLED = timedelta(hours=24)
+RECENT_MESSAGES = timedelta(hours=48)
+PAIN_QUESTIONS = ("legpain", "backpain")
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert_id: int
+    patient_code: str
+    patient_name: str | None
+    severity: str
+    source: str
+    state: str
+    reasons: tuple[str, ...]
+    created_at: datetime
+    post_op_day: int | None
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+    called_by: int | None
+    called_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PatientLine:
+    code: str
+    name: str | None
+    status: str
+    post_op_day: int | None
+    since: datetime | None = None  # when what brought them here happened
+
+
+@dataclass(frozen=True)
+class MessageView:
+    patient_code: str
+    patient_name: str | None
+    text: str
+    received_at: datetime
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class Today:
+    open_alerts: list[AlertView]
+    handled_alerts: list[AlertView]
+    messages: list[MessageView]
+    missed: list[PatientLine]
+    unreachable: list[PatientLine]
+
+
+def _alert_view(alert: Alert, patient: Patient, now: datetime) -> AlertView:
+    return AlertView(
+        alert_id=alert.id,
+        patient_code=patient.code,
+        patient_name=patient.display_name,
+        severity=alert.severity,
+        source=alert.source,
+        state=alert.state.value,
+        reasons=tuple(alert.reasons or ()),
+        created_at=alert.created_at,
+        post_op_day=_day_at(patient, alert.created_at),
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_at=alert.acknowledged_at,
+        called_by=alert.called_by,
+        called_at=alert.called_at,
+    )
+
+
+def _day_at(patient: Patient, instant: datetime) -> int | None:
+    return exports.post_op_day(patient.surgery_date, patient.timezone, instant)
+
+
+async def today(db: Database, *, now: datetime) -> Today:
+    """Open alerts (red first, then oldest), alerts handled in the last day with who did
+    what, recent patient messages, patients whose last check-in prompt went unanswered, and
+    patients the bot cannot reach."""
+    async with db.uow() as uow:
+        session = uow.session
+        rows = (
+            await session.execute(
+                select(Alert, Patient)
+                .join(Patient, Patient.id == Alert.patient_id)
+                .where(Alert.state == AlertState.OPEN)
+                .order_by(Alert.created_at, Alert.id)
+            )
+        ).all()
+        open_alerts = sorted(
+            (_alert_view(alert, patient, now) for alert, patient in rows),
+            key=lambda view: (view.severity != "red", view.created_at, view.alert_id),
+        )
+        handled = (
+            await session.execute(
+                select(Alert, Patient)
+                .join(Patient, Patient.id == Alert.patient_id)
+                .where(
+                    Alert.state.in_([AlertState.ACKNOWLEDGED, AlertState.CALLED]),
+                    Alert.acknowledged_at >= now - RECENTLY_HANDLED,
+                )
+                .order_by(Alert.acknowledged_at.desc(), Alert.id.desc())
+            )
+        ).all()
+        messages = (
+            await session.execute(
+                select(InboundMessage, Patient)
+                .join(Patient, Patient.id == InboundMessage.patient_id)
+                .where(InboundMessage.received_at >= now - RECENT_MESSAGES)
+                .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+                .limit(50)
+            )
+        ).all()
+        unreachable = (
+            await session.scalars(
+                select(Patient)
+                .where(Patient.status == PatientStatus.UNREACHABLE)
+                .order_by(Patient.updated_at.desc())
+            )
+        ).all()
+        missed = await _missed_latest_prompt(session, now=now)
+    return Today(
+        open_alerts=open_alerts,
+        handled_alerts=[_alert_view(alert, patient, now) for alert, patient in handled],
+        messages=[
+            MessageView(p.code, p.display_name, m.text, m.received_at, m.tier) for m, p in messages
+        ],
+        missed=missed,
+        unreachable=[
+            PatientLine(
+                p.code, p.display_name, p.status.value, patients.post_op_day(p, now), p.updated_at
+            )
+            for p in unreachable
+        ],
+    )
+
+
+async def _missed_latest_prompt(session: AsyncSession, *, now: datetime) -> list[PatientLine]:
+    """Active patients whose latest check-in prompt went out over ``MISSED_AFTER`` ago with
+    no check-in completed since (the adherence job's own rule)."""
+    latest = (
+        select(ScheduledMessage.patient_id, func.max(ScheduledMessage.sent_at).label("sent_at"))
+        .where(
+            ScheduledMessage.kind == "checkin",
+            ScheduledMessage.payload_key != NUDGE_PAYLOAD,
+            ScheduledMessage.state == MessageState.SENT,
+        )
+        .group_by(ScheduledMessage.patient_id)
+        .subquery()
+    )
+    completed = (
+        select(CheckIn.patient_id, func.max(CheckIn.completed_at).label("completed_at"))
+        .where(CheckIn.completed_at.is_not(None))
+        .group_by(CheckIn.patient_id)
+        .subquery()
+    )
+    found = await session.execute(
+        select(Patient, latest.c.sent_at, completed.c.completed_at)
+        .join(latest, latest.c.patient_id == Patient.id)
+        .outerjoin(completed, completed.c.patient_id == Patient.id)
+        .where(Patient.status == PatientStatus.ACTIVE)
+        .order_by(Patient.id)
+    )
+    lines = []
+    for patient, sent_value, completed_value in found.all():
+        sent_at, completed_at = utc_from_db(sent_value), utc_from_db(completed_value)
+        if sent_at is None or now - sent_at < MISSED_AFTER:
+            continue
+        if completed_at is None or completed_at < sent_at:
+            lines.append(
+                PatientLine(
+                    patient.code,
+                    patient.display_name,
+                    patient.status.value,
+                    patients.post_op_day(patient, now),
+                    sent_at,
+                )
+            )
+    return lines
+
+
+# -- the roster -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    code: str
+    name: str | None
+    status: str
+    post_op_day: int | None
+    approach: str | None
+    last_checkin: datetime | None
+    open_alerts: int
+    prompts: int  # check-in prompts sent
+    answered: int  # check-ins completed
+
+    @property
+    def adherence(self) -> float | None:
+        """The share of check-ins answered (None before the first prompt)."""
+        if not self.prompts:
+            return None
+        return min(1.0, self.answered / self.prompts)
+
+
+async def roster(db: Database, *, now: datetime) -> list[RosterRow]:
+    """Every patient not deleted, by enrolment, with what the Patients table shows."""
+    async with db.uow() as uow:
+        session = uow.session
+        rows = await exports.patient_rows(
+            session, now=now, statuses=[s for s in PatientStatus if s != PatientStatus.DELETED]
+        )
+        names = dict(
+            (await session.execute(select(Patient.code, Patient.display_name))).tuples().all()
+        )
+        prompts = dict(
+            (
+                await session.execute(
+                    select(Patient.code, func.count(ScheduledMessage.id))
+                    .join(ScheduledMessage, ScheduledMessage.patient_id == Patient.id)
+                    .where(
+                        ScheduledMessage.kind == "checkin",
+                        ScheduledMessage.payload_key != NUDGE_PAYLOAD,
+                        ScheduledMessage.state == MessageState.SENT,
+                    )
+                    .group_by(Patient.code)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        answered = dict(
+            (
+                await session.execute(
+                    select(Patient.code, func.count(CheckIn.id))
+                    .join(CheckIn, CheckIn.patient_id == Patient.id)
+                    .where(CheckIn.completed_at.is_not(None))
+                    .group_by(Patient.code)
+                )
+            )
+            .tuples()
+            .all()
+        )
+    return [
+        RosterRow(
+            code=row["patient_code"],
+            name=names.get(row["patient_code"]),
+            status=row["status"],
+            post_op_day=row["post_op_day"],
+            approach=row["approach"],
+            last_checkin=_parse(row["last_checkin_at"]),
+            open_alerts=row["open_alerts"],
+            prompts=int(prompts.get(row["patient_code"], 0)),
+            answered=int(answered.get(row["patient_code"], 0)),
+        )
+        for row in rows
+    ]
+
+
+def _parse(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# -- one patient ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    post_op_day: int
+    leg: int | None
+    back: int | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class CheckinView:
+    checkin_id: int
+    post_op_day: int | None
+    started_at: datetime
+    completed_at: datetime | None
+    tier: str | None
+    answers: tuple[tuple[str, str], ...]  # (question id, option id or typed text), in order
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    post_op_day: int
+    due_at: datetime
+    local_time: time
+    kind: str
+    payload_key: str
+    state: str  # a scheduled message's state, or "planned" when not materialised yet
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient: Patient
+    post_op_day: int | None
+    pain: list[PainPoint]
+    alert_days: list[tuple[int, str]]  # (post-op day, severity)
+    missed_days: list[int]
+    alerts: list[AlertView]
+    checkins: list[CheckinView]
+    messages: list[MessageView]
+    plan: list[PlanItem] = field(default_factory=list)
+
+
+def _score(value: str | None) -> int | None:
+    if value is None or not value.isdigit():
+        return None
+    score = int(value)
+    return score if 0 <= score <= 10 else None
+
+
+async def patient_record(
+    db: Database, code: str, *, now: datetime, pathway: Pathway, questions: Sequence[str]
+) -> PatientRecord:
+    """Everything the Patient page shows; NotFound for a code that does not exist."""
+    async with db.uow() as uow:
+        session = uow.session
+        patient = await patients.by_code(session, code)
+        checkin_rows = (
+            await session.scalars(
+                select(CheckIn)
+                .where(CheckIn.patient_id == patient.id)
+                .order_by(CheckIn.started_at, CheckIn.id)
+            )
+        ).all()
+        answers: dict[int, dict[str, str]] = {}
+        for answer in await session.scalars(
+            select(CheckInAnswer)
+            .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id)
+            .where(CheckIn.patient_id == patient.id)
+        ):
+            answers.setdefault(answer.checkin_id, {})[answer.question] = answer.answer
+        alert_rows = (
+            await session.scalars(
+                select(Alert)
+                .where(Alert.patient_id == patient.id)
+                .order_by(Alert.created_at.desc(), Alert.id.desc())
+            )
+        ).all()
+        messages = (
+            await session.scalars(
+                select(InboundMessage)
+                .where(InboundMessage.patient_id == patient.id)
+                .order_by(InboundMessage.received_at, InboundMessage.id)
+            )
+        ).all()
+        scheduled = (
+            await session.scalars(
+                select(ScheduledMessage)
+                .where(ScheduledMessage.patient_id == patient.id)
+                .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+            )
+        ).all()
+    pain: list[PainPoint] = []
+    views: list[CheckinView] = []
+    for checkin in checkin_rows:
+        given = answers.get(checkin.id, {})
+        day = checkin.post_op_day
+        if day is None:
+            day = _day_at(patient, checkin.started_at)
+        leg, back = _score(given.get("legpain")), _score(given.get("backpain"))
+        if day is not None and (leg is not None or back is not None):
+            pain.append(PainPoint(day, leg, back, checkin.tier))
+        ordered = [(q, given[q]) for q in questions if q in given]
+        ordered += [(q, a) for q, a in given.items() if q not in questions]
+        views.append(
+            CheckinView(
+                checkin.id,
+                day,
+                checkin.started_at,
+                checkin.completed_at,
+                checkin.tier,
+                tuple(ordered),
+            )
+        )
+    alert_views = [_alert_view(alert, patient, now) for alert in alert_rows]
+    alert_days = [(v.post_op_day, v.severity) for v in alert_views if v.post_op_day is not None]
+    return PatientRecord(
+        patient=patient,
+        post_op_day=patients.post_op_day(patient, now),
+        pain=pain,
+        alert_days=alert_days,
+        missed_days=_missed_days(scheduled, checkin_rows, now),
+        alerts=alert_views,
+        checkins=list(reversed(views)),
+        messages=[
+            MessageView(patient.code, patient.display_name, m.text, m.received_at, m.tier)
+            for m in messages
+        ],
+        plan=_plan(patient, pathway, scheduled, now),
+    )
+
+
+def _missed_days(
+    scheduled: Sequence[ScheduledMessage], checkins: Sequence[CheckIn], now: datetime
+) -> list[int]:
+    """Post-op days whose check-in prompt got no completed check-in before the next prompt
+    (or, for the latest, within ``MISSED_AFTER``)."""
+    prompts = sorted(
+        (
+            row
+            for row in scheduled
+            if row.kind == "checkin"
+            and row.payload_key != NUDGE_PAYLOAD
+            and row.state == MessageState.SENT
+            and row.sent_at is not None
+        ),
+        key=lambda row: row.sent_at or now,
+    )
+    done = [c.completed_at for c in checkins if c.completed_at is not None]
+    missed = []
+    for index, prompt in enumerate(prompts):
+        assert prompt.sent_at is not None
+        end = prompts[index + 1].sent_at if index + 1 < len(prompts) else None
+        if end is None and now - prompt.sent_at < MISSED_AFTER:
+            continue
+        answered = any(prompt.sent_at <= at and (end is None or at < end) for at in done)
+        if not answered and prompt.post_op_day is not None:
+            missed.append(prompt.post_op_day)
+    return missed
+
+
+def _plan(
+    patient: Patient, pathway: Pathway, scheduled: Sequence[ScheduledMessage], now: datetime
+) -> list[PlanItem]:
+    """The whole plan from the surgery day to its last day: what was sent or skipped, what is
+    queued, and what the pathway will add later, in the patient's zone and waking window.
+    Broadcasts and nudges sent to the patient appear at their time too."""
+    items: dict[str, PlanItem] = {}
+    for row in scheduled:
+        items[row.dedupe_key] = PlanItem(
+            post_op_day=row.post_op_day if row.post_op_day is not None else -1,
+            due_at=row.due_at,
+            local_time=row.local_time,
+            kind=row.kind,
+            payload_key=row.payload_key,
+            state=row.state.value,
+            sent_at=row.sent_at,
+        )
+    if patient.surgery_date is not None and patient.approach is not None:
+        zone = ZoneInfo(patient.timezone)
+        start = datetime.combine(patient.surgery_date, time(0), zone).astimezone(UTC)
+        for occurrence in occurrences(
+            pathway,
+            surgery_date=patient.surgery_date,
+            approach=patient.approach.value,
+            zone=zone,
+            window=WakingWindow(patient.waking_start, patient.waking_end),
+            start=start,
+            end=start + timedelta(days=pathway.last_day + 1),
+        ):
+            if occurrence.dedupe_key in items:
+                continue
+            items[occurrence.dedupe_key] = PlanItem(
+                post_op_day=occurrence.post_op_day,
+                due_at=occurrence.due_at,
+                local_time=occurrence.local_time,
+                kind=occurrence.kind,
+                payload_key=occurrence.payload_key,
+                state="planned",
+            )
+    for key, item in list(items.items()):
+        if item.post_op_day == -1:
+            day = _day_at(patient, item.due_at)
+            items[key] = PlanItem(
+                day if day is not None else 0,
+                item.due_at,
+                item.local_time,
+                item.kind,
+                item.payload_key,
+                item.state,
+                item.sent_at,
+            )
+    return sorted(items.values(), key=lambda item: (item.due_at, item.kind))
