@@ -239,9 +239,7 @@ async def roster(db: Database, *, now: datetime) -> list[RosterRow]:
         rows = await exports.patient_rows(
             session, now=now, statuses=[s for s in PatientStatus if s != PatientStatus.DELETED]
         )
-        names = dict(
-            (await session.execute(select(Patient.code, Patient.display_name))).tuples().all()
-        )
+        names = dict((await session.execute(select(Patient.code, Patient.display_name))).all())
         prompts = dict(
             (
                 await session.execute(
@@ -254,9 +252,7 @@ async def roster(db: Database, *, now: datetime) -> list[RosterRow]:
                     )
                     .group_by(Patient.code)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         answered = dict(
             (
@@ -266,9 +262,7 @@ async def roster(db: Database, *, now: datetime) -> list[RosterRow]:
                     .where(CheckIn.completed_at.is_not(None))
                     .group_by(Patient.code)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     return [
         RosterRow(
@@ -484,13 +478,15 @@ def _plan(
         ):
             if occurrence.dedupe_key in items:
                 continue
+            # Planned before the patient registered, or while paused: it was never queued.
+            state = "passed" if occurrence.due_at < now else "planned"
             items[occurrence.dedupe_key] = PlanItem(
                 post_op_day=occurrence.post_op_day,
                 due_at=occurrence.due_at,
                 local_time=occurrence.local_time,
                 kind=occurrence.kind,
                 payload_key=occurrence.payload_key,
-                state="planned",
+                state=state,
             )
     for key, item in list(items.items()):
         if item.post_op_day == -1:

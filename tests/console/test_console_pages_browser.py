@@ -1,0 +1,103 @@
+"""The console's pages in a real browser: Today, the patient, a reply, a broadcast."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.console import seed
+from tests.console.conftest import ConsoleServer, sign_in
+
+
+def test_a_red_message_is_at_the_top_of_today_and_acknowledging_it_records_who(
+    page: Page, server: ConsoleServer
+) -> None:
+    harness = server.harness()
+    amber = server.run(lambda: seed.amber_alert(harness, 8601, "Amber Park"))
+    red = server.run(lambda: seed.red_message(harness, 8602, "Red Kim"))
+    sign_in(page, server)
+
+    first = page.locator("#alerts .cards > li").first
+    expect(first).to_have_attribute("data-patient", red)
+    expect(first).to_have_class(re.compile(r"\bred\b"))
+    expect(page.locator(f'#alerts .cards > li[data-patient="{amber}"]')).to_have_count(1)
+
+    first.get_by_role("button", name="확인").click()
+
+    page.wait_for_url(f"{server.url}/today")
+    expect(page.locator(f'#alerts .cards > li[data-patient="{red}"]')).to_have_count(0)
+    expect(page.locator("#handled")).to_contain_text(red)
+    expect(page.locator("#handled")).to_contain_text("9001")
+    told = server.run(lambda: harness.sandbox.wait_for_message(8602, "nurse has"))
+    assert told["chat"]["id"] == 8602
+
+
+def test_the_patient_page_charts_the_check_ins_pain(page: Page, server: ConsoleServer) -> None:
+    harness = server.harness()
+    code = server.run(lambda: seed.register_only(harness, 8611, "Chart Lee"))
+    server.run(lambda: seed.checkins(harness, code, {1: (7, 4), 2: (5, 4), 3: (3, 2)}))
+    sign_in(page, server)
+
+    page.goto(f"{server.url}/patients")
+    page.fill("input[name=q]", "Chart")
+    page.click(".filters button")
+    page.click(f'#patients tr[data-code="{code}"] a')
+
+    chart = page.locator("#pain-chart")
+    expect(chart).to_be_visible()
+    legs = chart.locator("circle[data-kind=leg]")
+    assert [legs.nth(i).get_attribute("data-value") for i in range(legs.count())] == [
+        "7",
+        "5",
+        "3",
+    ]
+    backs = chart.locator("circle[data-kind=back]")
+    assert [backs.nth(i).get_attribute("data-value") for i in range(backs.count())] == [
+        "4",
+        "4",
+        "2",
+    ]
+    expect(page.locator("#checkins")).to_contain_text("좋아졌어요")  # in words
+    expect(page.locator("#plan")).to_contain_text("12")  # the whole 12 weeks are previewed
+
+
+def test_a_reply_from_the_patient_page_reaches_the_patients_chat(
+    page: Page, server: ConsoleServer
+) -> None:
+    harness = server.harness()
+    code = server.run(lambda: seed.register_only(harness, 8621, "Reply Choi"))
+    sign_in(page, server)
+    page.goto(f"{server.url}/patients/{code}")
+
+    page.fill("#reply-text", "Dr. Han read your message; we will call you at 3 pm.")
+    page.click("#conversation button.primary")
+    server.tick()
+
+    got = server.run(lambda: harness.sandbox.wait_for_message(8621, "we will call you at 3 pm"))
+    assert got["chat"]["id"] == 8621
+    page.reload()
+    expect(page.locator("#conversation")).to_contain_text("we will call you at 3 pm")
+
+
+def test_a_broadcast_is_previewed_sent_and_reported(page: Page, server: ConsoleServer) -> None:
+    harness = server.harness()
+    server.run(lambda: seed.register_only(harness, 8631, "Broadcast Jung"))
+    sign_in(page, server)
+    page.goto(f"{server.url}/broadcasts")
+
+    page.fill("textarea[name=text_ko]", "이번 주 금요일은 휴진이에요.")
+    page.fill("textarea[name=text_en]", "The clinic is closed this Friday.")
+    page.select_option("select[name=kind]", "language")
+    page.fill("input[name=value]", "en")
+    page.click("#compose button.primary")
+    count = int(page.locator("#preview-count").inner_text().split("환자 ")[1].split("명")[0])
+    assert count >= 1
+    page.click("#send")
+    server.tick()
+    page.reload()
+
+    expect(page.locator("#broadcast-state")).to_have_text("완료")
+    expect(page.locator('[data-count="sent"]')).to_have_text(str(count))
+    got = server.run(lambda: harness.sandbox.wait_for_message(8631, "closed this Friday"))
+    assert got["chat"]["id"] == 8631
