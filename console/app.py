@@ -147,6 +147,9 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     """Every page but sign-in needs a live session; every POST its session's CSRF token."""
     if request.path.startswith(PUBLIC):
         return await handler(request)
+    if request.match_info.http_exception is not None:
+        # No such page (the demo clock's pages with a real token among them): 404 for anyone.
+        raise Problem(404, "console.problem.not_found", what=request.path[:60])
     services = services_of(request)
     token = request.cookies.get(COOKIE, "")
     session = (
@@ -299,7 +302,7 @@ def build_app(services: ConsoleServices) -> web.Application:
             web.post("/logout", logout),
             web.post("/language", choose_language),
             web.get("/static/{name}", static),
-            *pages.routes(),
+            *pages.routes(demo=services.demo is not None),
         ]
     )
     return app

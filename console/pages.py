@@ -27,7 +27,9 @@ STATUSES = ("active", "paused", "invited", "stopped", "unreachable")
 AUDIT_SHOWN = 200
 
 
-def routes() -> list[web.RouteDef]:
+def routes(*, demo: bool) -> list[web.RouteDef]:
+    """The pages; the demo clock's only in the sandbox (with a real token they do not exist)."""
+    demo_routes = [web.get("/demo", demo_page), web.post("/demo/clock", demo_step)]
     return [
         web.get("/", home),
         web.get("/today", today),
@@ -43,8 +45,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/audit", audit_page),
         web.get("/exports", exports_page),
         web.get("/exports/{what}.{fmt}", export_download),
-        web.get("/demo", demo_page),
-        web.post("/demo/clock", demo_step),
+        *(demo_routes if demo else []),
     ]
 
 

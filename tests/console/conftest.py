@@ -1,4 +1,4 @@
-"""One running service with its console for the browser tests, and one Chromium per session.
+"""One running service with its console for the browser tests, and one Chromium per module.
 
 The service (real python-telegram-bot against the in-process sandbox, SQLite, the console on
 a free port) runs in a thread of its own with its own event loop; the tests drive Chromium
@@ -156,8 +156,10 @@ def server(sqlite_template: SqliteTemplate) -> Iterator[ConsoleServer]:
     found.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module: Playwright's sync API holds the main thread's event loop
+    while it runs, so it must stop before the next module's asyncio tests."""
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run does)")
     with sync_playwright() as playwright:

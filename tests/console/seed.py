@@ -65,3 +65,12 @@ async def checkins(harness: Harness, code: str, values: dict[int, tuple[int, int
 
 async def register_only(harness: Harness, user: int, name: str) -> str:
     return await register(harness, user, language="en", name=name)
+
+
+async def post_op_day(harness: Harness, user: int) -> int:
+    async with harness.running.db.uow() as uow:
+        patient = await patients.by_chat(uow.session, user)
+        assert patient is not None
+        day = patients.post_op_day(patient, harness.clock.now())
+    assert day is not None
+    return day
