@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from care import alerts, patients
 from care.models import CheckIn, CheckInAnswer
@@ -43,11 +44,12 @@ async def amber_alert(harness: Harness, user: int, name: str) -> str:
 
 async def checkins(harness: Harness, code: str, values: dict[int, tuple[int, int]]) -> None:
     """Completed check-ins: post-op day -> (leg pain, back pain), the other answers calm."""
-    now = harness.clock.now()
     async with harness.running.db.uow() as uow:
         patient = await patients.by_code(uow.session, code)
+        assert patient.surgery_date is not None
         for day, (leg, back) in sorted(values.items()):
-            at = now - timedelta(days=10 - day)
+            evening = datetime.combine(patient.surgery_date + timedelta(days=day), time(19, 30))
+            at = evening.replace(tzinfo=ZoneInfo(patient.timezone)).astimezone(UTC)
             checkin = CheckIn(
                 patient_id=patient.id, post_op_day=day, started_at=at, completed_at=at, tier="green"
             )
