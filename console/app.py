@@ -194,7 +194,7 @@ def set_session_cookie(response: web.StreamResponse, token: str, *, secure: bool
         httponly=True,
         samesite="Strict",
         secure=secure,
-        max_age=int(console_access.IDLE_LIMIT.total_seconds()),
+        # No Max-Age: the browser forgets it when closed; the server ends it after 12 idle hours.
     )
 
 

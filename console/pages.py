@@ -6,6 +6,7 @@ about a patient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +16,12 @@ from aiohttp import web
 from care import audiences, audit, broadcasts, exports
 from care.errors import InvalidInput, NotFound
 from care.messaging import OutgoingMessage
-from care.triage.checkin import load_checkin_rules
+from care.triage.checkin import CheckinRules, load_checkin_rules
 from care.usecases import console_actions, console_reply, console_views
 from console.app import Problem, back_to, quoted, render, services_of, session_of
 from console.render import pain_chart
+from console.services import ConsoleServices
+from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
 
@@ -171,7 +174,7 @@ async def patient_page(request: web.Request) -> web.Response:
     )
 
 
-def _option_label(catalog: Any, rules: Any) -> Any:
+def _option_label(catalog: Catalog, rules: CheckinRules) -> Callable[[str, str, str], str]:
     """An answer in words: the option's label in the coordinator's language."""
     labels = {
         (question.id, option.id): option.label_key
@@ -186,7 +189,7 @@ def _option_label(catalog: Any, rules: Any) -> Any:
     return label
 
 
-def _message_text(services: Any) -> Any:
+def _message_text(services: ConsoleServices) -> Callable[[console_views.PlanItem, str], str]:
     """A plan item's text as the patient gets it (the scheduler's own catalogue keys)."""
     catalog, config = services.catalog, services.config
 

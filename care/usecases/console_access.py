@@ -142,6 +142,14 @@ async def open_link(
             await uow.commit()
             return refused or LinkRefused.UNKNOWN
         link.used_at = now
+        # The coordinator's last choice of language carries over to the new session.
+        last = await uow.session.scalar(
+            select(ConsoleSession.language)
+            .where(ConsoleSession.coordinator_id == link.coordinator_id)
+            .order_by(ConsoleSession.id.desc())
+            .limit(1)
+        )
+        language = last or language
         session_token = secrets.token_urlsafe(TOKEN_BYTES)
         row = ConsoleSession(
             token_hash=token_hash(session_token),

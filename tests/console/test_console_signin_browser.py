@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from care import coordinators
 from care.errors import NotAllowed
-from tests.console.conftest import ConsoleServer, sign_in
+from tests.console.conftest import OTHER_NURSE, ConsoleServer, sign_in
 
 
 def test_a_one_time_link_signs_the_coordinator_in(page: Page, server: ConsoleServer) -> None:
@@ -106,3 +106,19 @@ def test_a_coordinator_removed_from_the_list_loses_every_session_at_once(
         assert response is not None and response.status == 401
         expect(signed_out.locator("pre")).to_contain_text("console-link")
     other.context.close()
+
+
+def test_the_coordinator_chooses_english_and_keeps_it_at_the_next_sign_in(
+    page: Page, server: ConsoleServer
+) -> None:
+    sign_in(page, server, coordinator=OTHER_NURSE)
+
+    page.click("header button[value=en]")
+
+    expect(page.locator("nav")).to_contain_text("Patients")
+    page.context.clear_cookies()
+    sign_in(page, server, coordinator=OTHER_NURSE)
+    expect(page.locator("nav")).to_contain_text("Patients")
+    page.click("header form[action='/logout'] button")
+    expect(page.locator("pre")).to_contain_text("console-link")
+    assert page.goto(f"{server.url}/today").status == 401  # type: ignore[union-attr]
