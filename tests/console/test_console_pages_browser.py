@@ -101,3 +101,65 @@ def test_a_broadcast_is_previewed_sent_and_reported(page: Page, server: ConsoleS
     expect(page.locator('[data-count="sent"]')).to_have_text(str(count))
     got = server.run(lambda: harness.sandbox.wait_for_message(8631, "closed this Friday"))
     assert got["chat"]["id"] == 8631
+
+
+def test_pause_resume_and_stop_are_the_bots_own_steps_audited_with_the_nurse(
+    page: Page, server: ConsoleServer
+) -> None:
+    harness = server.harness()
+    code = server.run(lambda: seed.register_only(harness, 8651, "Status Han"))
+    sign_in(page, server)
+    page.goto(f"{server.url}/patients/{code}")
+
+    page.fill("input[name=days]", "3")
+    page.get_by_role("button", name="일시 중지").click()
+    expect(page.locator(".patient .facts")).to_contain_text("일시 중지")
+    page.get_by_role("button", name="다시 시작").click()
+    expect(page.locator(".patient .facts .badge")).to_have_text("진행 중")
+    page.get_by_role("button", name="중단").click()
+    expect(page.locator(".patient .facts .badge")).to_have_text("중단")
+
+    page.goto(f"{server.url}/audit?actor=coordinator:9001")
+    audit = page.locator("#audit")
+    for action in ("patient.paused", "patient.resumed", "patient.stopped"):
+        expect(audit.locator("tr", has_text=action).filter(has_text=code)).to_have_count(1)
+
+
+def test_the_patients_table_sorts_filters_and_exports(page: Page, server: ConsoleServer) -> None:
+    harness = server.harness()
+    server.run(lambda: seed.register_only(harness, 8661, "Sort Ahn"))
+    sign_in(page, server)
+    page.goto(f"{server.url}/patients?sort=name&dir=desc")
+
+    names = [
+        name
+        for name in page.locator("#patients tbody tr td:nth-child(2)").all_inner_texts()
+        if name != "—"
+    ]
+    assert names == sorted(names, reverse=True) and "Sort Ahn" in names
+    page.select_option("select[name=status]", "stopped")
+    page.click(".filters button")
+    statuses = page.locator("#patients tbody tr td:nth-child(8)").all_inner_texts()
+    assert set(statuses) <= {"중단", "해당하는 환자가 없어요."}
+
+    page.goto(f"{server.url}/exports")
+    with page.expect_download() as download:
+        page.click("a[href='/exports/patients.csv']")
+    path = download.value.path()
+    data = path.read_bytes()
+    assert data.startswith("\ufeffpatient_code,".encode())
+    assert b"Sort Ahn" not in data  # pseudonymous codes only
+
+
+def test_today_and_the_patient_page_fit_a_tablet(page: Page, server: ConsoleServer) -> None:
+    harness = server.harness()
+    code = server.run(lambda: seed.register_only(harness, 8671, "Tablet Seo"))
+    page.set_viewport_size({"width": 820, "height": 1180})
+    sign_in(page, server)
+
+    for path in ("/today", f"/patients/{code}", "/patients", "/broadcasts"):
+        page.goto(f"{server.url}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
