@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
@@ -13,13 +14,13 @@ from care.clock import Clock, SystemClock
 from console.app import build_app
 from console.services import ConsoleConfig, ConsoleServices
 
+if TYPE_CHECKING:
+    from spinecare.service import Running
+
 log = structlog.get_logger(__name__)
 
 
-def console_services(running: object, *, wall: Clock | None = None) -> ConsoleServices:
-    from spinecare.service import Running
-
-    assert isinstance(running, Running)
+def console_services(running: Running, *, wall: Clock | None = None) -> ConsoleServices:
     settings, services = running.settings, running.services
     return ConsoleServices(
         db=running.db,
@@ -44,7 +45,7 @@ def console_services(running: object, *, wall: Clock | None = None) -> ConsoleSe
 
 @asynccontextmanager
 async def serve_console(
-    running: object, *, listen: str, wall: Clock | None = None
+    running: Running, *, listen: str, wall: Clock | None = None
 ) -> AsyncIterator[str]:
     """Listen on ``host:port`` (port 0: any free port); yields the console's address."""
     host, _, port = listen.rpartition(":")

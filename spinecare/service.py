@@ -30,6 +30,7 @@ from care.triage.checkin import load_checkin_rules
 from care.triage.rules import load_free_text_rules
 from messages.catalog import load_catalog
 from scheduler.runner import SchedulerConfig, SchedulerRunner
+from spinecare.console_wiring import serve_console
 from spinecare.demo import DemoClock
 
 log = structlog.get_logger(__name__)
@@ -229,13 +230,13 @@ async def run_until_stopped(settings: Settings, role: Role) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    from spinecare.console_wiring import serve_console
-
-    async with (
-        start_service(settings, role=role) as running,
-        serve_console(running, listen=settings.console_listen) as console_url,
-    ):
-        print(f"Care team console: {console_url} (sign in: /console to the bot)", flush=True)
+    async with AsyncExitStack() as stack:
+        running = await stack.enter_async_context(start_service(settings, role=role))
+        if role in ("all", "bot"):  # workers send; the console is served with the bot
+            console_url = await stack.enter_async_context(
+                serve_console(running, listen=settings.console_listen)
+            )
+            print(f"Care team console: {console_url} (sign in: /console to the bot)", flush=True)
         if running.sandbox_control_url is not None:
             print(
                 f"No SPINECARE_TELEGRAM_TOKEN: running against the local Telegram sandbox.\n"
