@@ -163,3 +163,26 @@ def test_today_and_the_patient_page_fit_a_tablet(page: Page, server: ConsoleServ
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
+
+
+def test_a_broadcast_cancelled_before_it_goes_out_reaches_nobody(
+    page: Page, server: ConsoleServer
+) -> None:
+    harness = server.harness()
+    code = server.run(lambda: seed.register_only(harness, 8681, "Cancel Oh"))
+    sign_in(page, server)
+    page.goto(f"{server.url}/broadcasts")
+    page.fill("textarea[name=text_en]", "A notice that should never arrive.")
+    page.select_option("select[name=kind]", "patient")
+    page.fill("input[name=value]", code)
+    page.click("#compose button.primary")
+    page.click("#send")
+
+    page.get_by_role("button", name="보내기 취소").click()
+    server.tick()
+    page.reload()
+
+    expect(page.locator("#broadcast-state")).to_have_text("취소됨")
+    expect(page.locator('[data-count="cancelled"]')).to_have_text("1")
+    sent = server.run(lambda: harness.sandbox.sent_messages(8681))
+    assert not [m for m in sent if "never arrive" in m.get("text", "")]

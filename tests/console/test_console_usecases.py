@@ -162,3 +162,23 @@ async def test_today_lists_red_alerts_before_older_amber_ones_and_records_who_ac
     assert change is not None and change.state == "acknowledged" and again is None
     assert [a.patient_code for a in after.open_alerts] == [amber.code]
     assert [(a.patient_code, a.acknowledged_by) for a in after.handled_alerts] == [(red.code, 9001)]
+
+
+async def test_called_after_acknowledged_keeps_both_names(db: Database, clock: FakeClock) -> None:
+    found = await patient(db, clock, "Called")
+    async with db.uow() as uow:
+        opened = await alerts.open_alert(
+            uow.session, patient=found, severity="red", source="checkin", now=clock.now()
+        )
+        await uow.commit()
+
+    await console_actions.handle_alert(db, opened.id, "ack", coordinator_id=9001, now=clock.now())
+    clock.advance(timedelta(minutes=3))
+    called = await console_actions.handle_alert(
+        db, opened.id, "called", coordinator_id=9002, now=clock.now()
+    )
+    view = await console_views.today(db, now=clock.now())
+
+    assert called is not None and called.tell_chat is None  # only an acknowledgement tells
+    [handled] = view.handled_alerts
+    assert (handled.acknowledged_by, handled.called_by, handled.state) == (9001, 9002, "called")
