@@ -154,6 +154,7 @@ async def patient_page(request: web.Request) -> web.Response:
         now=services.clock.now(),
         pathway=services.pathway,
         questions=[question.id for question in rules.questions],
+        viewer=session_of(request).actor,
     )
     replies = await console_reply.replies_to(services.db, record.patient.code)
     conversation: list[tuple[datetime, str, Any]] = [

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import exports, patients
+from care import audit, exports, patients
 from care.adherence import MISSED_AFTER, NUDGE_PAYLOAD
 from care.clock import utc_from_db
 from care.db import Database
@@ -337,12 +337,25 @@ def _score(value: str | None) -> int | None:
 
 
 async def patient_record(
-    db: Database, code: str, *, now: datetime, pathway: Pathway, questions: Sequence[str]
+    db: Database,
+    code: str,
+    *,
+    now: datetime,
+    pathway: Pathway,
+    questions: Sequence[str],
+    viewer: str,
 ) -> PatientRecord:
-    """Everything the Patient page shows; NotFound for a code that does not exist."""
+    """Everything the Patient page shows; NotFound for a code that does not exist.
+
+    Opening a patient's record is itself audited (who looked at whose record, and when).
+    """
     async with db.uow() as uow:
         session = uow.session
         patient = await patients.by_code(session, code)
+        audit.record(
+            session, at=now, actor=viewer, action="console.patient_viewed", subject=patient.code
+        )
+        await uow.commit()
         checkin_rows = (
             await session.scalars(
                 select(CheckIn)

@@ -123,6 +123,8 @@ def test_pause_resume_and_stop_are_the_bots_own_steps_audited_with_the_nurse(
     audit = page.locator("#audit")
     for action in ("patient.paused", "patient.resumed", "patient.stopped"):
         expect(audit.locator("tr", has_text=action).filter(has_text=code)).to_have_count(1)
+    viewed = audit.locator("tr", has_text="console.patient_viewed").filter(has_text=code)
+    expect(viewed).to_have_count(4)  # the page, opened once and after each change
 
 
 def test_the_patients_table_sorts_filters_and_exports(page: Page, server: ConsoleServer) -> None:
