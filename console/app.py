@@ -147,9 +147,12 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     """Every page but sign-in needs a live session; every POST its session's CSRF token."""
     if request.path.startswith(PUBLIC):
         return await handler(request)
-    if request.match_info.http_exception is not None:
-        # No such page (the demo clock's pages with a real token among them): 404 for anyone.
-        raise Problem(404, "console.problem.not_found", what=request.path[:60])
+    missing = request.match_info.http_exception
+    if missing is not None:
+        # No such page (the demo clock's pages with a real token among them): 404 for anyone;
+        # a page asked with the wrong method: 405.
+        status = 405 if missing.status == 405 else 404
+        raise Problem(status, "console.problem.not_found", what=request.path[:60])
     services = services_of(request)
     token = request.cookies.get(COOKIE, "")
     session = (
