@@ -62,7 +62,8 @@ async def home(request: web.Request) -> web.Response:
 async def today(request: web.Request) -> web.Response:
     services = services_of(request)
     view = await console_views.today(services.db, now=services.clock.now())
-    return render(request, "today.html", view=view)
+    labels = _option_label(services.catalog, load_checkin_rules())
+    return render(request, "today.html", view=view, option_label=labels)
 
 
 async def alert_action(request: web.Request) -> web.Response:

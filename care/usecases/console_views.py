@@ -8,7 +8,7 @@ exports give: ``care.exports`` rows, ``care.adherence`` rules, the pathway's own
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,8 @@ class AlertView:
     acknowledged_at: datetime | None
     called_by: int | None
     called_at: datetime | None
+    words: str | None = None  # what the patient wrote, for an alert raised by a message
+    answers: tuple[tuple[str, str], ...] = ()  # the check-in's answers, for a check-in alert
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,16 @@ async def today(db: Database, *, now: datetime) -> Today:
                 .order_by(Alert.created_at, Alert.id)
             )
         ).all()
+        words, answers = await _alert_evidence(session, [alert for alert, _ in rows])
         open_alerts = sorted(
-            (_alert_view(alert, patient, now) for alert, patient in rows),
+            (
+                replace(
+                    _alert_view(alert, patient, now),
+                    words=words.get(alert.id),
+                    answers=answers.get(alert.id, ()),
+                )
+                for alert, patient in rows
+            ),
             key=lambda view: (view.severity != "red", view.created_at, view.alert_id),
         )
         handled = (
@@ -163,6 +173,31 @@ async def today(db: Database, *, now: datetime) -> Today:
             for p in unreachable
         ],
     )
+
+
+async def _alert_evidence(
+    session: AsyncSession, found: Sequence[Alert]
+) -> tuple[dict[int, str], dict[int, tuple[tuple[str, str], ...]]]:
+    """The patient's words behind message alerts, and the answers behind check-in alerts."""
+    by_message = {a.inbound_message_id: a.id for a in found if a.inbound_message_id is not None}
+    by_checkin = {a.checkin_id: a.id for a in found if a.checkin_id is not None}
+    words: dict[int, str] = {}
+    if by_message:
+        for message_id, text in await session.execute(
+            select(InboundMessage.id, InboundMessage.text).where(
+                InboundMessage.id.in_(list(by_message))
+            )
+        ):
+            words[by_message[message_id]] = text
+    answers: dict[int, list[tuple[str, str]]] = {}
+    if by_checkin:
+        for checkin_id, question, answer in await session.execute(
+            select(CheckInAnswer.checkin_id, CheckInAnswer.question, CheckInAnswer.answer)
+            .where(CheckInAnswer.checkin_id.in_(list(by_checkin)))
+            .order_by(CheckInAnswer.id)
+        ):
+            answers.setdefault(by_checkin[checkin_id], []).append((question, answer))
+    return words, {alert_id: tuple(given) for alert_id, given in answers.items()}
 
 
 async def _missed_latest_prompt(session: AsyncSession, *, now: datetime) -> list[PatientLine]:

@@ -21,6 +21,7 @@ def test_a_red_message_is_at_the_top_of_today_and_acknowledging_it_records_who(
     first = page.locator("#alerts .cards > li").first
     expect(first).to_have_attribute("data-patient", red)
     expect(first).to_have_class(re.compile(r"\bred\b"))
+    expect(first.locator("blockquote")).to_contain_text("I can't pee")  # the patient's words
     expect(page.locator(f'#alerts .cards > li[data-patient="{amber}"]')).to_have_count(1)
 
     first.get_by_role("button", name="확인").click()
