@@ -213,7 +213,7 @@ def _message_text(services: ConsoleServices) -> Callable[[console_views.PlanItem
                 )
             )
         elif item.kind == "broadcast":
-            return str(item.payload_key)
+            return item.text or item.payload_key
         else:
             key = item.payload_key
         try:

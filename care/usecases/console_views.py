@@ -22,6 +22,7 @@ from care.db import Database
 from care.models import (
     Alert,
     AlertState,
+    Broadcast,
     CheckIn,
     CheckInAnswer,
     InboundMessage,
@@ -349,6 +350,7 @@ class PlanItem:
     payload_key: str
     state: str  # a scheduled message's state, or "planned" when not materialised yet
     sent_at: datetime | None = None
+    text: str | None = None  # a broadcast's own text (pathway messages come from the catalogue)
 
 
 @dataclass(frozen=True)
@@ -426,6 +428,14 @@ async def patient_record(
                 .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
             )
         ).all()
+        notices = {
+            row.id: row.text_en if patient.language == "en" and row.text_en else row.text_ko
+            for row in await session.scalars(
+                select(Broadcast).where(
+                    Broadcast.id.in_({r.broadcast_id for r in scheduled if r.broadcast_id})
+                )
+            )
+        }
     pain: list[PainPoint] = []
     views: list[CheckinView] = []
     for checkin in checkin_rows:
@@ -462,7 +472,7 @@ async def patient_record(
             MessageView(patient.code, patient.display_name, m.text, m.received_at, m.tier)
             for m in messages
         ],
-        plan=_plan(patient, pathway, scheduled, now),
+        plan=_plan(patient, pathway, scheduled, now, notices),
     )
 
 
@@ -496,7 +506,11 @@ def _missed_days(
 
 
 def _plan(
-    patient: Patient, pathway: Pathway, scheduled: Sequence[ScheduledMessage], now: datetime
+    patient: Patient,
+    pathway: Pathway,
+    scheduled: Sequence[ScheduledMessage],
+    now: datetime,
+    notices: dict[int, str | None],
 ) -> list[PlanItem]:
     """The whole plan from the surgery day to its last day: what was sent or skipped, what is
     queued, and what the pathway will add later, in the patient's zone and waking window.
@@ -511,6 +525,7 @@ def _plan(
             payload_key=row.payload_key,
             state=row.state.value,
             sent_at=row.sent_at,
+            text=notices.get(row.broadcast_id) if row.broadcast_id else None,
         )
     if patient.surgery_date is not None and patient.approach is not None:
         zone = ZoneInfo(patient.timezone)

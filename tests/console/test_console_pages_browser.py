@@ -83,7 +83,7 @@ def test_a_reply_from_the_patient_page_reaches_the_patients_chat(
 
 def test_a_broadcast_is_previewed_sent_and_reported(page: Page, server: ConsoleServer) -> None:
     harness = server.harness()
-    server.run(lambda: seed.register_only(harness, 8631, "Broadcast Jung"))
+    code = server.run(lambda: seed.register_only(harness, 8631, "Broadcast Jung"))
     sign_in(page, server)
     page.goto(f"{server.url}/broadcasts")
 
@@ -102,6 +102,8 @@ def test_a_broadcast_is_previewed_sent_and_reported(page: Page, server: ConsoleS
     expect(page.locator('[data-count="sent"]')).to_have_text(str(count))
     got = server.run(lambda: harness.sandbox.wait_for_message(8631, "closed this Friday"))
     assert got["chat"]["id"] == 8631
+    page.goto(f"{server.url}/patients/{code}")
+    expect(page.locator("#plan")).to_contain_text("The clinic is closed this Friday.")
 
 
 def test_pause_resume_and_stop_are_the_bots_own_steps_audited_with_the_nurse(
