@@ -554,13 +554,5 @@ def _plan(
     for key, item in list(items.items()):
         if item.post_op_day == -1:
             day = _day_at(patient, item.due_at)
-            items[key] = PlanItem(
-                day if day is not None else 0,
-                item.due_at,
-                item.local_time,
-                item.kind,
-                item.payload_key,
-                item.state,
-                item.sent_at,
-            )
+            items[key] = replace(item, post_op_day=day if day is not None else 0)
     return sorted(items.values(), key=lambda item: (item.due_at, item.kind))
