@@ -1,7 +1,10 @@
 """The check-in conversation: one question a message, edited in place, answered by buttons.
 
 Started by /checkin or by the button under a scheduled check-in prompt; resumed if left
-unfinished; the last question (anything else?) also takes typed text.
+unfinished; the last question (anything else?) also takes typed text. The use case
+(care.usecases.checkin) records and assesses each answer; this module only shows the
+result, after the commit. A red answer is answered at once with what to do now, in a
+message of its own, and the remaining questions still follow.
 """
 
 from __future__ import annotations
@@ -11,18 +14,18 @@ from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards
+from bot.advice import advice_text
 from bot.services import BotServices, services_of
-from care import checkins, patients
 from care.callbacks import Callback, encode
-from care.errors import InvalidInput
 from care.messaging import Button, Keyboard
-from care.models import CheckIn, Patient, PatientStatus
 from care.triage import Assessment, Question, Tier
-from care.triage.checkin import NOTE_QUESTION
+from care.usecases import checkin as usecase
+from care.usecases.checkin import CheckinConfig, Refused, Step
 
 log = structlog.get_logger(__name__)
 
-SCALE_ROW = 6  # 0-10 pain scales: two rows of buttons
+SCALE_ROW = 4  # 0-10 pain scales: three rows, so that no label is cut on a phone
+SUMMARY_PREFIX = "checkin.short."
 
 
 def question_keyboard(
@@ -39,50 +42,93 @@ def question_keyboard(
     return tuple((button,) for button in buttons)
 
 
-def question_text(services: BotServices, lang: str, question: Question, number: int) -> str:
-    return (
-        services.text(lang, "checkin.progress", number=number)
-        + "\n"
-        + services.text(lang, question.text_key)
-    )
+def summary(services: BotServices, step: Step) -> str:
+    """The answers so far on one line ("다리 통증 2 · 허리 통증 3 · 소변 잘 나와요"): an answer
+    whose label does not say what it answers is led by the question's short name."""
+    parts = []
+    for item in step.answered:
+        short = SUMMARY_PREFIX + item.question.id
+        option = next((o for o in item.question.options if o.id == item.answer), None)
+        if option is None:
+            continue  # the typed note
+        label = services.text(step.language, option.label_key)
+        if services.catalog.has(short):
+            label = f"{services.text(step.language, short)} {label}"
+        parts.append(label)
+    return " · ".join(parts)
+
+
+def question_text(services: BotServices, step: Step) -> str:
+    assert step.question is not None
+    lang = step.language
+    lines = [services.text(lang, "checkin.progress", number=step.number, total=step.total)]
+    answered = summary(services, step)
+    if answered:
+        lines.append(services.text(lang, "checkin.so_far", answers=answered))
+    lines.append(services.text(lang, step.question.text_key))
+    return "\n".join(lines)
+
+
+def assessment_advice(services: BotServices, lang: str, assessment: Assessment) -> str:
+    if assessment.tier in (Tier.RED, Tier.AMBER):
+        return advice_text(services, lang, assessment.tier, assessment.sign)
+    assert assessment.advice_key is not None
+    return services.text(lang, assessment.advice_key)
 
 
 def result_text(services: BotServices, lang: str, assessment: Assessment) -> str:
-    lead = {Tier.RED: "checkin.done.red", Tier.AMBER: "checkin.done.amber"}.get(
-        assessment.tier, "checkin.done.green"
+    """Red and amber: what to do first, then the thanks; green: the thanks, then a word."""
+    if assessment.tier is Tier.GREEN:
+        return (
+            services.text(lang, "checkin.done.green")
+            + "\n\n"
+            + assessment_advice(services, lang, assessment)
+        )
+    return (
+        assessment_advice(services, lang, assessment)
+        + "\n\n"
+        + services.text(
+            lang, "checkin.done.red" if assessment.tier is Tier.RED else "checkin.done.amber"
+        )
     )
-    return services.text(lang, lead) + "\n\n" + services.text(lang, assessment.advice_key)
 
 
-async def _step(
-    services: BotServices, patient: Patient, checkin: CheckIn
-) -> tuple[str, Keyboard, Assessment | None]:
-    """The next thing to show: a question, or (finishing the check-in) the result."""
-    lang = patient.language
-    async with services.db.uow() as uow:
-        checkin = await uow.session.get_one(CheckIn, checkin.id)
-        question = await checkins.current_question(
-            uow.session, patient, checkin, services.questionnaire
-        )
-        if question is not None:
-            answered = len(await checkins.answers_of(uow.session, checkin.id))
-            keyboard = question_keyboard(services, lang, checkin.id, question)
-            return question_text(services, lang, question, answered + 1), keyboard, None
-        assessment = await checkins.finish(
-            uow.session, patient, checkin, now=services.clock.now(), realert=services.config.realert
-        )
-        await uow.commit()
-    if assessment.tier in (Tier.RED, Tier.AMBER):
+def render(services: BotServices, step: Step) -> tuple[str, Keyboard]:
+    if step.question is None:
+        assert step.result is not None
+        return result_text(services, step.language, step.result), ()
+    keyboard = question_keyboard(services, step.language, step.checkin_id, step.question)
+    return question_text(services, step), keyboard
+
+
+def urgent_text(services: BotServices, step: Step) -> str | None:
+    """What to do now, when this answer made the check-in red and questions remain."""
+    if step.urgent is None or step.question is None:
+        return None
+    return (
+        assessment_advice(services, step.language, step.urgent)
+        + "\n\n"
+        + services.text(step.language, "checkin.urgent.continue")
+    )
+
+
+def config_of(services: BotServices) -> CheckinConfig:
+    return CheckinConfig(realert=services.config.realert, questionnaire=services.questionnaire)
+
+
+def _after_commit(services: BotServices, step: Step) -> None:
+    if step.post_alerts:
         services.post_alerts()
-    log.info(
-        "checkin_completed",
-        action="checkin.completed",
-        patient=patient.code,
-        checkin_id=checkin.id,
-        tier=assessment.tier.value,
-        flags=list(assessment.flags),
-    )
-    return result_text(services, lang, assessment), (), assessment
+    if step.result is not None:
+        log.info(
+            "checkin_completed",
+            action="checkin.completed",
+            checkin_id=step.checkin_id,
+            tier=step.result.tier.value,
+            flags=list(step.result.flags),
+        )
+    if step.urgent is not None:
+        log.info("checkin_red_answer", action="checkin.red", checkin_id=step.checkin_id)
 
 
 async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,82 +137,77 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-        if patient is None or patient.status not in (PatientStatus.ACTIVE, PatientStatus.PAUSED):
-            lang = services.config.default_language if patient is None else patient.language
-            await message.reply_text(services.text(lang, "not_active"))
-            return
-        checkin = await checkins.start(
-            uow.session, patient, scheduled_message_id=None, now=services.clock.now()
-        )
-        await uow.commit()
-    assert checkin is not None
-    text, keyboard, _ = await _step(services, patient, checkin)
+    step = await usecase.begin(
+        services.db,
+        services.clock,
+        config_of(services),
+        chat_id=chat.id,
+        prompt_id=None,
+        default_language=services.config.default_language,
+    )
+    if isinstance(step, Refused):
+        await message.reply_text(services.text(step.language, step.key))
+        return
+    _after_commit(services, step)
+    text, keyboard = render(services, step)
     await message.reply_text(text, reply_markup=keyboards.markup(keyboard))
 
 
 async def on_checkin_button(
     query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
 ) -> None:
-    """ "ci" starts the check-in of a prompt; "ans" records an answer. Stale or forged: refused."""
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id, lock=True)
-        if patient is None or patient.status == PatientStatus.DELETED:
-            raise InvalidInput("check-in button from a chat with no patient")
-        if callback.action == "ci":
-            checkin = await checkins.start(
-                uow.session, patient, scheduled_message_id=_prompt_id(callback), now=now
-            )
-            if checkin is None:
-                await query.edit_message_text(
-                    services.text(patient.language, "checkin.already_done")
-                )
-                return
-        else:
-            checkin = await checkins.owned_open(uow.session, patient, callback.arg_int(0))
-            await checkins.record_answer(
-                uow.session,
-                patient,
-                checkin,
-                question_id=callback.args[1],
-                answer=callback.args[2],
-                now=now,
-                questionnaire=services.questionnaire,
-            )
-        checkin.telegram_message_id = query.message.message_id if query.message else None
-        await uow.commit()
-    text, keyboard, _ = await _step(services, patient, checkin)
+    """ "ci" starts the check-in of a prompt; "ans" records an answer. Stale or forged: refused
+    (InvalidInput), and nothing changes."""
+    if callback.action == "ci":
+        prompt = None if callback.args[0] == "now" else callback.arg_int(0)
+        step: Step | Refused = await usecase.begin(
+            services.db,
+            services.clock,
+            config_of(services),
+            chat_id=chat_id,
+            prompt_id=prompt,
+            default_language=services.config.default_language,
+        )
+    else:
+        step = await usecase.answer(
+            services.db,
+            services.clock,
+            config_of(services),
+            chat_id=chat_id,
+            checkin_id=callback.arg_int(0),
+            question_id=callback.args[1],
+            option=callback.args[2],
+            message_id=query.message.message_id if query.message else None,
+        )
+    if isinstance(step, Refused):
+        await query.edit_message_text(services.text(step.language, step.key))
+        return
+    _after_commit(services, step)
+    text, keyboard = render(services, step)
     await query.edit_message_text(text, reply_markup=keyboards.markup(keyboard))
+    urgent = urgent_text(services, step)
+    if urgent is not None and query.message is not None:
+        await query.get_bot().send_message(query.message.chat.id, urgent)
 
 
-async def take_note(message: Message, patient: Patient, services: BotServices) -> bool:
+async def take_note(message: Message, services: BotServices) -> bool:
     """Typed text while the check-in asks "anything else?": it becomes the note. True if taken."""
-    async with services.db.uow() as uow:
-        await patients.by_chat(uow.session, message.chat_id, lock=True)  # one update at a time
-        checkin = await checkins.waiting_for_note(
-            uow.session, patient, now=services.clock.now(), questionnaire=services.questionnaire
-        )
-        if checkin is None:
-            return False
-        await checkins.record_answer(
-            uow.session,
-            patient,
-            checkin,
-            question_id=NOTE_QUESTION,
-            answer=message.text or message.caption or "",
-            now=services.clock.now(),
-        )
-        await uow.commit()
-    text, _, _ = await _step(services, patient, checkin)
-    if checkin.telegram_message_id is not None:
+    step = await usecase.add_note(
+        services.db,
+        services.clock,
+        config_of(services),
+        chat_id=message.chat_id,
+        text=message.text or message.caption or "",
+        chat_message_id=message.message_id,
+    )
+    if step is None:
+        return False
+    services.post_alerts()  # the note's card reaches the coordinators' group within seconds
+    _after_commit(services, step)
+    text, keyboard = render(services, step)
+    if step.message_id is not None:
         await message.get_bot().edit_message_reply_markup(
-            message.chat_id, checkin.telegram_message_id, reply_markup=None
+            message.chat_id, step.message_id, reply_markup=None
         )
-    await message.reply_text(text)
+    await message.reply_text(text, reply_markup=keyboards.markup(keyboard))
     return True
-
-
-def _prompt_id(callback: Callback) -> int | None:
-    return None if callback.args[0] == "now" else callback.arg_int(0)

@@ -26,7 +26,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import coordinator_broadcast, coordinator_views
+from bot import coordinator_broadcast, coordinator_views, inbox_commands
 from bot.authz import coordinator_or_refuse, ensure_coordinator
 from bot.handlers_types import ButtonHandler
 from bot.keyboards import markup
@@ -37,14 +37,31 @@ from care import checkins as checkins_store
 from care.callbacks import Callback
 from care.errors import InvalidInput, NotFound
 from care.models import AlertState, PatientStatus
-from care.plan import LANGUAGES, EnrollmentRequest, parse_approach, parse_date, parse_level
+from care.plan import (
+    LANGUAGES,
+    EnrollmentRequest,
+    parse_approach,
+    parse_date,
+    parse_level,
+    parse_phone,
+)
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
 
 PAGE_SIZE = 10
 ALERTS_SHOWN = 10
-COMMANDS = ("patients", "patient", "alerts", "enroll", "broadcast", "export", "cancel", "console")
+COMMANDS = (
+    "inbox",
+    "patients",
+    "patient",
+    "alerts",
+    "enroll",
+    "broadcast",
+    "export",
+    "cancel",
+    "console",
+)
 
 
 def coordinator_language(user: User, services: BotServices) -> str:
@@ -156,7 +173,8 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         outcomes=outcomes,
         questionnaire_name=questionnaire.name[asker.lang] if questionnaire else "",
     )
-    await asker.message.reply_text(text)
+    talk = await inbox_commands.patient_conversation(services, asker.lang, patient)
+    await asker.message.reply_text(f"{text}\n\n{talk}" if talk else text)
 
 
 # /alerts -------------------------------------------------------------------------------
@@ -191,6 +209,13 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 def enrollment_request(args: list[str], services: BotServices) -> EnrollmentRequest:
     """``DATE APPROACH [LEVEL] [LANGUAGE]``, in the order of ``spinecare enroll``."""
+    phone: str | None = None
+    if "--phone" in args:  # /enroll 2026-11-20 transforaminal --phone 010-1234-5678
+        at = args.index("--phone")
+        if at + 1 >= len(args):
+            raise InvalidInput("--phone needs a number")
+        phone = parse_phone(args[at + 1])
+        args = args[:at] + args[at + 2 :]
     if len(args) < 2:
         raise InvalidInput("surgery date and approach are required")
     level: str | None = None
@@ -206,6 +231,7 @@ def enrollment_request(args: list[str], services: BotServices) -> EnrollmentRequ
         level=level,
         language=language,
         timezone=services.config.default_timezone,
+        phone=phone,
     )
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import structlog
 from telegram import CallbackQuery, Message
 
-from bot import keyboards
+from bot import inbox_commands, keyboards
+from bot.advice import advice_text
 from bot.services import BotServices
 from care import followups, inbox, patients
 from care.callbacks import Callback, encode
 from care.errors import InvalidInput
-from care.messaging import Button
-from care.models import Patient
-from care.triage import Tier, classify
+from care.messaging import Button, Keyboard
+from care.models import AlertState, Patient
+from care.triage import Tier, TriageResult, classify
 from care.triage.attachments import read_attachment, stored_text
+from care.triage.signs import load_signs
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_QUESTION = "triage.ask.general"
 # What a patient may send besides text, most specific first (an animation is also a document).
 ATTACHMENTS = (
     "photo", "voice", "video_note", "video", "audio", "animation", "sticker", "document",
@@ -50,9 +51,18 @@ async def read_message(message: Message, patient: Patient, services: BotServices
         stored = await uow.session.get_one(type(stored), stored.id)
         followups.record_reading(stored, result)
         await followups.await_confirmation(
-            uow.session, patient=patient, message=stored, result=result, now=now
+            uow.session,
+            patient=patient,
+            message=stored,
+            result=result,
+            now=now,
+            realert=services.config.realert,
+        )
+        await inbox_commands.keep_in_conversation(
+            uow.session, patient, stored, message, result.tier, kind
         )
         await uow.commit()
+    services.post_alerts()  # the card is in the coordinators' group within seconds
     log.info(
         "free_text_read",
         action="free_text.read",
@@ -61,34 +71,40 @@ async def read_message(message: Message, patient: Patient, services: BotServices
         tier=result.tier.value,
         flags=list(result.flags),
     )
+    answer, keyboard = reply_to(services, patient, stored.id, result, text)
+    await message.reply_text(answer, reply_markup=keyboards.markup(keyboard))
+
+
+def reply_to(
+    services: BotServices, patient: Patient, inbound_id: int, result: TriageResult, text: str
+) -> tuple[str, Keyboard]:
+    """What the patient is told: green, the clinic's answer if it has one and when the team
+    reads messages; a stated red or amber sign, its advice (the alert is already open,
+    nothing is asked about it again); unsure, one question with buttons that name their
+    answers."""
     lang = patient.language
     if result.tier == Tier.GREEN:
-        await message.reply_text(services.text(lang, "text.received"))
-        return
-    lead = {
-        Tier.RED: "followup.red",
-        Tier.AMBER: "followup.amber",
-        Tier.ASK: "followup.ask",
-    }[result.tier]
-    question = result.question or DEFAULT_QUESTION
-    buttons = (
-        (
-            Button(services.text(lang, "followup.yes"), encode("ftc", stored.id, "yes")),
-            Button(services.text(lang, "followup.no"), encode("ftc", stored.id, "no")),
-        ),
+        return inbox_commands.green_answer(services, patient, text), ()
+    if result.tier in (Tier.RED, Tier.AMBER):
+        sign = load_signs().sign_for_rows(result.flags)
+        return advice_text(services, lang, result.tier, sign), ()
+    follow_up = load_signs().follow_up(followups.question_for(result))
+    buttons = tuple(
+        (Button(services.text(lang, answer.label_key), encode("ftc", inbound_id, answer.id)),)
+        for answer in follow_up.answers
     )
-    await message.reply_text(
-        "\n\n".join(services.text(lang, key) for key in (lead, question, "followup.how")),
-        reply_markup=keyboards.markup(buttons),
+    text = (
+        services.text(lang, "followup.ask") + "\n\n" + services.text(lang, follow_up.question_key)
     )
+    return text, buttons
 
 
 async def on_follow_up(
     query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
 ) -> None:
-    """The yes/no answer to a follow-up; checked against the pressing patient's own message."""
+    """The answer to a follow-up; checked against the pressing patient's own message and the
+    question's own answers."""
     inbound_id = callback.arg_int(0)
-    confirmed = callback.args[1] == "yes"
     now = services.clock.now()
     async with services.db.uow() as uow:
         patient = await patients.by_chat(uow.session, chat_id, lock=True)
@@ -98,25 +114,25 @@ async def on_follow_up(
             uow.session,
             patient=patient,
             inbound_message_id=inbound_id,
-            confirmed=confirmed,
+            answer_id=callback.args[1],
             now=now,
             realert=services.config.realert,
         )
         if alert is None:
             raise InvalidInput("no follow-up awaiting for this message")
         await uow.commit()
-    if alert.state.value == "open":
-        services.post_alerts()
     lang = patient.language
-    if confirmed:
-        key = "followup.confirmed.red" if alert.severity == "red" else "followup.confirmed"
+    if alert.state == AlertState.OPEN:
+        services.post_alerts()
+        tier = Tier.RED if alert.severity == "red" else Tier.AMBER
+        text = advice_text(services, lang, tier, load_signs().sign_for_rows(alert.flags))
     else:
-        key = "followup.denied.kept" if alert.state.value == "open" else "followup.denied"
-    await query.edit_message_text(services.text(lang, key))
+        text = services.text(lang, "followup.denied")
+    await query.edit_message_text(text)
     log.info(
         "follow_up_answered",
         action="free_text.follow_up",
         patient=patient.code,
         alert_id=alert.id,
-        confirmed=confirmed,
+        state=alert.state.value,
     )

@@ -20,8 +20,10 @@ from telegram.ext import (
 from bot import (
     alert_buttons,
     checkin,
+    conversation_commands,
     coordinator_commands,
     free_text,
+    inbox_commands,
     membership,
     patient_commands,
     registration,
@@ -45,8 +47,11 @@ log = structlog.get_logger(__name__)
 
 BUTTONS: dict[str, ButtonHandler] = {
     **COORDINATOR_BUTTONS,
+    **inbox_commands.INBOX_BUTTONS,
     "consent": registration.on_button,
+    "hconsent": registration.on_button,
     "lang": registration.on_button,
+    "setlang": registration.on_button,
     "sdate": registration.on_button,
     "wake": registration.on_button,
     "del": patient_commands.on_delete_button,
@@ -59,7 +64,18 @@ BUTTONS: dict[str, ButtonHandler] = {
     "called": alert_buttons.on_alert_button,
 }
 NOT_MODIFIED = "message is not modified"
-PATIENT_COMMANDS = ("help", "checkin", "pause", "resume", "language", "mydata", "stop", "delete")
+PATIENT_COMMANDS = (
+    "help",
+    "checkin",
+    "signs",
+    "pause",
+    "resume",
+    "language",
+    "mydata",
+    "privacy",
+    "stop",
+    "delete",
+)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -115,7 +131,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = registration.user_language(update, services.config.default_language)
         await message.reply_text(services.text(lang, "fallback.not_registered"))
         return
-    if await checkin.take_note(message, patient, services):
+    if await checkin.take_note(message, services):
         return
     await free_text.read_message(message, patient, services)
 
@@ -187,6 +203,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         ("language", patient_commands.language_command),
         ("mydata", patient_commands.mydata_command),
         ("delete", patient_commands.delete_command),
+        ("signs", conversation_commands.signs_command),
+        ("privacy", conversation_commands.privacy_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(
@@ -194,6 +212,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     )
     register_coordinator_handlers(application)
     register_console_handler(application)
+    inbox_commands.register_inbox_handlers(application)
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(private & ~filters.COMMAND, on_text))

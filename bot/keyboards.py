@@ -25,8 +25,16 @@ def consent(catalog: Catalog, lang: str) -> Keyboard:
     )
 
 
-def language() -> Keyboard:
-    return ((Button("한국어", encode("lang", "ko")), Button("English", encode("lang", "en"))),)
+def health_consent(catalog: Catalog, lang: str) -> Keyboard:
+    return (
+        (Button(catalog.text(lang, "consent.health.yes"), encode("hconsent", "yes")),),
+        (Button(catalog.text(lang, "consent.health.no"), encode("hconsent", "no")),),
+    )
+
+
+def language(action: str = "lang") -> Keyboard:
+    """Registration asks with "lang"; /language, for a registered patient, with "setlang"."""
+    return ((Button("한국어", encode(action, "ko")), Button("English", encode(action, "en"))),)
 
 
 def surgery_date(catalog: Catalog, lang: str) -> Keyboard:

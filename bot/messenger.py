@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
@@ -40,10 +40,34 @@ class TelegramMessenger:
                 chat_id=message.chat_id,
                 text=message.text,
                 reply_markup=markup(message.keyboard),
+                disable_notification=message.silent or None,
+                reply_parameters=_reply_to(message.reply_to),
             )
         except TelegramError as error:
             return failure(error)
         return Delivery(Outcome.SENT, message_id=sent.message_id)
+
+    async def copy(
+        self,
+        chat_id: int,
+        from_chat_id: int,
+        message_id: int,
+        *,
+        silent: bool = False,
+        reply_to: int | None = None,
+    ) -> Delivery:
+        """copyMessage: a patient's photo, voice or file shown in the group by its id, no bytes."""
+        try:
+            copied = await self.bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=from_chat_id,
+                message_id=message_id,
+                disable_notification=silent or None,
+                reply_parameters=_reply_to(reply_to),
+            )
+        except TelegramError as error:
+            return failure(error)
+        return Delivery(Outcome.SENT, message_id=copied.message_id)
 
     async def edit(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
@@ -57,6 +81,12 @@ class TelegramMessenger:
         return Delivery(
             Outcome.SENT, message_id=edited.message_id if isinstance(edited, Message) else None
         )
+
+
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id, allow_sending_without_reply=True)
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
+from babel.dates import format_date, format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import patients, privacy
+from care import conversation, patients, privacy
 from care.callbacks import Callback
 from care.db import UnitOfWork
 from care.errors import InvalidInput
@@ -67,6 +71,7 @@ async def _status_command(
             await message.reply_text(services.text(patient.language, "not_active"))
             return
         await uow.commit()
+    services.post_alerts()  # the team sees the change as a card
     await message.reply_text(services.text(patient.language, done_key, **values))
 
 
@@ -95,6 +100,7 @@ async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
     async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
         until = await patients.pause(session, patient, days, now=services.clock.now())
+        conversation.record_event(session, patient=patient, kind="pause", now=services.clock.now())
         return {"until": until.isoformat()}
 
     await _status_command(update, services, change, "pause.done")
@@ -106,6 +112,7 @@ async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
     async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
         await patients.resume(session, patient, now=services.clock.now(), pathway=services.pathway)
+        conversation.record_event(session, patient=patient, kind="resume", now=services.clock.now())
         return {}
 
     await _status_command(update, services, change, "resume.done")
@@ -117,6 +124,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
     async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
         await patients.stop(session, patient, now=services.clock.now())
+        conversation.record_event(session, patient=patient, kind="stop", now=services.clock.now())
         return {}
 
     await _status_command(update, services, change, "stop.done")
@@ -141,7 +149,7 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         message, _ = found
         await message.reply_text(
             services.text(services.config.default_language, "reg.language"),
-            reply_markup=keyboards.markup(keyboards.language()),
+            reply_markup=keyboards.markup(keyboards.language("setlang")),
         )
 
 
@@ -155,28 +163,8 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         message, patient = found
         data = await privacy.export(uow.session, patient)
     lang = patient.language
-    none = services.text(lang, "mydata.none")
     await message.reply_text(
-        services.text(
-            lang,
-            "mydata.summary",
-            code=patient.code,
-            name=patient.display_name or none,
-            status=patient.status.value,
-            surgery_date=patient.surgery_date.isoformat() if patient.surgery_date else none,
-            approach=patient.approach.value if patient.approach else none,
-            level=patient.level or "",
-            language=patient.language,
-            timezone=patient.timezone,
-            start=f"{patient.waking_start:%H:%M}",
-            end=f"{patient.waking_end:%H:%M}",
-            consented_at=patient.consented_at.isoformat() if patient.consented_at else none,
-            consent_version=patient.consent_version or none,
-            checkins=len(data.get("checkins", [])),
-            inbound=len(data.get("inbound_messages", [])),
-            alerts=len(data.get("alerts", [])),
-            scheduled=len(data.get("scheduled_messages", [])),
-        )
+        mydata_summary(services, patient, data),
     )
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await message.reply_document(
@@ -185,6 +173,48 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         caption=services.text(lang, "mydata.caption", code=patient.code),
     )
     log.info("mydata_sent", action="patient.mydata", patient=patient.code)
+
+
+def mydata_summary(services: BotServices, patient: Patient, data: dict[str, Any]) -> str:
+    """The summary in the patient's own language: words for the status and approach, dates
+    and times in their time zone (the attached file keeps the raw values)."""
+    lang = patient.language
+    none = services.text(lang, "mydata.none")
+    zone = ZoneInfo(patient.timezone)
+
+    def when(at: datetime | None) -> str:
+        if at is None:
+            return none
+        return format_datetime(at.astimezone(zone), "medium", tzinfo=zone, locale=lang)
+
+    return services.text(
+        lang,
+        "mydata.summary",
+        code=patient.code,
+        name=patient.display_name or none,
+        status=services.text(lang, f"mydata.status.{patient.status.value}"),
+        surgery_date=(
+            format_date(patient.surgery_date, "long", locale=lang) if patient.surgery_date else none
+        ),
+        approach=(
+            services.text(lang, f"mydata.approach.{patient.approach.value}")
+            if patient.approach
+            else none
+        ),
+        level=patient.level or "",
+        language=services.text(lang, f"mydata.language.{patient.language}"),
+        timezone=patient.timezone,
+        start=f"{patient.waking_start:%H:%M}",
+        end=f"{patient.waking_end:%H:%M}",
+        consented_at=when(patient.consented_at),
+        consent_version=patient.consent_version or none,
+        health_consented_at=when(patient.health_consented_at),
+        health_consent_version=patient.health_consent_version or none,
+        checkins=len(data.get("checkins", [])),
+        inbound=len(data.get("inbound_messages", [])),
+        alerts=len(data.get("alerts", [])),
+        scheduled=len(data.get("scheduled_messages", [])),
+    )
 
 
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -214,9 +244,18 @@ async def on_delete_button(
         if callback.args[0] != "yes":
             await query.edit_message_text(services.text(lang, "delete.cancelled"))
             return
+        urgent = await conversation.open_red_alert(uow.session, patient)
         await privacy.erase(
             uow.session, patient, now=services.clock.now(), actor=f"patient:{patient.code}"
         )
+        conversation.record_event(  # after the erasure: the team learns of it, without text
+            uow.session,
+            patient=patient,
+            kind="delete",
+            now=services.clock.now(),
+            tier="red" if urgent else None,
+        )
         await uow.commit()
+    services.post_alerts()
     await query.edit_message_text(services.text(lang, "delete.done"))
     log.info("patient_deleted", action="patient.deleted", patient=patient.code)

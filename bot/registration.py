@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import structlog
 from babel.dates import format_date
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import audit, enrollment, patients
+from care import audit, conversation, enrollment, patients
 from care.callbacks import Callback
-from care.errors import InviteRejected, NotAllowed
+from care.errors import InvalidInput, InviteRejected, NotAllowed
 from care.models import Patient, PatientStatus
 
 log = structlog.get_logger(__name__)
@@ -73,60 +75,98 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(
     query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
 ) -> None:
-    """Registration buttons; an old button simply answers that step again."""
+    """Registration buttons, each checked against the state it acts on: a button from a step
+    already passed (an active patient's old registration message) is refused and changes
+    nothing. Telegram is answered after the commit."""
+    if callback.action in ("consent", "hconsent"):
+        await _on_consent(query, callback, services, chat_id)
+        return
     now = services.clock.now()
     answer = callback.args[0]
     async with services.db.uow() as uow:
         session = uow.session
-        if callback.action == "consent":
-            if answer != "yes":
-                await enrollment.decline_consent(session, chat_id=chat_id)
-                await uow.commit()
-                await query.edit_message_text(services.text(_lang(query, services), "reg.declined"))
-                return
-            patient = await patients.by_chat(session, chat_id)
-            if patient is None:
-                patient = await enrollment.give_consent(session, chat_id=chat_id, now=now)
-            await uow.commit()
-            await ask_language(query.edit_message_text, services)
-            return
-        patient = await patients.by_chat(session, chat_id)
+        patient = await patients.by_chat(session, chat_id, lock=True)
         if patient is None or patient.status == PatientStatus.DELETED:
             raise InviteRejected("button from a chat with no patient")
-        if callback.action == "lang":
+        registering = patient.status == PatientStatus.INVITED
+        if registering == (callback.action == "setlang"):
+            raise InvalidInput(f"{callback.action} button out of its step")
+        if callback.action in ("lang", "setlang"):
             await patients.choose_language(session, patient, answer, now=now)
-            await uow.commit()
-            if patient.status == PatientStatus.INVITED:
-                await ask_surgery_date(query, services, patient)
-            else:
-                await query.edit_message_text(services.text(patient.language, "language.done"))
         elif callback.action == "sdate":
             await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
-            await uow.commit()
-            prefix = (
-                ""
-                if answer == "yes"
-                else services.text(patient.language, "reg.surgery_date_disputed") + "\n\n"
-            )
-            await query.edit_message_text(
-                prefix + services.text(patient.language, "reg.window"),
-                reply_markup=keyboards.markup(keyboards.waking_window()),
-            )
+            if answer != "yes":  # the patient was promised the nurse checks the date
+                conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
         elif callback.action == "wake":
             await patients.choose_window(
                 session, patient, answer, now=now, pathway=services.pathway
             )
             await patients.activate(session, patient, now=now, pathway=services.pathway)
-            await uow.commit()
-            await query.edit_message_text(
-                services.text(
-                    patient.language,
-                    "reg.summary",
-                    start=f"{patient.waking_start:%H:%M}",
-                    end=f"{patient.waking_end:%H:%M}",
-                )
+        await uow.commit()
+    lang = patient.language
+    if callback.action == "setlang":
+        await query.edit_message_text(services.text(lang, "language.done"))
+    elif callback.action == "lang":
+        await ask_surgery_date(query, services, patient)
+    elif callback.action == "sdate":
+        if answer != "yes":
+            services.post_alerts()  # the dispute's card reaches the coordinators' group
+        prefix = (
+            "" if answer == "yes" else services.text(lang, "reg.surgery_date_disputed") + "\n\n"
+        )
+        await query.edit_message_text(
+            prefix + services.text(lang, "reg.window"),
+            reply_markup=keyboards.markup(keyboards.waking_window()),
+        )
+    else:
+        await query.edit_message_text(
+            services.text(
+                lang,
+                "reg.summary",
+                start=f"{patient.waking_start:%H:%M}",
+                end=f"{patient.waking_end:%H:%M}",
             )
-            log.info("patient_registered", action="patient.registered", patient=patient.code)
+        )
+        log.info("patient_registered", action="patient.registered", patient=patient.code)
+
+
+async def _on_consent(
+    query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
+) -> None:
+    """Two explicit choices: the service, then health data. Each consent text stays in the
+    chat with the choice made under it (re-readable, and /privacy shows it again); only both
+    together store anything, and refusing either stores nothing about the person."""
+    now = services.clock.now()
+    agreed = callback.args[0] == "yes"
+    health = callback.action == "hconsent"
+    async with services.db.uow() as uow:
+        known = await patients.by_chat(uow.session, chat_id, lock=True)
+        if known is not None and (known.status != PatientStatus.INVITED or not agreed):
+            raise InvalidInput("consent button after consent was given")
+        if known is None:
+            if not agreed:
+                await enrollment.decline_consent(uow.session, chat_id=chat_id)
+            elif health:
+                known = await enrollment.give_consent(uow.session, chat_id=chat_id, now=now)
+            else:
+                await enrollment.open_consent(uow.session, chat_id=chat_id, now=now)
+            await uow.commit()
+    lang = known.language if known is not None else _lang(query, services)
+    message = query.message if isinstance(query.message, Message) else None
+    choice = "consent.chosen.yes" if agreed else "consent.chosen.no"
+    if message is not None and message.text:
+        await query.edit_message_text(f"{message.text}\n\n{services.text(lang, choice)}")
+    if not agreed:
+        declined = "reg.declined.health" if health else "reg.declined"
+        await query.get_bot().send_message(chat_id, services.text(lang, declined))
+    elif not health and known is None:
+        await query.get_bot().send_message(
+            chat_id,
+            services.text(lang, "consent.health"),
+            reply_markup=keyboards.markup(keyboards.health_consent(services.catalog, lang)),
+        )
+    else:
+        await ask_language(partial(query.get_bot().send_message, chat_id), services)
 
 
 async def ask_language(send: object, services: BotServices) -> None:

@@ -11,6 +11,9 @@ from telegram.ext import ContextTypes
 from bot.kick import Kick
 from care.clock import Clock, SystemClock
 from care.db import Database
+from care.office_hours import DEFAULT as DEFAULT_HOURS
+from care.office_hours import OfficeHours
+from care.office_hours import parse as parse_office_hours
 from care.pathway import Pathway
 from care.questionnaires import Questionnaire
 from care.throttle import AttemptThrottle
@@ -29,6 +32,7 @@ class BotConfig:
     realert: timedelta = timedelta(minutes=15)
     default_window: tuple[time, time] = (time(8, 0), time(21, 0))
     console_url: str = "http://127.0.0.1:8080"  # the web console's sign-in links start here
+    office_hours: OfficeHours = field(default_factory=lambda: parse_office_hours(DEFAULT_HOURS))
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,23 @@ ARG = re.compile(r"^[A-Za-z0-9_.:\-]{1,24}$")
 # action -> number of arguments
 ACTIONS: dict[str, int] = {
     "lang": 1,  # registration: language ko|en
-    "consent": 1,  # registration: yes|no
+    "consent": 1,  # registration: consent to the service yes|no
+    "hconsent": 1,  # registration: consent to health data yes|no
+    "setlang": 1,  # /language: ko|en (a registered patient)
     "sdate": 1,  # registration: surgery date confirmed yes|no
     "wake": 1,  # registration: waking window id
     "pdone": 1,  # posture reminder done: scheduled message id
     "plater": 1,  # posture reminder later: scheduled message id
     "ci": 1,  # start the check-in of a scheduled message id ("now" for /checkin)
     "ans": 3,  # check-in answer: check-in id, question id, option id
-    "ftc": 2,  # free-text follow-up: inbound message id, yes|no
+    "ftc": 2,  # free-text follow-up: inbound message id, answer id (signs.yaml)
     "ack": 1,  # alert acknowledged: alert id
     "called": 1,  # alert: patient called: alert id
     "del": 1,  # /delete confirmation: yes|no
     "bc": 2,  # broadcast: broadcast id, send|cancel
     "page": 2,  # coordinator list paging: list name, page number
+    "hdl": 2,  # conversation item handled: item id, "c" on a card or the /inbox page number
+    "inbox": 1,  # /inbox paging: page number
 }
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import alerts, audit
 from care.errors import InvalidInput
-from care.models import CheckIn, CheckInAnswer, Patient
+from care.followups import ANSWER_WITHIN
+from care.models import Alert, AlertState, CheckIn, CheckInAnswer, Patient, ScheduledMessage
 from care.patients import post_op_day
 from care.questionnaires import Questionnaire
 from care.triage import Assessment, Question, Tier, assess_checkin, next_question
@@ -33,9 +34,13 @@ async def start(
 ) -> CheckIn | None:
     """The check-in to answer now: the open one (resumed) or a new one.
 
-    None when the scheduled check-in behind a prompt was already completed.
+    None when the scheduled check-in behind a prompt was already completed. A prompt id
+    that does not exist, or is not this patient's check-in prompt, is refused (InvalidInput).
     """
     if scheduled_message_id is not None:
+        prompt = await session.get(ScheduledMessage, scheduled_message_id)
+        if prompt is None or prompt.patient_id != patient.id or prompt.kind != "checkin":
+            raise InvalidInput("no such check-in prompt for this patient")
         existing = await session.scalar(
             select(CheckIn).where(
                 CheckIn.patient_id == patient.id,
@@ -96,6 +101,17 @@ async def current_question(
     )
 
 
+def answered_in_order(
+    patient: Patient, answers: dict[str, str], extra: tuple[Question, ...]
+) -> list[tuple[Question, str]]:
+    """The answers given so far, in the order the questions are asked."""
+    return [
+        (question, answers[question.id])
+        for question in checkin_questions(approach=approach_of(patient), extra=extra)
+        if question.id in answers
+    ]
+
+
 async def owned_open(session: AsyncSession, patient: Patient, checkin_id: int) -> CheckIn:
     """The patient's own unfinished check-in, or InvalidInput (stale, forged, finished)."""
     checkin = await session.get(CheckIn, checkin_id)
@@ -115,31 +131,29 @@ async def record_answer(
     answer: str,
     now: datetime,
     questionnaire: Questionnaire | None = None,
-) -> None:
-    """Store one answer (answering a question again replaces the earlier answer)."""
+) -> bool:
+    """Store one answer; False when the very same answer was already stored (a double tap).
+
+    An answered question is never answered again: a different answer to it is refused.
+    """
     extra = extra_questions(questionnaire, checkin)
     question = _question(patient, question_id, extra)
     answers = await answers_of(session, checkin.id)
     expected = next_question(answers, approach=approach_of(patient), extra=extra)
-    if question_id not in answers and (expected is None or expected.id != question_id):
-        raise InvalidInput(f"question {question_id} is not the one being asked")
     if answer not in question.option_ids() and question_id != NOTE_QUESTION:
         raise InvalidInput(f"{answer!r} is not an option of {question_id}")
     answer = answer[:MAX_NOTE]
-    row = await session.scalar(
-        select(CheckInAnswer).where(
-            CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.question == question_id
-        )
+    if question_id in answers:
+        if answers[question_id] == answer:
+            return False
+        raise InvalidInput(f"question {question_id} was already answered")
+    if expected is None or expected.id != question_id:
+        raise InvalidInput(f"question {question_id} is not the one being asked")
+    session.add(
+        CheckInAnswer(checkin_id=checkin.id, question=question_id, answer=answer, answered_at=now)
     )
-    if row is None:
-        session.add(
-            CheckInAnswer(
-                checkin_id=checkin.id, question=question_id, answer=answer, answered_at=now
-            )
-        )
-    else:
-        row.answer, row.answered_at = answer, now
     await session.flush()
+    return True
 
 
 async def waiting_for_note(
@@ -166,6 +180,123 @@ async def waiting_for_note(
     return checkin if question is not None and question.id == NOTE_QUESTION else None
 
 
+async def assess_so_far(session: AsyncSession, patient: Patient, checkin: CheckIn) -> Assessment:
+    """What the answers given so far mean (the same rules as a finished check-in)."""
+    return assess_checkin(
+        await answers_of(session, checkin.id),
+        history=await _history(session, patient, before=checkin),
+        post_op_day=checkin.post_op_day or 0,
+        approach=approach_of(patient),
+    )
+
+
+async def escalate_as_answered(
+    session: AsyncSession,
+    patient: Patient,
+    checkin: CheckIn,
+    assessment: Assessment,
+    *,
+    complete: bool,
+    now: datetime,
+    realert: timedelta = alerts.DEFAULT_REALERT,
+) -> bool:
+    """Keep the check-in's alert in step with its answers; True when one must be posted now.
+
+    Red opens at once, even mid-check-in. Amber in an unfinished check-in waits, like a
+    free-text follow-up, ``ANSWER_WITHIN`` for the rest of the answers (the follow-up job
+    opens it if the patient falls silent); finishing the check-in opens it.
+    """
+    if assessment.tier not in (Tier.RED, Tier.AMBER):
+        return False
+    red = assessment.tier is Tier.RED
+    alert = await session.scalar(
+        select(Alert).where(Alert.checkin_id == checkin.id).order_by(Alert.id.desc()).limit(1)
+    )
+    if alert is None:
+        if not red and not complete:
+            session.add(_awaiting(patient, checkin, assessment, now))
+            await session.flush()
+            return False
+        await alerts.open_alert(
+            session,
+            patient=patient,
+            severity="red" if red else "amber",
+            source="checkin",
+            flags=assessment.flags,
+            reasons=assessment.reasons,
+            now=now,
+            realert=realert,
+            checkin_id=checkin.id,
+        )
+        return True
+    known_flags = set(alert.flags)
+    alert.flags = sorted(known_flags | set(assessment.flags))
+    alert.reasons = list(dict.fromkeys([*alert.reasons, *assessment.reasons]))
+    if alert.state == AlertState.AWAITING:
+        if not red and not complete:
+            return False
+        alert.severity = "red" if red else "amber"
+        alert.state = AlertState.OPEN
+        alert.escalation_level = 0
+        alert.next_escalation_at = now + realert if red else None
+        _audit_opened(session, patient, alert, now)
+        return True
+    if not red or (alert.severity == "red" and set(assessment.flags) <= known_flags):
+        return False
+    if alert.state == AlertState.OPEN:  # amber so far, or a new red sign: post again as red
+        alert.severity = "red"
+        alert.escalation_level = 0
+        alert.next_escalation_at = now + realert
+        _audit_opened(session, patient, alert, now)
+        return True
+    # the earlier alert was already handled: a new red sign is a new alert
+    session.add(
+        Alert(
+            patient_id=patient.id,
+            severity="red",
+            source="checkin",
+            flags=list(assessment.flags),
+            reasons=list(assessment.reasons),
+            state=AlertState.OPEN,
+            created_at=now,
+            escalation_level=0,
+            next_escalation_at=now + realert,
+            checkin_id=checkin.id,
+        )
+    )
+    await session.flush()
+    return True
+
+
+def _awaiting(patient: Patient, checkin: CheckIn, assessment: Assessment, now: datetime) -> Alert:
+    return Alert(
+        patient_id=patient.id,
+        severity="amber",
+        source="checkin",
+        flags=list(assessment.flags),
+        reasons=list(assessment.reasons),
+        state=AlertState.AWAITING,
+        created_at=now,
+        escalation_level=0,
+        next_escalation_at=now + ANSWER_WITHIN,
+        checkin_id=checkin.id,
+    )
+
+
+def _audit_opened(session: AsyncSession, patient: Patient, alert: Alert, now: datetime) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor="system",
+        action="alert_opened",
+        subject=patient.code,
+        alert_id=alert.id,
+        severity=alert.severity,
+        source="checkin",
+        flags=list(alert.flags),
+    )
+
+
 async def finish(
     session: AsyncSession,
     patient: Patient,
@@ -173,15 +304,10 @@ async def finish(
     *,
     now: datetime,
     realert: timedelta = alerts.DEFAULT_REALERT,
-) -> Assessment:
-    """Classify the completed check-in, store the tier, and alert the team on red or amber."""
-    answers = await answers_of(session, checkin.id)
-    assessment = assess_checkin(
-        answers,
-        history=await _history(session, patient, before=checkin),
-        post_op_day=checkin.post_op_day or 0,
-        approach=approach_of(patient),
-    )
+) -> tuple[Assessment, bool]:
+    """Classify the completed check-in and store its tier; the team's alert is opened on red
+    or amber (True when one must be posted now)."""
+    assessment = await assess_so_far(session, patient, checkin)
     checkin.completed_at = now
     checkin.tier = assessment.tier.value
     audit.record(
@@ -193,19 +319,10 @@ async def finish(
         checkin_id=checkin.id,
         tier=assessment.tier.value,
     )
-    if assessment.tier in (Tier.RED, Tier.AMBER):
-        await alerts.open_alert(
-            session,
-            patient=patient,
-            severity="red" if assessment.tier == Tier.RED else "amber",
-            source="checkin",
-            flags=assessment.flags,
-            reasons=assessment.reasons,
-            now=now,
-            realert=realert,
-            checkin_id=checkin.id,
-        )
-    return assessment
+    post = await escalate_as_answered(
+        session, patient, checkin, assessment, complete=True, now=now, realert=realert
+    )
+    return assessment, post
 
 
 async def _history(

@@ -2,7 +2,9 @@
 
 A coordinator enrols a patient (a record and a single-use invite). The patient opens the
 link: the invite is checked and the chat remembered only as the one being asked for consent.
-Consent links the chat to the patient and uses the invite up; declining forgets the chat.
+Consent is two explicit choices, each to its own text: to the service, then to health data
+(sensitive data under Korea's privacy law). Only both together link the chat to the patient
+and use the invite up, storing each version and time; declining either forgets the chat.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from care.errors import InviteRejected, NotAllowed
 from care.models import Invite, Patient, PatientStatus
 from care.plan import EnrollmentRequest
 
-CONSENT_VERSION = "2026-11-v1"
+CONSENT_VERSION = "2026-12-v2"  # the service text (reg.consent)
+HEALTH_CONSENT_VERSION = "2026-12-v1"  # the health-data text (consent.health)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ async def enroll(
     patient = Patient(
         code=await _unused_patient_code(session),
         display_name=request.display_name,
+        phone=request.phone,
         language=request.language,
         timezone=request.timezone,
         surgery_date=request.surgery_date,
@@ -112,8 +116,13 @@ async def open_invite(session: AsyncSession, code: str, *, chat_id: int, now: da
     return patient
 
 
-async def give_consent(session: AsyncSession, *, chat_id: int, now: datetime) -> Patient:
-    """Consent given: link the chat, use the invite up, store the consent version and time."""
+async def open_consent(session: AsyncSession, *, chat_id: int, now: datetime) -> None:
+    """The service consent was given: the chat's invite must still be open (nothing stored
+    yet: the health-data consent comes next)."""
+    await _pending_invite(session, chat_id=chat_id, now=now)
+
+
+async def _pending_invite(session: AsyncSession, *, chat_id: int, now: datetime) -> Invite:
     invite = await session.scalar(
         select(Invite)
         .where(Invite.pending_chat_id == chat_id, Invite.used_at.is_(None))
@@ -122,12 +131,20 @@ async def give_consent(session: AsyncSession, *, chat_id: int, now: datetime) ->
     )
     if invite is None or invite.expires_at <= now:
         raise InviteRejected("no open invite for this chat")
+    return invite
+
+
+async def give_consent(session: AsyncSession, *, chat_id: int, now: datetime) -> Patient:
+    """Both consents given: link the chat, use the invite up, store each version and time."""
+    invite = await _pending_invite(session, chat_id=chat_id, now=now)
     patient = await session.get_one(Patient, invite.patient_id)
     invite.used_at = now
     invite.pending_chat_id = None
     patient.chat_id = chat_id
     patient.consent_version = CONSENT_VERSION
     patient.consented_at = now
+    patient.health_consent_version = HEALTH_CONSENT_VERSION
+    patient.health_consented_at = now
     patient.updated_at = now
     audit.record(
         session,
@@ -136,12 +153,14 @@ async def give_consent(session: AsyncSession, *, chat_id: int, now: datetime) ->
         action="patient.consented",
         subject=patient.code,
         consent_version=CONSENT_VERSION,
+        health_consent_version=HEALTH_CONSENT_VERSION,
     )
     return patient
 
 
 async def decline_consent(session: AsyncSession, *, chat_id: int) -> None:
-    """Consent declined: forget the chat; the invite stays usable until it expires."""
+    """Either consent declined: forget the chat (nothing about the person is stored); the
+    invite stays usable until it expires."""
     invites = await session.scalars(select(Invite).where(Invite.pending_chat_id == chat_id))
     for invite in invites.all():
         invite.pending_chat_id = None

@@ -5,9 +5,11 @@ numbers, ISO 8601 UTC times) for ``patients``, ``checkins``, ``alerts`` or ``del
 ``to_csv`` writes it as UTF-8 with a byte-order mark (so a spreadsheet opens Korean text
 correctly) that reads back through Python's csv module, ``to_json`` as one JSON array.
 
-Patients are named by their pseudonymous code only: no display name, no chat id, and no
-free text (the check-in's typed note is left out too). ``since`` keeps the rows created
-(patients), started (check-ins), opened (alerts) or due (deliveries) at or after it.
+Patients are named by their pseudonymous code, with the phone number the care team entered
+(no display name, no chat id). Free text is in two places only: the check-in's typed note
+(``note``) and ``messages``: every item of the conversation, both directions, with its
+state and who saw and handled it. ``since`` keeps the rows created (patients, messages),
+started (check-ins), opened (alerts) or due (deliveries) at or after it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from care.models import (
     AuditEntry,
     CheckIn,
     CheckInAnswer,
+    ConversationItem,
     MessageState,
     Patient,
     PatientStatus,
@@ -40,14 +43,15 @@ from care.models import (
 from care.questionnaires import Questionnaire
 from care.triage.checkin import NOTE_QUESTION, load_checkin_rules
 
-What = Literal["patients", "checkins", "alerts", "deliveries"]
+What = Literal["patients", "checkins", "alerts", "deliveries", "messages"]
 Format = Literal["csv", "json"]
-WHATS: tuple[What, ...] = ("patients", "checkins", "alerts", "deliveries")
+WHATS: tuple[What, ...] = ("patients", "checkins", "alerts", "deliveries", "messages")
 FORMATS: tuple[Format, ...] = ("csv", "json")
 ANSWER_CHUNK = 500
 
 PATIENT_COLUMNS = (
     "patient_code",
+    "phone",
     "status",
     "language",
     "timezone",
@@ -90,6 +94,24 @@ DELIVERY_COLUMNS = (
     "last_error",
 )
 AUDIT_COLUMNS = ("id", "at", "actor", "action", "subject", "detail")
+MESSAGE_COLUMNS = (
+    "item_id",
+    "patient_code",
+    "at",
+    "direction",
+    "kind",
+    "tier",
+    "attachment",
+    "text",
+    "state",
+    "seen_by",
+    "seen_at",
+    "handled_by",
+    "handled_at",
+    "author",
+    "delivery",
+    "delivered_at",
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,8 @@ async def export(
         return Table(what, (*CHECKIN_BASE, *answer_columns(questionnaire), *scores), rows)
     if what == "alerts":
         return Table(what, ALERT_COLUMNS, await alert_rows(session, since=since))
+    if what == "messages":
+        return Table(what, MESSAGE_COLUMNS, await message_rows(session, since=since))
     return Table(what, DELIVERY_COLUMNS, await delivery_rows(session, since=since))
 
 
@@ -194,6 +218,7 @@ async def patient_rows(
         rows.append(
             {
                 "patient_code": patient.code,
+                "phone": patient.phone,
                 "status": patient.status.value,
                 "language": patient.language,
                 "timezone": patient.timezone,
@@ -224,10 +249,10 @@ async def count_patients(
 
 def answer_columns(questionnaire: Questionnaire | None = None) -> tuple[str, ...]:
     """The structured questions, in the check-in's order, then a licensed questionnaire's
-    items; the typed note is not exported."""
+    items, then the typed note (as written)."""
     columns = tuple(q.id for q in load_checkin_rules().questions if q.id != NOTE_QUESTION)
     extra = questionnaire.questions if questionnaire else ()
-    return (*columns, *(q.id for q in extra))
+    return (*columns, *(q.id for q in extra), NOTE_QUESTION)
 
 
 def score_column(questionnaire: Questionnaire) -> str:
@@ -287,6 +312,43 @@ async def checkin_rows(
             row[score_column(questionnaire)] = questionnaire.score(given)
         rows.append(row)
     return rows
+
+
+# -- messages --------------------------------------------------------------------------
+
+
+async def message_rows(
+    session: AsyncSession, *, since: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every conversation item, oldest first: what patients wrote and did, the team's replies."""
+    query = (
+        select(ConversationItem, Patient.code)
+        .join(Patient, Patient.id == ConversationItem.patient_id)
+        .order_by(ConversationItem.created_at, ConversationItem.id)
+    )
+    if since is not None:
+        query = query.where(ConversationItem.created_at >= since)
+    return [
+        {
+            "item_id": item.id,
+            "patient_code": code,
+            "at": iso(item.created_at),
+            "direction": item.direction,
+            "kind": item.kind,
+            "tier": item.tier,
+            "attachment": item.attachment,
+            "text": item.text,
+            "state": item.state,
+            "seen_by": item.seen_by,
+            "seen_at": iso(item.seen_at),
+            "handled_by": item.handled_by,
+            "handled_at": iso(item.handled_at),
+            "author": item.author,
+            "delivery": item.post_state,
+            "delivered_at": iso(item.posted_at),
+        }
+        for item, code in (await session.execute(query)).all()
+    ]
 
 
 # -- alerts ----------------------------------------------------------------------------

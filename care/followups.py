@@ -1,12 +1,16 @@
-"""Free text that may hold a warning sign: ask the patient, and escalate unless clearly not.
+"""Free text that may hold a warning sign: alert on what it states, ask about what is unsure.
 
-A message classified red, amber or ask opens an alert in state ``awaiting`` and the patient
-gets a yes/no follow-up question. Then:
+A message that states a red or amber sign opens its alert at once, at that tier, as the
+same answer in a check-in does: the patient is not asked again about what they just said
+(so a "no" cannot downgrade it). A message the reader is unsure about (``ask``) opens an
+alert in state ``awaiting`` and the patient gets ONE follow-up question whose buttons name
+their answers (messages/triage/signs.yaml). Then:
 
-    patient says yes          -> the alert opens (red stays red; ask becomes amber)
-    patient says no           -> red opens as amber (a red sign is never dropped: a human
-                                 looks); amber and ask are resolved and kept on record
-    no answer in 10 minutes   -> the alert opens, as if confirmed
+    an answer that names the sign -> the alert opens at that answer's tier (red or amber)
+    an answer that it is not there -> resolved and kept on record (an awaiting red, from
+                                 before this rule, opens as amber: a red sign is never
+                                 dropped, a human looks)
+    no answer in 10 minutes       -> the alert opens, as if confirmed
 
 Every message is stored first (care.inbox); this module only decides what follows.
 """
@@ -22,8 +26,12 @@ from care import audit
 from care.alerts import DEFAULT_REALERT
 from care.models import Alert, AlertState, InboundMessage, Patient
 from care.triage import Tier, TriageResult
+from care.triage.signs import load_signs
 
 ANSWER_WITHIN = timedelta(minutes=10)
+DEFAULT_QUESTION = "triage.ask.general"
+ASKED = "asked:"
+LEGACY = ("yes", "no")
 
 
 def record_reading(message: InboundMessage, result: TriageResult) -> None:
@@ -38,26 +46,43 @@ async def await_confirmation(
     message: InboundMessage,
     result: TriageResult,
     now: datetime,
+    realert: timedelta = DEFAULT_REALERT,
 ) -> Alert | None:
-    """Open an alert that waits for the patient's answer; None for a green message."""
+    """The alert for a read message; None for a green one.
+
+    Red or amber: open at once (the sign was stated). Ask: awaiting the answer to the
+    follow-up question (``question_for``), for ``ANSWER_WITHIN``.
+    """
     if result.tier == Tier.GREEN:
         return None
+    reasons = [f"free_text:{result.tier.value}", *(f"said:{e}" for e in result.evidence)]
     alert = Alert(
         patient_id=patient.id,
         severity="red" if result.tier == Tier.RED else "amber",
         source="free_text",
         flags=list(result.flags),
-        reasons=[f"free_text:{result.tier.value}", *(f"said:{e}" for e in result.evidence)],
+        reasons=reasons,
         state=AlertState.AWAITING,
         created_at=now,
         escalation_level=0,
         next_escalation_at=now + ANSWER_WITHIN,
         inbound_message_id=message.id,
     )
+    if result.tier == Tier.ASK:
+        alert.reasons = [*reasons, ASKED + question_for(result)]
+    else:
+        _open(alert, now, realert)
     session.add(alert)
     await session.flush()
-    _audit(session, alert, "followup.asked", f"patient:{patient.code}", now)
+    action = "followup.asked" if result.tier == Tier.ASK else "followup.stated"
+    _audit(session, alert, action, f"patient:{patient.code}", now)
     return alert
+
+
+def question_for(result: TriageResult) -> str:
+    """The follow-up question for an unsure message (one that signs.yaml knows)."""
+    question = result.question or DEFAULT_QUESTION
+    return question if question in load_signs().follow_ups else DEFAULT_QUESTION
 
 
 async def answer(
@@ -65,11 +90,12 @@ async def answer(
     *,
     patient: Patient,
     inbound_message_id: int,
-    confirmed: bool,
+    answer_id: str,
     now: datetime,
     realert: timedelta = DEFAULT_REALERT,
 ) -> Alert | None:
-    """The patient answered the follow-up. None when there is nothing awaiting (stale or forged)."""
+    """The patient answered the follow-up with one of its named answers. None when nothing is
+    awaiting or the answer is not one of the question's (stale or forged)."""
     alert = await session.scalar(
         select(Alert).where(
             Alert.inbound_message_id == inbound_message_id,
@@ -79,8 +105,20 @@ async def answer(
     )
     if alert is None:
         return None
+    asked = next((r[len(ASKED) :] for r in alert.reasons if r.startswith(ASKED)), None)
+    follow_ups = load_signs().follow_ups
+    follow_up = follow_ups.get(asked or DEFAULT_QUESTION) or follow_ups[DEFAULT_QUESTION]
+    chosen = follow_up.answer(answer_id)
+    if chosen is None and answer_id in LEGACY:  # yes/no buttons sent before named answers
+        no = answer_id == "no"
+        chosen = next((a for a in follow_up.answers if (a.tier is None) is no), None)
+    if chosen is None:
+        return None
     actor = f"patient:{patient.code}"
-    if confirmed:
+    alert.reasons = [*alert.reasons, f"answered:{answer_id}"]
+    if chosen.tier is not None:
+        if alert.severity != "red":
+            alert.severity = chosen.tier.value
         _open(alert, now, realert)
         _audit(session, alert, "followup.confirmed", actor, now)
     elif alert.severity == "red":

@@ -25,6 +25,8 @@ class OutgoingMessage:
     chat_id: int
     text: str
     keyboard: Keyboard = ()
+    silent: bool = False  # disable_notification: the chat gets it without a sound
+    reply_to: int | None = None  # a message of the same chat this one answers
 
 
 class Outcome(enum.StrEnum):
@@ -49,4 +51,18 @@ class Messenger(Protocol):
 
     async def edit(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
+    ) -> Delivery: ...
+
+
+class CardMessenger(Messenger, Protocol):
+    """A messenger that can also copy a message (a patient's photo) into another chat."""
+
+    async def copy(
+        self,
+        chat_id: int,
+        from_chat_id: int,
+        message_id: int,
+        *,
+        silent: bool = False,
+        reply_to: int | None = None,
     ) -> Delivery: ...

@@ -115,6 +115,7 @@ class Patient(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     display_name: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(32))  # shown to coordinators only
     language: Mapped[str] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64))
     surgery_date: Mapped[date | None] = mapped_column(Date)
@@ -125,6 +126,9 @@ class Patient(Base):
     waking_end: Mapped[time] = mapped_column(Time)
     consent_version: Mapped[str | None] = mapped_column(String(16))
     consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # consent to health data (sensitive data), a separate explicit choice with its own text
+    health_consent_version: Mapped[str | None] = mapped_column(String(16))
+    health_consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paused_until: Mapped[date | None] = mapped_column(Date)
     scheduled_through: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -242,6 +246,71 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     tier: Mapped[str | None] = mapped_column(String(8))
     flags: Mapped[list[int] | None] = mapped_column(JSON)
+
+
+class ConversationItem(Base):
+    """One step of a patient's conversation with the care team (care/conversation.py).
+
+    Inbound (``direction`` "in"): what the patient wrote or did, with its state
+    new -> seen -> handled (who and when); posted to the coordinators' group as a card.
+    Outbound ("out"): a reply from the team, delivered to the patient. ``post_state`` is the
+    durable outbox of either: pending -> claimed -> posted | failed, with a lease.
+    """
+
+    __tablename__ = "conversation_items"
+    __table_args__ = (
+        Index("ix_conversation_items_post", "post_state", "created_at"),
+        Index("ix_conversation_items_state", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    tier: Mapped[str | None] = mapped_column(String(8))
+    attachment: Mapped[str | None] = mapped_column(String(16))
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    chat_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
+    )
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str | None] = mapped_column(String(48))
+    seen_by: Mapped[str | None] = mapped_column(String(48))
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(48))
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    post_state: Mapped[str] = mapped_column(String(16))
+    post_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    post_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class CardPost(Base):
+    """A message of the coordinators' group that shows a conversation item (or an alert).
+
+    A coordinator's Telegram reply to it is routed to the patient. ``patient_code`` (the
+    pseudonymous code) stays after /delete so such a reply gets a clear answer; ``item_id``
+    is cleared with the item.
+    """
+
+    __tablename__ = "card_posts"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_items.id", ondelete="SET NULL"), index=True
+    )
+    patient_code: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Alert(Base):

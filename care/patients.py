@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import alerts, audit, schedule
+from care import alerts, audit, conversation, schedule
 from care.codes import normalise_patient_code
 from care.errors import InvalidInput, NotFound
 from care.models import Alert, Patient, PatientStatus
@@ -214,6 +214,7 @@ async def mark_unreachable(
             subject=patient.code,
             reason=reason,
         )
+        conversation.record_event(session, patient=patient, kind="unreachable", now=now)
     return await alerts.open_alert(
         session,
         patient=patient,

@@ -34,6 +34,7 @@ class EnrollmentRequest:
     language: str
     timezone: str
     display_name: str | None = None
+    phone: str | None = None  # shown to coordinators only; erased by /delete
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -46,6 +47,20 @@ class EnrollmentRequest:
             raise InvalidInput(f"level {self.level!r} should look like L4-5 or L5-S1")
         if self.display_name is not None and len(self.display_name) > 80:
             raise InvalidInput("name is longer than 80 characters")
+
+
+PHONE = re.compile(r"^\+?[0-9(][0-9 ()\-]{5,30}$")
+
+
+def parse_phone(value: str | None) -> str | None:
+    """A phone number as the care team writes it (010-1234-5678, +82 10 1234 5678)."""
+    if value is None or not value.strip():
+        return None
+    phone = " ".join(value.split())
+    digits = sum(char.isdigit() for char in phone)
+    if not PHONE.match(phone) or not 6 <= digits <= 15:
+        raise InvalidInput(f"phone {value!r} should look like 010-1234-5678 or +82 10 1234 5678")
+    return phone
 
 
 def parse_approach(value: str) -> Approach:

@@ -18,7 +18,16 @@ from care import audit
 from care.models import AuditEntry, Base, Patient, PatientStatus
 
 # Columns of patients that are personal data, blanked on erasure.
-PERSONAL_FIELDS = ("chat_id", "display_name", "surgery_date", "approach", "level", "consented_at")
+PERSONAL_FIELDS = (
+    "chat_id",
+    "display_name",
+    "phone",
+    "surgery_date",
+    "approach",
+    "level",
+    "consented_at",
+    "health_consented_at",
+)
 HIDDEN_COLUMNS = {"code_hash"}  # a hash of the invite, meaningless to the patient
 
 
@@ -28,7 +37,9 @@ def dependent_tables() -> Iterator[tuple[Table, Table, str, str]]:
     for table in Base.metadata.sorted_tables:
         if table.name == AuditEntry.__tablename__:
             continue
-        for fk in table.foreign_keys:
+        # A table with several links (an alert to its patient and its check-in) is reached
+        # through its patient: the other links may be empty or set null.
+        for fk in sorted(table.foreign_keys, key=lambda fk: fk.column.table.name != "patients"):
             parent = fk.column.table
             if parent.name in reached and table.name not in reached:
                 reached.add(table.name)
@@ -80,6 +91,7 @@ async def erase(session: AsyncSession, patient: Patient, *, now: datetime, actor
         setattr(patient, field, None)
     patient.status = PatientStatus.DELETED
     patient.consent_version = None
+    patient.health_consent_version = None
     patient.paused_until = None
     patient.scheduled_through = None
     patient.updated_at = now

@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from care.errors import ConfigError
+from care import office_hours as hours_spec
+from care.errors import ConfigError, InvalidInput
 from care.questionnaires import Questionnaire, load_questionnaire
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     questionnaire_file: Path | None = None
     console_listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^:]*:\d{1,5}$")
     console_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    office_hours: str = hours_spec.DEFAULT  # when the team reads messages, clinic's zone
 
     @field_validator("questionnaire_file")
     @classmethod
@@ -98,6 +100,20 @@ class Settings(BaseSettings):
                 f"driver {url.drivername!r} is not supported; use one of {sorted(ASYNC_DRIVERS)}"
             )
         return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        try:
+            hours_spec.parse(value)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def hours(self) -> hours_spec.OfficeHours:
+        """The office hours, in the clinic's zone."""
+        return hours_spec.parse(self.office_hours, self.timezone)
 
     @field_validator("timezone")
     @classmethod

@@ -23,8 +23,11 @@ DEFAULT_LANGUAGE = "ko"
 class Catalog:
     """Texts by language and key. Missing keys raise KeyError: a silent fallback hides bugs."""
 
-    def __init__(self, texts: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(
+        self, texts: Mapping[str, Mapping[str, str]], values: Mapping[str, object] | None = None
+    ) -> None:
         self._texts = {lang: dict(entries) for lang, entries in texts.items()}
+        self._values = dict(values or {})
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -38,7 +41,12 @@ class Catalog:
 
     def text(self, language: str, key: str, /, **values: object) -> str:
         lang = language if language in self._texts else DEFAULT_LANGUAGE
-        return self._texts[lang][key].format(**values)
+        return self._texts[lang][key].format(**{**self._values, **values})
+
+    def with_values(self, **values: object) -> Catalog:
+        """A catalogue that fills these placeholders itself (the clinic's numbers), so that a
+        text such as the warning-sign card renders wherever it is sent from."""
+        return Catalog(self._texts, {**self._values, **values})
 
     def has(self, key: str) -> bool:
         return all(key in entries for entries in self._texts.values())
@@ -52,7 +60,8 @@ class Catalog:
         if clash:
             raise ValueError(f"text keys defined twice: {', '.join(sorted(clash))}")
         return Catalog(
-            {lang: {**entries, **extra.get(lang, {})} for lang, entries in self._texts.items()}
+            {lang: {**entries, **extra.get(lang, {})} for lang, entries in self._texts.items()},
+            self._values,
         )
 
 

@@ -89,6 +89,7 @@ class BotApi:
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "deleteMessage": self.delete_message,
             "sendDocument": self.send_document,
+            "copyMessage": self.copy_message,
             "getFile": self.get_file,
             "sendChatAction": self.send_chat_action,
             "getChat": self.get_chat,
@@ -325,6 +326,40 @@ class BotApi:
         message.deleted = True
         self.state.changed()
         return True
+
+    async def copy_message(self, params: Params) -> Any:
+        """copyMessage: the message's content (text, caption, media by file id) sent anew,
+        without a link to the original; the caption may be replaced. Returns a MessageId."""
+        chat = self._chat(params)
+        source_chat = self._chat(params, "from_chat_id")
+        source = self.state.message(source_chat.id, self._message_id(params))
+        if source is None:
+            raise bad_request("message to copy not found")
+        if source.text is None and source.document is None and not source.extra:
+            raise bad_request("message can't be copied")
+        caption, caption_entities = source.caption, source.caption_entities
+        if params.has("caption"):
+            new_caption, caption_entities = self._text(
+                params, "caption", "caption_entities", MAX_CAPTION
+            )
+            caption = new_caption or None
+        markup = validate_markup(params.get_json("reply_markup"))
+        reply_to = self._reply_to(params, chat)
+        sent = self._send(
+            chat,
+            params,
+            text=source.text,
+            entities=list(source.entities),
+            caption=caption,
+            caption_entities=list(caption_entities),
+            document=source.document,
+            reply_markup=markup,
+            reply_to=reply_to,
+        )
+        message = self.state.message(chat.id, sent["message_id"])
+        assert message is not None
+        message.extra = {**source.extra, **message.extra}
+        return {"message_id": sent["message_id"]}
 
     async def send_document(self, params: Params) -> Any:
         chat = self._chat(params)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from care.alert_context import alert_context
 from care.alerts import DEFAULT_REALERT, due_notifications, record_posted
 from care.clock import Clock
 from care.db import Database
@@ -75,6 +76,7 @@ class Escalator:
                     continue
                 level = min(alert.escalation_level + 1, ESCALATION_LEVEL)
                 chat_id = self._chat_for(level)
+                context = await alert_context(uow.session, alert, patient, now)
                 outgoing = render_alert(
                     alert,
                     self.catalog,
@@ -85,6 +87,7 @@ class Escalator:
                     approach=patient.approach.value if patient.approach else None,
                     level=level,
                     now=now,
+                    context=context,
                 )
                 delivery = await self.messenger.send(outgoing)
                 if delivery.outcome != Outcome.SENT:

@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_skeleton
 
 from care.adherence import NUDGE_PAYLOAD
+from care.alert_context import AlertContext
 from care.broadcasts import BroadcastText
 from care.callbacks import encode
 from care.messaging import Button, Keyboard, OutgoingMessage
 from care.models import Alert
 from care.outbox import ClaimedMessage
 from messages.catalog import Catalog
+from messages.labels import answer_label, question_label
 
 CHECKIN_LATE_AFTER = timedelta(minutes=30)  # a check-in sent later than this says its day
 TELEGRAM_TEXT_LIMIT = 4096  # characters in one message
@@ -99,10 +101,14 @@ def render_alert(
     approach: str | None,
     level: int,
     now: datetime,
+    context: AlertContext | None = None,
 ) -> OutgoingMessage:
-    """The care team's notice of an alert, with "Acknowledge" and "Called patient" buttons.
+    """The care team's notice of an alert, in words, with "Acknowledge" and "Called patient".
 
     ``level`` is the escalation level this post makes: 1 first post, 2 re-post, 3 escalated.
+    With ``context`` (care.alert_context) it says who (name, phone), quotes the patient's
+    words, lists the answers that raised it as question and answer, what the patient was
+    told, and the pain trend. Never a rule id or a flag number: the signs are named.
     """
     approach_key = f"scheduler.approach.{approach}" if approach else "scheduler.approach.unknown"
     if not catalog.has(approach_key):
@@ -123,15 +129,20 @@ def render_alert(
             approach=catalog.text(language, approach_key),
         )
     )
+    if context is not None and (context.name or context.phone):
+        lines.append(" · ".join(part for part in (context.name, context.phone) if part))
     source_key = f"scheduler.alert.source.{alert.source}"
     if catalog.has(source_key):
         lines.append(catalog.text(language, source_key))
-    if alert.flags:
-        flags = ", ".join(str(flag) for flag in alert.flags)
-        lines.append(catalog.text(language, "scheduler.alert.flags", flags=flags))
-    if alert.reasons:
-        reasons = ", ".join(alert.reasons)
-        lines.append(catalog.text(language, "scheduler.alert.reasons", reasons=reasons))
+    signs = [
+        catalog.text(language, f"alert.sign.{flag}")
+        for flag in alert.flags
+        if catalog.has(f"alert.sign.{flag}")
+    ]
+    if signs:
+        lines.append(catalog.text(language, "alert.signs", signs=", ".join(signs)))
+    if context is not None:
+        lines += _alert_details(alert, context, catalog, language)
     keyboard: Keyboard = (
         (
             Button(catalog.text(language, "scheduler.alert.ack"), encode("ack", alert.id)),
@@ -141,11 +152,42 @@ def render_alert(
     return OutgoingMessage(chat_id=chat_id, text=fit_to_message(lines), keyboard=keyboard)
 
 
+def _alert_details(
+    alert: Alert, context: AlertContext, catalog: Catalog, language: str
+) -> list[str]:
+    lines: list[str] = []
+    if context.answers:
+        lines.append(catalog.text(language, "alert.answers"))
+        lines += [
+            f"• {question_label(catalog, language, q)}: {answer_label(catalog, language, q, a)}"
+            for q, a in context.answers
+        ]
+    if context.words:
+        lines.append(catalog.text(language, "alert.words", words=context.words))
+    told_key = f"alert.told.{alert.source}.{alert.severity}"
+    if not catalog.has(told_key):
+        told_key = f"alert.told.{alert.severity}"
+    if catalog.has(told_key):
+        lines.append(catalog.text(language, told_key))
+    for question, scores in context.trend:
+        lines.append(
+            catalog.text(
+                language,
+                "alert.trend",
+                question=question_label(catalog, language, question),
+                scores=" → ".join(scores),
+            )
+        )
+    lines.append(catalog.text(language, "alert.reply_hint"))
+    return lines
+
+
 def fit_to_message(lines: list[str], limit: int = TELEGRAM_TEXT_LIMIT) -> str:
     """Join lines, cutting the end so Telegram takes it: a refused alert would reach no one.
 
-    The patient code and the headline come first, so what is cut is the tail of the reasons
-    (the patient's own words stay whole in the database and in the patient view).
+    The patient code and the headline come first, so what is cut is the tail (the patient's
+    own words stay whole in the database and in the conversation card, which is split,
+    never cut).
     """
     text = "\n".join(lines)
     return text if len(text) <= limit else text[: limit - 1] + "…"

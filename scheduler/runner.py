@@ -10,6 +10,8 @@ job         every                           does
 extend      10 min, and once at start       materialise active patients' plans 3 days ahead
 dispatch    1 s (max 1 instance, coalesce)  claim and send due messages until none are left
 escalate    2 s                             post due alerts, re-post unacknowledged red ones;
+                                            post conversation cards, deliver team replies;
+                                            the inbox digest at the start of office hours;
                                             edit running broadcasts' progress, final report
 ==========  ==============================  ===============================================
 
@@ -25,7 +27,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -36,12 +38,16 @@ from care.adherence import review_page
 from care.clock import Clock
 from care.db import Database
 from care.followups import escalate_unanswered
-from care.messaging import Messenger
+from care.messaging import CardMessenger, Messenger
+from care.office_hours import DEFAULT as DEFAULT_HOURS
+from care.office_hours import OfficeHours
+from care.office_hours import parse as parse_office_hours
 from care.pathway import Pathway
 from care.patients import resume_due
 from care.schedule import DEFAULT_HORIZON, extend_page
 from care.settings import Settings
 from messages.catalog import Catalog, load_catalog
+from scheduler.cards import CardPoster, MorningDigest
 from scheduler.dispatcher import Dispatcher, DispatchStats, RetryPolicy
 from scheduler.escalation import Escalator
 from scheduler.progress import BroadcastProgress
@@ -59,6 +65,9 @@ class SchedulerConfig:
     escalation_chat_id: int | None = None
     realert: timedelta = timedelta(minutes=15)
     language: str = "ko"  # the coordinators' language
+    emergency_number: str = "119"  # filled into pathway texts (the warning-sign card)
+    clinic_phone: str = "the clinic"
+    office_hours: OfficeHours = field(default_factory=lambda: parse_office_hours(DEFAULT_HOURS))
     horizon: timedelta = DEFAULT_HORIZON
     batch: int = 50
     lease: timedelta = timedelta(seconds=60)
@@ -75,6 +84,9 @@ class SchedulerConfig:
             escalation_chat_id=settings.escalation_chat_id,
             realert=settings.realert_after,
             language=settings.language,
+            emergency_number=settings.emergency_number,
+            clinic_phone=settings.clinic_phone,
+            office_hours=settings.hours,
         )
 
 
@@ -103,6 +115,7 @@ class SchedulerRunner:
         role: Role = "all",
         catalog: Catalog | None = None,
         worker_id: str | None = None,
+        card_messenger: CardMessenger | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -110,7 +123,9 @@ class SchedulerRunner:
         self.config = config
         self.role = role
         self.worker_id = worker_id or worker_name(role)
-        catalog = catalog or load_catalog()
+        catalog = (catalog or load_catalog()).with_values(
+            emergency_number=config.emergency_number, clinic_phone=config.clinic_phone
+        )
         self.escalator = Escalator(
             db,
             messenger,
@@ -136,6 +151,33 @@ class SchedulerRunner:
         )
         self.progress = BroadcastProgress(
             db, messenger, clock, language=config.language, catalog=catalog
+        )
+        self.cards = (
+            None
+            if card_messenger is None
+            else CardPoster(
+                db,
+                card_messenger,
+                clock,
+                coordinator_chat_id=config.coordinator_chat_id,
+                catalog=catalog,
+                language=config.language,
+                realert=config.realert,
+                lease=config.lease,
+            )
+        )
+        self.digest = (
+            None
+            if card_messenger is None
+            else MorningDigest(
+                db,
+                card_messenger,
+                clock,
+                hours=config.office_hours,
+                coordinator_chat_id=config.coordinator_chat_id,
+                catalog=catalog,
+                language=config.language,
+            )
         )
         self._scheduler: AsyncIOScheduler | None = None
         self._in_flight: set[asyncio.Task[object]] = set()
@@ -197,7 +239,15 @@ class SchedulerRunner:
                 uow.session, now=self.clock.now(), realert=self.config.realert
             )
             await uow.commit()
-        return await self.escalator.run_once()
+        posted = await self.escalator.run_once()
+        await self.post_cards()
+        if self.digest is not None:
+            await self.digest.run_once()
+        return posted
+
+    async def post_cards(self) -> int:
+        """Patients' messages to the group as cards, the team's replies to the patients."""
+        return 0 if self.cards is None else await self.cards.run_once()
 
     async def _notify_coordinators(self) -> int:
         """The escalate job: alerts first, then the progress of running broadcasts."""

@@ -94,7 +94,7 @@ def broadcast_cancel(broadcast_id: int) -> None:
 
 
 def export(
-    what: Annotated[str, typer.Option(help="patients, checkins, alerts or deliveries")],
+    what: Annotated[str, typer.Option(help="patients, checkins, alerts, deliveries or messages")],
     fmt: Annotated[str, typer.Option("--format", help="csv (UTF-8 with BOM) or json")] = "csv",
     since: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD, from that day in the clinic's zone")

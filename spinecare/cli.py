@@ -12,7 +12,7 @@ import typer
 
 from care.errors import SpinecareError
 from care.settings import Settings, load_settings
-from spinecare import care_team_cli
+from spinecare import care_team_cli, inbox_cli
 from spinecare.logs import configure_logging
 
 T = TypeVar("T")
@@ -91,6 +91,9 @@ def enroll(
     language: Annotated[str | None, typer.Option(help="ko or en (default: the setting)")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA zone (default: the setting)")] = None,
     name: Annotated[str | None, typer.Option(help="optional display name")] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="optional phone number, shown to coordinators only")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
 ) -> None:
     """Enrol a patient: prints the patient code, the invite code and the link."""
@@ -106,6 +109,7 @@ def enroll(
             language=language,
             timezone=timezone,
             name=name,
+            phone=phone,
         )
     )
     if as_json:
@@ -194,6 +198,7 @@ def triage(
 
 
 care_team_cli.register(app)
+inbox_cli.register(app)
 
 
 def main() -> None:

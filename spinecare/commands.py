@@ -8,7 +8,7 @@ from typing import Any
 from care import enrollment, migrate, patients
 from care.clock import SystemClock
 from care.db import Database
-from care.plan import EnrollmentRequest, parse_approach, parse_date, parse_level
+from care.plan import EnrollmentRequest, parse_approach, parse_date, parse_level, parse_phone
 from care.settings import Settings
 from spinecare.patient_views import patient_summary
 
@@ -43,6 +43,7 @@ async def enroll(
     language: str | None,
     timezone: str | None,
     name: str | None,
+    phone: str | None = None,
     actor: str = "cli",
 ) -> dict[str, Any]:
     request = EnrollmentRequest(
@@ -52,6 +53,7 @@ async def enroll(
         language=language or settings.language,
         timezone=timezone or settings.timezone,
         display_name=name.strip() if name and name.strip() else None,
+        phone=parse_phone(phone),
     )
     username = await bot_username(settings)
     db = await _database(settings)

@@ -24,10 +24,12 @@ from care import migrate
 from care.clock import Clock, ShiftedClock, SystemClock
 from care.db import Database
 from care.errors import ConfigError
+from care.faq import load_faq
 from care.pathway import load_pathway
 from care.settings import Settings
 from care.triage.checkin import load_checkin_rules
 from care.triage.rules import load_free_text_rules
+from care.triage.signs import load_signs
 from messages.catalog import load_catalog
 from scheduler.runner import SchedulerConfig, SchedulerRunner
 from spinecare.console_wiring import serve_console
@@ -66,6 +68,7 @@ def bot_config(settings: Settings) -> BotConfig:
         realert=settings.realert_after,
         default_window=(settings.waking_start, settings.waking_end),
         console_url=settings.console_public_url,
+        office_hours=settings.hours,
     )
 
 
@@ -127,6 +130,8 @@ async def start_service(
         # patient's first message, which would also pay the rules' load time (about 0.3 s).
         load_free_text_rules()
         load_checkin_rules()
+        load_signs()
+        load_faq()
         services = BotServices(
             db=db,
             clock=clock,
@@ -142,14 +147,16 @@ async def start_service(
             await publish_commands(application, services)
         await application.start()
         stack.push_async_callback(application.stop)
+        messenger = TelegramMessenger(application.bot)
         scheduler = SchedulerRunner(
             db,
-            TelegramMessenger(application.bot),
+            messenger,
             clock,
             pathway,
             SchedulerConfig.from_settings(settings),
             role=role,
             catalog=catalog,
+            card_messenger=messenger,
         )
         if scheduler.dispatches:
             services.post_alerts.target = scheduler.escalate

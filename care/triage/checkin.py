@@ -18,6 +18,7 @@ import yaml
 from care.errors import ConfigError
 from care.triage.free_text import classify
 from care.triage.rules import DATA_DIR, RED_FLAG_ROWS
+from care.triage.signs import load_signs
 from care.triage.tiers import Tier, highest
 
 CHECKIN_FILE = DATA_DIR / "checkin.yaml"
@@ -58,7 +59,7 @@ class Rule:
     when: tuple[tuple[str, tuple[str, ...]], ...]
     tier: Tier
     flags: tuple[int, ...]
-    advice: str | None
+    sign: str | None
     source: str
 
     def fires(self, answers: Mapping[str, str]) -> bool:
@@ -73,7 +74,7 @@ class LegPainRebound:
     flags: tuple[int, ...]
     nerve_tier: Tier
     nerve_signs: tuple[tuple[str, tuple[str, ...]], ...]
-    advice: str | None
+    sign: str | None
     source: str
 
 
@@ -93,35 +94,36 @@ class BackPainDiscitis:
 class CheckinRules:
     questions: tuple[Question, ...]
     rules: tuple[Rule, ...]
-    default_advice: tuple[tuple[Tier, str], ...]
     green_advice: tuple[tuple[int, str], ...]
+    green_high_pain: tuple[int, str]
     leg_pain: LegPainRebound
     back_pain: BackPainDiscitis
 
-    def advice_for(self, tier: Tier) -> str:
-        return dict(self.default_advice)[tier]
-
     def message_keys(self) -> set[str]:
-        """Every catalogue key the check-in can show."""
+        """Every catalogue key the check-in can show (red and amber advice: signs.yaml)."""
         keys = {q.text_key for q in self.questions}
         keys.update(o.label_key for q in self.questions for o in q.options)
-        keys.update(key for _, key in self.default_advice)
         keys.update(key for _, key in self.green_advice)
-        keys.update(r.advice for r in self.rules if r.advice)
-        if self.leg_pain.advice:
-            keys.add(self.leg_pain.advice)
+        keys.add(self.green_high_pain[1])
         return keys
+
+    def signs(self) -> set[str]:
+        """The signs (signs.yaml) whose advice the rules name."""
+        named = {r.sign for r in self.rules} | {self.leg_pain.sign}
+        return {sign for sign in named if sign}
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """The tier of a completed check-in, the red-flag rows and rule ids behind it, and the
-    catalogue key of the advice to show the patient."""
+    """The tier of a check-in's answers, the red-flag rows and rule ids behind it, and what
+    to advise: for red and amber the ``sign`` whose advice applies (signs.yaml; None: the
+    tier's default), for green the catalogue key ``advice_key``."""
 
     tier: Tier
     flags: tuple[int, ...]
     reasons: tuple[str, ...]
-    advice_key: str
+    advice_key: str | None = None
+    sign: str | None = None
 
 
 def _in_order(extra: Sequence[Question]) -> tuple[Question, ...]:
@@ -154,6 +156,19 @@ def next_question(
     return None
 
 
+def progress(
+    answers: Mapping[str, str], *, approach: str, extra: Sequence[Question] = ()
+) -> tuple[int, int]:
+    """(number of the question being asked, questions in this check-in so far): "3/11".
+
+    The total counts the questions answered and those still to come whose conditions hold
+    now; a follow-up that an answer brings in (headache -> worse upright?) adds one.
+    """
+    asked = [q for q in _in_order(extra) if q.id in answers or q.applies(answers, approach)]
+    answered = sum(1 for q in asked if q.id in answers)
+    return min(answered + 1, len(asked)), len(asked)
+
+
 def assess_checkin(
     answers: Mapping[str, str],
     *,
@@ -164,7 +179,7 @@ def assess_checkin(
     """Classify one completed check-in; ``history`` holds earlier check-ins, oldest first."""
     rules = load_checkin_rules()
     fired: list[tuple[Tier, tuple[int, ...], str, str | None]] = [
-        (rule.tier, rule.flags, rule.id, rule.advice) for rule in rules.rules if rule.fires(answers)
+        (rule.tier, rule.flags, rule.id, rule.sign) for rule in rules.rules if rule.fires(answers)
     ]
     fired.extend(_leg_pain_rebound(answers, history, rules.leg_pain))
     fired.extend(_back_pain_discitis(answers, history, post_op_day, rules.back_pain))
@@ -173,15 +188,19 @@ def assess_checkin(
         fired.extend(_free_text(note))
     tier = highest(entry[0] for entry in fired)
     if tier is Tier.GREEN:
-        return Assessment(Tier.GREEN, (), tuple(e[2] for e in fired), _green(rules, post_op_day))
+        return Assessment(
+            Tier.GREEN,
+            (),
+            tuple(e[2] for e in fired),
+            advice_key=_green(rules, answers, post_op_day),
+        )
     top = [entry for entry in fired if entry[0] is tier]
-    advice = next((e[3] for e in top if e[3]), None) if tier is Tier.AMBER else None
     counted = [entry for entry in fired if entry[0] is not Tier.GREEN]
     return Assessment(
         tier=tier,
         flags=tuple(sorted({flag for entry in counted for flag in entry[1]})),
         reasons=tuple(entry[2] for entry in counted),
-        advice_key=advice or rules.advice_for(tier),
+        sign=next((e[3] for e in top if e[3]), None),
     )
 
 
@@ -197,7 +216,7 @@ def _leg_pain_rebound(
         return []
     if any(answers.get(q) in allowed for q, allowed in rule.nerve_signs):
         return [(rule.nerve_tier, rule.flags, "leg_pain_rebound_with_nerve_sign", None)]
-    return [(rule.tier, rule.flags, "leg_pain_rebound", rule.advice)]
+    return [(rule.tier, rule.flags, "leg_pain_rebound", rule.sign)]
 
 
 def _back_pain_discitis(
@@ -212,9 +231,9 @@ def _back_pain_discitis(
     now = _score(answers.get(rule.question))
     if before is None or now is None or now - before < rule.rise:
         return []
-    if not any(answers.get(q) in allowed for q, allowed in rule.with_any):
+    if rule.with_any and not any(answers.get(q) in allowed for q, allowed in rule.with_any):
         return []
-    return [(rule.tier, rule.flags, "back_pain_sudden_with_fever", None)]
+    return [(rule.tier, rule.flags, "back_pain_worse_weeks_2_to_8", "back_pain")]
 
 
 def _free_text(note: str) -> list[tuple[Tier, tuple[int, ...], str, str | None]]:
@@ -234,7 +253,11 @@ def _score(value: str | None) -> int | None:
     return int(value)
 
 
-def _green(rules: CheckinRules, post_op_day: int) -> str:
+def _green(rules: CheckinRules, answers: Mapping[str, str], post_op_day: int) -> str:
+    at_least, high_pain = rules.green_high_pain
+    pains = (_score(answers.get(q)) for q in (rules.leg_pain.question, rules.back_pain.question))
+    if max((p for p in pains if p is not None), default=0) >= at_least:
+        return high_pain
     for until_day, key in rules.green_advice:
         if post_op_day <= until_day:
             return key
@@ -278,8 +301,11 @@ def _build(data: Mapping[str, Any]) -> CheckinRules:
     return CheckinRules(
         questions=questions,
         rules=rules,
-        default_advice=tuple((Tier(t), str(k)) for t, k in data["default_advice"].items()),
         green_advice=tuple((int(e["until_day"]), str(e["key"])) for e in data["green_advice"]),
+        green_high_pain=(
+            int(data["green_high_pain"]["at_least"]),
+            str(data["green_high_pain"]["key"]),
+        ),
         leg_pain=LegPainRebound(
             question=_known(str(leg["question"]), options),
             rise=int(leg["rise"]),
@@ -287,7 +313,7 @@ def _build(data: Mapping[str, Any]) -> CheckinRules:
             flags=_flags(leg),
             nerve_tier=Tier(nerve["tier"]),
             nerve_signs=_conditions(nerve["when_any"], options),
-            advice=str(leg["advice"]) if leg.get("advice") else None,
+            sign=_sign(leg),
             source=_source(leg),
         ),
         back_pain=BackPainDiscitis(
@@ -336,7 +362,7 @@ def _rule(item: Mapping[str, Any], options: Mapping[str, set[str]]) -> Rule:
         when=_conditions(item["when"], options),
         tier=tier,
         flags=_flags(item),
-        advice=str(item["advice"]) if item.get("advice") else None,
+        sign=_sign(item),
         source=_source(item),
     )
 
@@ -365,6 +391,15 @@ def _known(question: str, options: Mapping[str, set[str]]) -> str:
     if question not in options:
         raise ValueError(f"unknown question {question!r}")
     return question
+
+
+def _sign(item: Mapping[str, Any]) -> str | None:
+    sign = item.get("sign")
+    if sign is None:
+        return None
+    if str(sign) not in load_signs().signs:
+        raise ValueError(f"{item.get('id', 'trend')}: no sign {sign!r} in signs.yaml")
+    return str(sign)
 
 
 def _flags(item: Mapping[str, Any]) -> tuple[int, ...]:

@@ -82,7 +82,7 @@ def test_a_bad_file_stops_start_up_in_one_line(
 def test_items_come_after_the_warning_signs_and_before_the_note() -> None:
     items = load_questionnaire(EXAMPLE).questions
     answers = {"legpain": "2", "backpain": "2", "numb": "same", "weak": "none", "head": "none"}
-    answers |= {"fever": "no", "wound": "dry", "bladder": "no"}
+    answers |= {"fever": "no", "wound": "dry", "bladder": "ok", "bowel": "ok", "other": "none"}
     first = next_question(answers, approach="interlaminar", extra=items)
     assert first is not None and first.id == "demo1"
     answers |= {"demo1": "0", "demo2": "0"}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from care import exports
+from care import conversation, exports
 from care.alerts import open_alert
 from care.db import Database
 from care.errors import InvalidInput
@@ -94,7 +94,38 @@ async def test_the_patients_export_has_codes_but_no_names_or_free_text(db: Datab
     assert rows[0]["open_alerts"] == "1" and rows[0]["last_checkin_at"].endswith("Z")
     (checkin,) = read_csv(exports.to_csv(checkins))
     assert (checkin["legpain"], checkin["weak"], checkin["tier"]) == ("8", "new", "red")
-    assert "note" not in checkin and "혼자" not in exports.to_csv(checkins).decode("utf-8-sig")
+    assert checkin["note"] == "집에 혼자 있어요"  # the patient's words, whole
+
+
+async def test_the_messages_export_has_both_directions_with_who_handled_each(
+    db: Database,
+) -> None:
+    first = await add_patient(db, "P-MSG001", now=NOW, chat_id=601)
+    async with db.uow() as uow:
+        patient = await uow.session.get_one(Patient, first)
+        asked = conversation.record_note(
+            uow.session,
+            patient=patient,
+            checkin_id=None,
+            text="샤워는 언제부터 해도 되나요?",
+            tier="green",
+            chat_message_id=5,
+            now=NOW,
+        )
+        await uow.session.flush()
+        await conversation.mark_handled(uow.session, asked.id, actor="coordinator:9001", now=NOW)
+        conversation.record_reply(
+            uow.session, patient=patient, text="3일째부터 가능해요.", author="cli", now=NOW
+        )
+        await uow.commit()
+    async with db.session() as session:
+        table = await exports.export(session, "messages", now=NOW)
+    rows = read_csv(exports.to_csv(table))
+    assert [(r["direction"], r["text"], r["state"], r["handled_by"]) for r in rows] == [
+        ("in", "샤워는 언제부터 해도 되나요?", "handled", "coordinator:9001"),
+        ("out", "3일째부터 가능해요.", "handled", "cli"),
+    ]
+    assert rows[1]["author"] == "cli" and rows[1]["delivery"] == "pending"
 
 
 async def test_since_keeps_the_newer_records(db: Database) -> None:

@@ -59,6 +59,22 @@ async def patient_row(harness: Harness, code: str) -> Patient:
     return patient
 
 
+async def press(
+    harness: Harness, user: int, message: dict[str, Any], prefix: str, expect: str
+) -> dict[str, Any]:
+    """Press the button starting with ``prefix``; wait for a NEW message that reads ``expect``."""
+    await harness.sandbox.press_button(user, user, message["message_id"], button(message, prefix))
+    return await harness.sandbox.wait_for_message(
+        user, expect, after_message_id=message["message_id"]
+    )
+
+
+async def give_consents(harness: Harness, user: int, consent: dict[str, Any]) -> dict[str, Any]:
+    """Agree to the service, then to health data; return the language question."""
+    health = await press(harness, user, consent, "1|consent|yes", "2/2")
+    return await press(harness, user, health, "1|hconsent|yes", "Which language")
+
+
 async def register(
     harness: Harness, user: int, *, language: str = "ko", name: str | None = None
 ) -> str:
@@ -66,7 +82,7 @@ async def register(
     code, invite = await enrol(harness, language=language, name=name)
     await harness.sandbox.ensure_user(user, "환자", language_code=language)
     consent = await open_link(harness, user, invite, "/delete")
-    asked_language = await step(harness, user, consent, "1|consent|yes", "Which language")
+    asked_language = await give_consents(harness, user, consent)
     asked_date = await step(harness, user, asked_language, f"1|lang|{language}", "2026")
     window_word = "깨어" if language == "ko" else "awake"
     asked_window = await step(harness, user, asked_date, "1|sdate|yes", window_word)

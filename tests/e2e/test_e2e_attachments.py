@@ -24,7 +24,7 @@ async def test_a_wordless_wound_photo_is_asked_about_and_silence_alerts_the_nurs
 ) -> None:
     await register(harness, USER)
     reply = await send(harness, "photo", "", "사진이나 음성 메시지를 볼 수 없어요")
-    assert "|yes" in str(reply["reply_markup"]) and "|no" in str(reply["reply_markup"])
+    assert "|y'" in str(reply["reply_markup"]) and "|n'" in str(reply["reply_markup"])
     async with harness.running.db.session() as session:
         stored = (await session.scalars(select(InboundMessage.text))).all()
         alert = await session.scalar(select(Alert))

@@ -23,7 +23,9 @@ CALM = {
     "head": "none",
     "fever": "no",
     "wound": "dry",
-    "bladder": "no",
+    "bladder": "ok",
+    "bowel": "ok",
+    "other": "none",
     "side": "no",
     "note": "none",
 }
@@ -77,7 +79,7 @@ async def test_a_fever_answer_brings_emergency_advice_and_an_alert_within_two_se
     await harness.sandbox.ensure_group(COORDINATORS, "Nurses", members=[9001])
     first = await start_checkin(harness)
     started = time.monotonic()
-    done = await answer_all(harness, first, {**CALM, "fever": "menx"})
+    done = await answer_all(harness, first, {**CALM, "fever": "hi", "other": "neck"})
     assert "emergency" in done["text"].lower() or "119" in done["text"]
     posted = await harness.sandbox.wait_for_message(
         COORDINATORS, lambda m: "1|ack|" in str(m), timeout=2.0

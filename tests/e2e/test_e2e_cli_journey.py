@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Harness
-from tests.e2e.flows import open_link, step
+from tests.e2e.flows import give_consents, open_link, step
 
 SPINECARE = str(Path(sys.executable).parent / "spinecare")
 USER = 8801
@@ -58,7 +58,7 @@ async def test_enroll_register_and_show_with_the_command_line(harness: Harness) 
 
     await harness.sandbox.ensure_user(USER, "Pat", language_code="en")
     consent = await open_link(harness, USER, enrolled["invite_code"], "agree")
-    asked_language = await step(harness, USER, consent, "1|consent|yes", "Which language")
+    asked_language = await give_consents(harness, USER, consent)
     asked_date = await step(harness, USER, asked_language, "1|lang|en", "2026")
     asked_window = await step(harness, USER, asked_date, "1|sdate|yes", "awake")
     await step(harness, USER, asked_window, "1|wake|9-22", "/checkin")

@@ -51,7 +51,9 @@ async def test_delete_leaves_no_personal_data_in_any_table(harness: Harness) -> 
 
     after = await every_value(harness)
     assert not any(str(USER) in v for v in after)
-    assert not any(NAME in v or SECRET in v or v == "2026-11-20" for v in after)
+    assert not any(NAME in v or SECRET in v or v == "2026-11-20" for v in after), [
+        v for v in after if NAME in v or SECRET in v or v == "2026-11-20"
+    ]
     async with harness.running.db.session() as session:
         tombstone = await session.scalar(select(Patient).where(Patient.code == code))
         actions = (
@@ -82,12 +84,18 @@ async def test_mydata_sends_exactly_what_is_stored(harness: Harness) -> None:
     code = await register(harness, USER, name=NAME)
     sent = await harness.sandbox.send_text(USER, SECRET)
     await harness.sandbox.wait_for_message(USER, "받았어요", after_message_id=sent["message_id"])
+    # the message's card in the coordinators' group is recorded before the export is taken
+    await harness.running.application.bot_data["services"].post_alerts.drain()
 
     asked = await harness.sandbox.send_text(USER, "/mydata")
     summary = await harness.sandbox.wait_for_message(
         USER, code, after_message_id=asked["message_id"]
     )
     assert NAME in summary["text"] and "transforaminal" in summary["text"]
+    # in the patient's language: words, not codes; local time, not a raw UTC timestamp
+    assert "추간공" in summary["text"] and "안내 받는 중" in summary["text"]
+    assert "active" not in summary["text"] and "+00:00" not in summary["text"]
+    assert "2026. 11. 20." in summary["text"] or "2026년 11월 20일" in summary["text"]
     await harness.sandbox.wait_for_message(
         USER, lambda m: "document" in m, after_message_id=summary["message_id"]
     )

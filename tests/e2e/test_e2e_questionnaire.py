@@ -66,7 +66,7 @@ async def test_the_items_follow_the_check_in_of_a_listed_day_and_are_scored(
         table = await exports.export(
             session, "checkins", now=clinic.clock.now(), questionnaire=clinic.settings.questionnaire
         )
-    assert table.columns[-3:] == ("demo1", "demo2", "demo_score")
+    assert table.columns[-4:] == ("demo1", "demo2", "note", "demo_score")
     assert [(row["demo1"], row["demo_score"]) for row in table.rows] == [(None, None), ("1", 66.7)]
 
     await nurse(clinic)

@@ -11,7 +11,7 @@ from care import enrollment
 from care.models import AuditEntry, Invite, PatientStatus
 from spinecare.patient_views import patient_summary
 from tests.e2e.conftest import Harness
-from tests.e2e.flows import enrol, open_link, patient_row, step
+from tests.e2e.flows import enrol, give_consents, open_link, patient_row, press, register, step
 
 PATIENT = 6201
 OTHER = 6202
@@ -38,7 +38,7 @@ async def test_a_patient_registers_from_the_link_and_gets_a_schedule(
     consent = await open_link(harness, PATIENT, invite, consent_word)
     assert (await patient_row(harness, code)).chat_id is None  # nothing linked before consent
 
-    asked_language = await step(harness, PATIENT, consent, "1|consent|yes", "Which language")
+    asked_language = await give_consents(harness, PATIENT, consent)
     asked_date = await step(harness, PATIENT, asked_language, f"1|lang|{language}", date_word)
     asked_window = await step(harness, PATIENT, asked_date, "1|sdate|yes", window_word)
     summary = await step(harness, PATIENT, asked_window, "1|wake|8-22", done_word)
@@ -50,6 +50,12 @@ async def test_a_patient_registers_from_the_link_and_gets_a_schedule(
     assert patient.language == language
     assert patient.consent_version == enrollment.CONSENT_VERSION
     assert patient.consented_at == harness.clock.now()
+    assert patient.health_consent_version == enrollment.HEALTH_CONSENT_VERSION
+    assert patient.health_consented_at == harness.clock.now()
+    # the consent texts stay in the chat, with the choice under them (not edited away)
+    texts = [m.get("text", "") for m in await harness.sandbox.sent_messages(PATIENT)]
+    assert any("/privacy" in t and "✔" in t for t in texts)
+    assert any("2/2" in t and "✔" in t for t in texts)
 
     async with harness.running.db.session() as session:
         shown = await patient_summary(session, patient)
@@ -68,7 +74,7 @@ async def test_declining_consent_links_nothing_and_keeps_the_invite_usable(
     code, invite = await enrol(harness)
     await harness.sandbox.ensure_user(PATIENT, "환자", language_code="ko")
     consent = await open_link(harness, PATIENT, invite, "동의")
-    await step(harness, PATIENT, consent, "1|consent|no", "저장하지 않았어요")
+    await press(harness, PATIENT, consent, "1|consent|no", "저장하지 않았어요")
     async with harness.running.db.session() as session:
         stored = await session.scalar(select(Invite))
     assert stored is not None and stored.pending_chat_id is None and stored.used_at is None
@@ -81,7 +87,7 @@ async def test_a_used_invite_cannot_be_taken_by_a_second_account(harness: Harnes
     await harness.sandbox.ensure_user(PATIENT, "환자", language_code="ko")
     await harness.sandbox.ensure_user(OTHER, "다른 사람", language_code="ko")
     consent = await open_link(harness, PATIENT, invite, "동의")
-    await step(harness, PATIENT, consent, "1|consent|yes", "Which language")
+    await give_consents(harness, PATIENT, consent)
 
     await open_link(harness, OTHER, invite, "사용할 수 없어요")
     assert (await patient_row(harness, code)).chat_id == PATIENT
@@ -130,3 +136,63 @@ async def test_repeated_wrong_codes_are_slowed_down_and_audited(harness: Harness
     async with harness.running.db.session() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "invite.throttled" in actions
+
+
+async def test_refusing_the_health_data_consent_ends_politely_and_stores_nothing(
+    harness: Harness,
+) -> None:
+    code, invite = await enrol(harness)
+    await harness.sandbox.ensure_user(PATIENT, "환자", language_code="ko")
+    consent = await open_link(harness, PATIENT, invite, "동의")
+    health = await press(harness, PATIENT, consent, "1|consent|yes", "2/2")
+    assert (await patient_row(harness, code)).chat_id is None  # one consent stores nothing
+    await press(harness, PATIENT, health, "1|hconsent|no", "저장하지 않았어요")
+    patient = await patient_row(harness, code)
+    assert patient.chat_id is None and patient.status == PatientStatus.INVITED
+    assert patient.consented_at is None and patient.health_consented_at is None
+    async with harness.running.db.session() as session:
+        stored = await session.scalar(select(Invite))
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert stored is not None and stored.pending_chat_id is None and stored.used_at is None
+    assert "patient.consented" not in actions
+
+
+async def test_old_registration_buttons_change_nothing_for_an_active_patient(
+    harness: Harness,
+) -> None:
+    code = await register(harness, PATIENT, language="ko")
+    before = await patient_row(harness, code)
+    last = (await harness.sandbox.sent_messages(PATIENT))[-1]
+    seen = last["message_id"]
+    for stale in ("1|lang|en", "1|sdate|no", "1|wake|6-21", "1|consent|no", "1|hconsent|yes"):
+        await harness.sandbox.press_button(PATIENT, PATIENT, last["message_id"], stale, force=True)
+        refusal = await harness.sandbox.wait_for_message(
+            PATIENT, "지난 질문", after_message_id=seen
+        )
+        seen = refusal["message_id"]
+    after = await patient_row(harness, code)
+    assert (after.language, after.waking_start, after.waking_end, after.status) == (
+        before.language,
+        before.waking_start,
+        before.waking_end,
+        PatientStatus.ACTIVE,
+    )
+    async with harness.running.db.session() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert "patient.surgery_date_disputed" not in actions
+
+
+async def test_privacy_shows_both_consents_again_with_the_versions_agreed_to(
+    harness: Harness,
+) -> None:
+    await register(harness, PATIENT, language="en")
+    sent = await harness.sandbox.send_text(PATIENT, "/privacy")
+    service = await harness.sandbox.wait_for_message(
+        PATIENT, "(1/2)", after_message_id=sent["message_id"]
+    )
+    assert enrollment.CONSENT_VERSION in service["text"]
+    health = await harness.sandbox.wait_for_message(
+        PATIENT, "(2/2)", after_message_id=sent["message_id"]
+    )
+    assert enrollment.HEALTH_CONSENT_VERSION in health["text"]
+    assert "November 20, 2026" in health["text"]

@@ -83,3 +83,38 @@ async def test_an_unreachable_database_is_one_clear_storage_error() -> None:
 
     with pytest.raises(StorageError, match=r"127\.0\.0\.1:1"):
         await migrate.upgrade("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+
+
+async def test_a_consent_given_before_0003_stands_for_health_data_too(
+    empty_database_url: str,
+) -> None:
+    """The one consent of text 2026-11-v1 asked "including your health information"."""
+    url = empty_database_url
+    await migrate.upgrade(url, "0001")
+    database = Database(url)
+    try:
+        async with database.engine.begin() as connection:
+            for code, consented in (("P-OLD", "'2026-11-21 01:00:00+00:00'"), ("P-NEW", "NULL")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO patients (code, language, timezone, status, waking_start, "
+                        "waking_end, consent_version, consented_at, created_at, updated_at) "
+                        f"VALUES ('{code}', 'ko', 'Asia/Seoul', 'ACTIVE', '08:00:00', "
+                        f"'21:00:00', '2026-11-v1', {consented}, "
+                        "'2026-11-21 01:00:00+00:00', '2026-11-21 01:00:00+00:00')"
+                    )
+                )
+    finally:
+        await database.dispose()
+    await migrate.upgrade(url, "0003")
+    database = Database(url)
+    try:
+        async with database.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT code, health_consent_version FROM patients ORDER BY code")
+                )
+            ).all()
+    finally:
+        await database.dispose()
+    assert [tuple(row) for row in rows] == [("P-NEW", None), ("P-OLD", "2026-11-v1")]

@@ -155,7 +155,7 @@ def test_the_shipped_plan_keeps_its_local_times_across_a_dst_change(
         start=EVER[0],
         end=EVER[1],
     )
-    assert Counter(o.kind for o in plan) == {"checkin": 33, "posture": 79, "milestone": 14}
+    assert Counter(o.kind for o in plan) == {"checkin": 33, "posture": 77, "milestone": 17}
     for o in plan:
         local = o.due_at.astimezone(zone)
         assert (local.date(), local.time()) == (o.local_date, o.local_time)

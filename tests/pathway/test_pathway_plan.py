@@ -50,8 +50,8 @@ def week_of(day: int) -> int:
 # weeks 3-6 (one on check-in days), three a week in weeks 7-12; a milestone takes its slot.
 WEEKS = [
     (0, 1, 0, 0),
-    (1, 7, 10, 4),
-    (2, 7, 11, 3),
+    (1, 7, 9, 5),  # the warning-sign card on day 1
+    (2, 7, 10, 4),  # and on day 14
     (3, 3, 10, 1),
     (4, 3, 10, 1),
     (5, 3, 11, 0),
@@ -61,7 +61,7 @@ WEEKS = [
     (9, 1, 3, 0),
     (10, 1, 3, 1),
     (11, 1, 3, 0),
-    (12, 1, 2, 2),
+    (12, 1, 2, 3),  # and at the end
 ]
 
 
@@ -79,11 +79,11 @@ def test_each_week_of_the_plan_has_the_counts_the_data_describes(
 
 
 @pytest.mark.parametrize("approach", APPROACHES)
-def test_the_plan_totals_33_checkins_79_posture_reminders_and_14_milestones(
+def test_the_plan_totals_33_checkins_77_posture_reminders_and_17_milestones(
     pathway: Pathway, approach: str
 ) -> None:
     counts = Counter(o.kind for o in full_plan(pathway, approach))
-    assert counts == {"checkin": 33, "posture": 79, "milestone": 14}
+    assert counts == {"checkin": 33, "posture": 77, "milestone": 17}
 
 
 # (days, check-in on each of those days?)

@@ -88,7 +88,8 @@ async def test_an_unacknowledged_red_alert_is_resent_after_15_minutes_then_escal
             approach=catalog.text("ko", "scheduler.approach.interlaminar"),
         )
     )
-    assert "fever" in first
+    assert catalog.raw("ko", "alert.sign.2") in first  # the sign in words, not a rule id
+    assert "fever" not in first
     assert again.startswith(catalog.text("ko", "scheduler.alert.repeat", minutes=15))
     assert escalated.startswith(catalog.text("ko", "scheduler.alert.escalated", minutes=30))
     assert messenger.sent[0].keyboard[0][0].data == encode("ack", alert_id)

@@ -36,16 +36,3 @@ def test_the_triage_catalogue_holds_no_unused_or_one_language_keys() -> None:
     triage_keys = {k for lang in LANGUAGES for k in catalog.keys(lang) if k.startswith("triage.")}
     assert triage_keys == referenced_keys()
     assert all(po.exists() for po in TRIAGE_PO)
-
-
-def test_red_advice_names_the_emergency_number_and_amber_the_clinic() -> None:
-    catalog = load_catalog()
-    rules = load_checkin_rules()
-    amber_keys = {r.advice for r in rules.rules if r.advice and r.tier.value == "amber"}
-    amber_keys.add("triage.advice.amber")
-    for lang in LANGUAGES:
-        assert "{emergency_number}" in catalog.raw(lang, "triage.advice.red")
-        for key in amber_keys:
-            assert "{clinic_phone}" in catalog.raw(lang, key), (lang, key)
-    red = catalog.text("ko", "triage.advice.red", emergency_number="119")
-    assert "119" in red and "운전" in red
