@@ -7,7 +7,6 @@ about a patient.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -17,7 +16,8 @@ from care import audiences, audit, broadcasts, exports
 from care.errors import InvalidInput, NotFound
 from care.messaging import OutgoingMessage
 from care.triage.checkin import CheckinRules, load_checkin_rules
-from care.usecases import console_actions, console_reply, console_views
+from care.usecases import console_actions, console_views
+from care.usecases import conversation as conversation_uc
 from console.app import Problem, back_to, quoted, render, services_of, session_of
 from console.render import pain_chart
 from console.services import ConsoleServices
@@ -36,6 +36,7 @@ def routes(*, demo: bool) -> list[web.RouteDef]:
     return [
         web.get("/", home),
         web.get("/today", today),
+        web.post("/inbox/{item_id}/handled", inbox_handled),
         web.post("/alerts/{alert_id}/{action}", alert_action),
         web.get("/patients", patient_list),
         web.get("/patients/{code}", patient_page),
@@ -59,11 +60,31 @@ async def home(request: web.Request) -> web.Response:
 # -- Today ------------------------------------------------------------------------------------
 
 
+INBOX_SHOWN = 50
+
+
 async def today(request: web.Request) -> web.Response:
     services = services_of(request)
     view = await console_views.today(services.db, now=services.clock.now())
     labels = _option_label(services.catalog, load_checkin_rules())
-    return render(request, "today.html", view=view, option_label=labels)
+    # The inbox use case, as /inbox: unhandled items, oldest first; new ones shown become seen.
+    inbox = await conversation_uc.inbox(
+        services.db, services.clock, actor=session_of(request).actor, size=INBOX_SHOWN
+    )
+    return render(request, "today.html", view=view, inbox=inbox, option_label=labels)
+
+
+async def inbox_handled(request: web.Request) -> web.Response:
+    """The card's "Handled" button, from the console."""
+    services = services_of(request)
+    item_id = _int(request.match_info["item_id"])
+    handled = await conversation_uc.handle(
+        services.db, services.clock, item_id=item_id, actor=session_of(request).actor
+    )
+    if handled is None:
+        raise Problem(404, "console.problem.not_found", what=f"#{item_id}")
+    form = await request.post()
+    raise web.HTTPSeeOther(back_to(request, form.get("next"), "/today"))
 
 
 async def alert_action(request: web.Request) -> web.Response:
@@ -95,7 +116,7 @@ async def alert_action(request: web.Request) -> web.Response:
         delivery = await services.messenger.send(
             OutgoingMessage(
                 change.tell_chat,
-                services.catalog.text(change.tell_language, "alert.patient_told"),
+                services.text(change.tell_language, "alert.patient_told"),
             )
         )
         log.info("patient_told", action="alert.ack", alert_id=alert_id, outcome=delivery.outcome)
@@ -157,11 +178,6 @@ async def patient_page(request: web.Request) -> web.Response:
         questions=[question.id for question in rules.questions],
         viewer=session_of(request).actor,
     )
-    replies = await console_reply.replies_to(services.db, record.patient.code)
-    conversation: list[tuple[datetime, str, Any]] = [
-        (message.received_at, "patient", message) for message in record.messages
-    ] + [(item.at, "team", item) for item in replies]
-    conversation.sort(key=lambda entry: entry[0])
     chart = pain_chart(record.pain, record.alert_days, record.missed_days, record.post_op_day)
     return render(
         request,
@@ -169,7 +185,6 @@ async def patient_page(request: web.Request) -> web.Response:
         record=record,
         patient=record.patient,
         chart=chart,
-        conversation=conversation,
         option_label=_option_label(services.catalog, rules),
         message_text=_message_text(services),
         weeks=_by_week(record.plan),
@@ -237,14 +252,14 @@ async def reply(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     form = await request.post()
     text = form.get("text")
-    outcome = await console_reply.reply_to_patient(
+    outcome = await conversation_uc.reply_to_patient(
         services.db,
         services.clock,
         code=code,
         text=text if isinstance(text, str) else "",
         actor=session.actor,
     )
-    if outcome.status == console_reply.ReplyStatus.UNKNOWN_PATIENT:
+    if outcome.status == conversation_uc.ReplyStatus.UNKNOWN_PATIENT:
         raise NotFound(f"no patient {code[:16]}")
     if not outcome.queued:
         raise Problem(400, f"console.reply.{outcome.status.value}")
@@ -281,10 +296,9 @@ async def broadcast_page(request: web.Request) -> web.Response:
     async with services.db.uow() as uow:
         recent = [
             (item, await broadcasts.report(uow.session, item.id))
-            for item in await broadcasts.recent(uow.session, limit=40)
-            if not item.created_by.startswith(console_reply.REPLY_PREFIX)
+            for item in await broadcasts.recent(uow.session, limit=20)
         ]
-    return render(request, "broadcasts.html", recent=recent[:20], kinds=AUDIENCE_KINDS)
+    return render(request, "broadcasts.html", recent=recent, kinds=AUDIENCE_KINDS)
 
 
 AUDIENCE_KINDS = ("all", "week", "approach", "language", "patient")

@@ -52,5 +52,15 @@ class ConsoleServices:
     demo: DemoControl | None = None
     questionnaire: Questionnaire | None = None
 
+    def text(self, language: str, key: str, /, **values: object) -> str:
+        """A patient text, with the clinic's numbers filled in where it uses them (as the bot)."""
+        return self.catalog.text(
+            language,
+            key,
+            emergency_number=self.config.emergency_number,
+            clinic_phone=self.config.clinic_phone,
+            **values,
+        )
+
     def link(self, token: str) -> str:
         return f"{self.config.public_url.rstrip('/')}/signin?token={token}"

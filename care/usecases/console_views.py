@@ -25,6 +25,7 @@ from care.models import (
     Broadcast,
     CheckIn,
     CheckInAnswer,
+    ConversationItem,
     InboundMessage,
     MessageState,
     Patient,
@@ -34,7 +35,6 @@ from care.models import (
 from care.pathway import Pathway, WakingWindow, occurrences
 
 RECENTLY_HANDLED = timedelta(hours=24)
-RECENT_MESSAGES = timedelta(hours=48)
 PAIN_QUESTIONS = ("legpain", "backpain")
 
 
@@ -67,19 +67,28 @@ class PatientLine:
 
 
 @dataclass(frozen=True)
-class MessageView:
-    patient_code: str
-    patient_name: str | None
-    text: str
-    received_at: datetime
+class ConversationView:
+    """One step of a patient's conversation (care/conversation.py): what the patient wrote or
+    did ("in"), or a reply from the team ("out"), with who saw and handled it."""
+
+    item_id: int
+    direction: str
+    kind: str
+    text: str | None
+    attachment: str | None
     tier: str | None
+    at: datetime
+    author: str | None
+    state: str
+    handled_by: str | None
+    handled_at: datetime | None
+    post_state: str
 
 
 @dataclass(frozen=True)
 class Today:
     open_alerts: list[AlertView]
     handled_alerts: list[AlertView]
-    messages: list[MessageView]
     missed: list[PatientLine]
     unreachable: list[PatientLine]
 
@@ -108,8 +117,8 @@ def _day_at(patient: Patient, instant: datetime) -> int | None:
 
 async def today(db: Database, *, now: datetime) -> Today:
     """Open alerts (red first, then oldest), alerts handled in the last day with who did
-    what, recent patient messages, patients whose last check-in prompt went unanswered, and
-    patients the bot cannot reach."""
+    what, patients whose last check-in prompt went unanswered, and patients the bot cannot
+    reach. (The unhandled messages come from the inbox use case, which marks them seen.)"""
     async with db.uow() as uow:
         session = uow.session
         rows = (
@@ -143,15 +152,6 @@ async def today(db: Database, *, now: datetime) -> Today:
                 .order_by(Alert.acknowledged_at.desc(), Alert.id.desc())
             )
         ).all()
-        messages = (
-            await session.execute(
-                select(InboundMessage, Patient)
-                .join(Patient, Patient.id == InboundMessage.patient_id)
-                .where(InboundMessage.received_at >= now - RECENT_MESSAGES)
-                .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
-                .limit(50)
-            )
-        ).all()
         unreachable = (
             await session.scalars(
                 select(Patient)
@@ -163,9 +163,6 @@ async def today(db: Database, *, now: datetime) -> Today:
     return Today(
         open_alerts=open_alerts,
         handled_alerts=[_alert_view(alert, patient, now) for alert, patient in handled],
-        messages=[
-            MessageView(p.code, p.display_name, m.text, m.received_at, m.tier) for m, p in messages
-        ],
         missed=missed,
         unreachable=[
             PatientLine(
@@ -362,7 +359,7 @@ class PatientRecord:
     missed_days: list[int]
     alerts: list[AlertView]
     checkins: list[CheckinView]
-    messages: list[MessageView]
+    conversation: list[ConversationView]
     plan: list[PlanItem] = field(default_factory=list)
 
 
@@ -414,11 +411,11 @@ async def patient_record(
                 .order_by(Alert.created_at.desc(), Alert.id.desc())
             )
         ).all()
-        messages = (
+        items = (
             await session.scalars(
-                select(InboundMessage)
-                .where(InboundMessage.patient_id == patient.id)
-                .order_by(InboundMessage.received_at, InboundMessage.id)
+                select(ConversationItem)
+                .where(ConversationItem.patient_id == patient.id)
+                .order_by(ConversationItem.created_at, ConversationItem.id)
             )
         ).all()
         scheduled = (
@@ -468,9 +465,22 @@ async def patient_record(
         missed_days=_missed_days(scheduled, checkin_rows, now),
         alerts=alert_views,
         checkins=list(reversed(views)),
-        messages=[
-            MessageView(patient.code, patient.display_name, m.text, m.received_at, m.tier)
-            for m in messages
+        conversation=[
+            ConversationView(
+                item.id,
+                item.direction,
+                item.kind,
+                item.text,
+                item.attachment,
+                item.tier,
+                item.created_at,
+                item.author,
+                item.state,
+                item.handled_by,
+                item.handled_at,
+                item.post_state,
+            )
+            for item in items
         ],
         plan=_plan(patient, pathway, scheduled, now, notices),
     )

@@ -7,21 +7,15 @@ from zoneinfo import ZoneInfo
 
 from care import alerts, patients
 from care.models import CheckIn, CheckInAnswer
-from tests.e2e.conftest import Harness, button
+from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
 
 
 async def red_message(harness: Harness, user: int, name: str) -> str:
-    """A registered patient writes a red sign and confirms it: an open red alert."""
+    """A registered patient states a red sign: advised at once, and a red alert is open."""
     code = await register(harness, user, language="en", name=name)
     sent = await harness.sandbox.send_text(user, "I can't pee and it's numb down there")
-    advice = await harness.sandbox.wait_for_message(
-        user, "emergency", after_message_id=sent["message_id"]
-    )
-    await harness.sandbox.press_button(user, user, advice["message_id"], button(advice, "1|ftc|"))
-    await harness.sandbox.wait_for_message(
-        user, lambda m: m["message_id"] == advice["message_id"] and "nurse" in m["text"]
-    )
+    await harness.sandbox.wait_for_message(user, "119", after_message_id=sent["message_id"])
     return code
 
 

@@ -33,6 +33,12 @@ def test_a_red_message_is_at_the_top_of_today_and_acknowledging_it_records_who(
     told = server.run(lambda: harness.sandbox.wait_for_message(8602, "nurse has"))
     assert told["chat"]["id"] == 8602
 
+    # The red message is in the inbox too, until someone marks it handled.
+    item = page.locator(f'#inbox li[data-patient="{red}"]')
+    expect(item).to_contain_text("can't pee")
+    item.get_by_role("button", name="처리함").click()
+    expect(page.locator(f'#inbox li[data-patient="{red}"]')).to_have_count(0)
+
 
 def test_the_patient_page_charts_the_check_ins_pain(page: Page, server: ConsoleServer) -> None:
     harness = server.harness()
