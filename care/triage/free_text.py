@@ -19,7 +19,8 @@ is neither clearly negated nor clearly hypothetical is reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from care.triage.korean import (
@@ -30,6 +31,14 @@ from care.triage.korean import (
     romanised_to_hangul,
     whole,
 )
+from care.triage.reading import (
+    denied_denials,
+    dialect,
+    english_dialect,
+    glossary,
+    number_words,
+    transliterate,
+)
 from care.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
 from care.triage.tiers import Tier, highest
 
@@ -38,6 +47,12 @@ _TEMPERATURE = re.compile(
     r"fahrenheit|celsius)?(?!\s*(?:kg|cm|mm|mg|세|살|분|시|번|%|키로|년|일|개|명|층|호|점|kg))"
 )
 _MASK = "□"
+# whether the message says the patient has it now (started today, it's been hours): a
+# question frame about a sign (is it normal that...) is then a report, asked about
+_NOW: ContextVar[bool] = ContextVar("now", default=False)
+# whether the clause being read belongs to a sentence that asks a question: a condition
+# set earlier in the clause (열이 나면 해열제 먹고 ... 되나요?) makes what follows hypothetical
+_ASKING: ContextVar[bool] = ContextVar("asking", default=False)
 
 
 @dataclass(frozen=True)
@@ -72,12 +87,10 @@ def classify(text: str) -> TriageResult:
 
 def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     """``classify`` against given rules (for tests and rule reviews)."""
-    normalised = normalise(text, dict(rules.spelling), dict(rules.symbols))
-    cleaned = romanised_to_hangul(normalised, dict(rules.romanised), dict(rules.romanised_context))
-    if cleaned != normalised:
-        cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was romanised
-    prepared = fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
+    prepared = prepare(text, rules)
     message = _masked(whole(prepared), rules)
+    _NOW.set(_any(rules.now_markers, message))
+    _ASKING.set(False)
     message_modifiers = {
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
@@ -85,10 +98,27 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     # a bare number (열 재보니까 / 38 나와요) is a temperature only when the message says so
     body_temperature = _any(rules.temperature.body, message)
     spans = _message_look_alikes(prepared, rules)
+    parts = clauses(prepared)
+    owners = _owners(parts, message, rules)
+    net: list[_Finding] = []
+    others_spans: list[tuple[int, int]] = []
+    in_condition = False
     cursor = 0
-    for clause_number, clause in enumerate(clauses(prepared)):
+    for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
         cursor = max(cursor, offset + len(clause.text)) if offset >= 0 else cursor
+        if owners[clause_number] is not None:
+            others_spans.append((offset, offset + len(clause.text)))
+            continue  # someone who is not the patient (trap 6)
+        # a question whose condition was set in an earlier clause (열이 나면 / 해열제 먹고
+        # 기다려도 되나요?): the clauses after the condition are hypothetical too
+        hypothetical = in_condition and _asks_later(parts, clause_number)
+        in_condition = (in_condition and not _sentence_break(clause)) or bool(
+            _CONDITION_END.search(clause.text)
+        )
+        if hypothetical:
+            continue
+        _ASKING.set(clause.is_question or _asks_later(parts, clause_number))
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
@@ -101,17 +131,159 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
             _with_order(finding, clause_number)
             for finding in _temperatures(clause, masked, rules, body_temperature)
         )
-    findings.extend(_pain_scores(message, rules))
+        caught = _safety_net(clause, masked, clause_modifiers, rules)
+        if caught is not None:
+            net.append(_with_order(caught, clause_number))
+        unwell = _present(rules.unwell, masked, rules)
+        if unwell is not None:
+            net.append(_Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
+    if not others_spans:
+        findings.extend(_pain_scores(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
-        if finding is not None:
+        if finding is not None and not any(
+            start <= finding.order < end for start, end in others_spans
+        ):
             findings.append(_with_order(finding, 9_999))
     findings.extend(_combinations(findings, rules))
-    if highest(f.tier for f in findings) is Tier.GREEN and _any(rules.unwell, message):
-        findings.append(
-            _Finding("unwell", Tier.ASK, (), _quotes(rules.unwell, message), None, 10**6)
-        )
+    if highest(f.tier for f in findings) is Tier.GREEN and net:
+        findings.append(net[0])
     return _result(findings, rules)
+
+
+def prepare(text: str, rules: FreeTextRules) -> str:
+    """The message in standard written form (see ``reading.py``): normalised, romanised
+    Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
+    standard forms, numbers in digits, English typos repaired."""
+    normalised = normalise(text, dict(rules.spelling), dict(rules.symbols))
+    cleaned = transliterate(normalised, rules.english_words)
+    cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
+    cleaned = glossary(cleaned, rules.glossary)
+    cleaned = dialect(cleaned, rules.dialect_words, rules.dialect_endings)
+    cleaned = number_words(denied_denials(english_dialect(cleaned)))
+    if cleaned != normalised:
+        cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was rewritten
+    return fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
+
+
+def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> list[str | None]:
+    """For each clause, who its symptoms belong to when that is clearly not the patient
+    (CLINICAL.md trap 6), else None.
+
+    A clause that names someone who is never the patient (a friend, a grandchild, someone
+    on television) is theirs, and so are the clauses after it that name no one else while
+    the sentence goes on (손주가 감기에 걸려서 / 열이 나요). A family member may be the
+    patient (a caregiver writes for them): their clauses are theirs only when the message
+    names their own illness (감기, flu) or the writer says they are the patient and fine.
+    Any clause that names the writer (저는, I, my leg) is the patient's again.
+    """
+    others = rules.others
+    writer_fine = _any(others.self_patient, message)
+    family_is_other = _any(others.own_illness, message) or writer_fine
+    owners: list[str | None] = []
+    current: str | None = None
+    for number, clause in enumerate(parts):
+        # the writer says they are fine (제 상처는 깨끗해요, I'm walking well myself): the
+        # other person's story runs until the writer speaks of themselves
+        if number and _sentence_break(parts[number - 1]) and not writer_fine:
+            current = None
+        self_at = _first(others.self_subject, clause)
+        other_at = min(
+            (
+                (position, kind)
+                for kind, patterns in (
+                    ("never", others.never),
+                    ("never", others.media),
+                    ("family", others.family),
+                )
+                if (position := _first(patterns, clause)) is not None
+            ),
+            default=None,
+        )
+        if other_at is not None and (self_at is None or other_at[0] <= self_at):
+            current = other_at[1]
+        elif self_at is not None:
+            current = None
+        owner = current
+        if owner == "family" and not family_is_other:
+            owner = None
+        owners.append(owner)
+    return owners
+
+
+_KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<!이)면 ")
+# a clause that sets a condition: 열이 나면, 소변이 안 나오면, if I get a fever
+_CONDITION_END = re.compile(r"(?:[가-힣]면|\bif\b.*)[,]?$")
+
+
+def _asks_later(parts: Sequence[Clause], number: int) -> bool:
+    """Whether the sentence of clause ``number`` ends in a question."""
+    for clause in parts[number:]:
+        if clause.is_question:
+            return True
+        if _sentence_break(clause):
+            return False
+    return False
+
+
+def _sentence_break(clause: Clause) -> bool:
+    """Whether the clause ends its sentence (or a clause the next one does not continue:
+    -는데 / -지만 / but start afresh, so 손주가 왔는데 / 열이 나요 is the patient's fever)."""
+    text = clause.text.rstrip()
+    if re.search(r"[.!?…~;]$", text):
+        return True
+    if re.search(r"[가-힣]$", text):
+        last = text.split()[-1] if text.split() else text
+        continues = re.search(
+            r"(?:서|고|며|면서|니까|어서|아서|해서|려서|워서|와서|나서|라서)[,]?$", last
+        )
+        return not continues
+    return False
+
+
+def _first(patterns: PatternSet, clause: Clause) -> int | None:
+    """The position in ``clause.text`` where ``patterns`` first match, or None."""
+    positions = []
+    if patterns.ko_any is not None:
+        match = patterns.ko_any.search(clause.compact)
+        if match:
+            positions.append(clause.index[match.start()])
+    if patterns.en_any is not None:
+        match = patterns.en_any.search(clause.text)
+        if match:
+            positions.append(match.start())
+    return min(positions, default=None)
+
+
+def _present(patterns: PatternSet, clause: Clause, rules: FreeTextRules) -> str | None:
+    """The words of the first match of ``patterns`` that is neither negated nor
+    hypothetical in ``clause`` (a match holding its own negation, 안 좋아요, is read as a
+    sign: only a further negation cancels it)."""
+    for group, compact in ((patterns.ko, True), (patterns.en, False)):
+        for pattern in group:
+            for match in pattern.finditer(clause.compact if compact else clause.text):
+                if compact:
+                    start = clause.index[match.start()]
+                    end = clause.index[match.end() - 1] + 1
+                else:
+                    start, end = match.span()
+                if end > start and _status(clause, start, end, sign=True, rules=rules):
+                    return clause.text[start:end]
+    return None
+
+
+def _safety_net(
+    clause: Clause, masked: Clause, modifiers: set[str], rules: FreeTextRules
+) -> _Finding | None:
+    """A body part or function named with a problem word in one clause: ask, never green."""
+    net = rules.safety_net
+    if net is None or not _any(net.body, masked):
+        return None
+    if modifiers & {"improving", "preexisting"}:
+        return None
+    if _present(net.problem, masked, rules) is None:
+        return None
+    return _Finding("safety_net", Tier.ASK, (), (clause.text.strip(),), net.question, 0)
 
 
 def _read_family(
@@ -144,7 +316,10 @@ def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Find
     """Patterns that must see the whole message (마려운데 ... 안 나와요 spans two clauses;
     "he needs to go but nothing happens")."""
     for start, end in _across_spans(family, message):
-        status = _status(message, start, end, sign=True, rules=rules)
+        # a negation after the match counts only up to the end of its own clause
+        stop = _CLAUSE_END.search(message.text, end)
+        scope = whole(message.text[: stop.start() if stop else len(message.text)])
+        status = _status(scope, start, end, sign=True, rules=rules)
         if status is None:
             continue
         tier = family.tier
@@ -153,6 +328,9 @@ def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Find
         flags = (family.flag,) if family.flag else ()
         return _Finding(family.id, tier, flags, (message.text[start:end],), family.question, start)
     return None
+
+
+_CLAUSE_END = re.compile(r"[.,!?;~]|(?<=[요다])\s")
 
 
 def _across_spans(family: Family, message: Clause) -> Iterable[tuple[int, int]]:
@@ -168,6 +346,9 @@ def _across_spans(family: Family, message: Clause) -> Iterable[tuple[int, int]]:
 def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
     """(start, end, is_sign) positions in ``clause.text`` of every match of ``family``."""
     for patterns, sign in ((family.sign, True), (family.plain, False)):
+        # one search over the set's alternation first: most clauses match none of it
+        if not _any(patterns, clause):
+            continue
         for pattern in patterns.ko:
             for match in pattern.finditer(clause.compact):
                 if match.end() > match.start():
@@ -193,17 +374,23 @@ def _status(
     )
     hedged = _any(rules.hedge, clause)
     if negated:
-        doubled = _found(rules.double_negation.ko_any, _compact(text[start:])) or _found(
-            rules.double_negation.en_any, text[start:]
-        )
+        # a negation of a sign whose own negation is the sign (감각이 없는 건 아니에요, it
+        # isn't that I can't feel) cancels it: look for a doubled negation after the sign
+        # only; before an English match (I can't say it's not swollen) and over a plain
+        # Korean match and what follows (열이 없지 않아요)
+        doubled = _found(
+            rules.double_negation.ko_any, _compact(text[end if sign else start :])
+        ) or _found(rules.double_negation.en_any, text[: start if sign else end])
         if doubled:
             return "unsure"
         return "negated_unsure" if hedged else None
-    conditional = _found(rules.conditional.ko_any, after, anchored=True) or _found(
-        rules.conditional.en_any, before
-    )
-    if conditional:
+    if _found(rules.conditional.ko_any, after, anchored=True):
         return None
+    if _ASKING.get() and _KO_CONDITION_BEFORE.search(text[:start]):
+        return None
+    if _found(rules.conditional.en_any, before):
+        # "is it normal that I can't feel when I pee? it started today": a report
+        return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
     if clause.is_question:
         general = _any(rules.hypothetical_question, clause)
         return None if general and not _any(rules.present_markers, clause) else "unsure"
@@ -245,6 +432,8 @@ def _temperatures(
         if not 34 <= value <= 43 or value < settings.low_grade_c:
             continue
         status = _status(masked, match.start(), match.end(), sign=False, rules=rules)
+        if status is None and _conditional_but_now(masked, match.end(), rules):
+            status = "unsure"  # 오늘 열까지 38도 넘으면...: a reading the patient has now
         if status is None:
             continue
         tier = settings.fever_tier if value >= settings.fever_c else settings.low_grade_tier
@@ -260,6 +449,17 @@ def _temperatures(
         )
 
 
+def _conditional_but_now(clause: Clause, end: int, rules: FreeTextRules) -> bool:
+    """A temperature in a conditional (38도 넘으면) in a clause that says it is today's
+    (오늘 열까지 38도 넘으면 병원 가야겠죠?): not negated, and said of now."""
+    after = _compact(clause.text[end:])[: rules.negation_window]
+    return (
+        _any(rules.now_markers, clause)
+        and _found(rules.conditional.ko_any, after, anchored=True)
+        and not _found(rules.negation.ko_any, after)
+    )
+
+
 def _bare_degrees(value: float) -> bool:
     """A whole number that can be a body temperature without a unit: 35-42 °C, 95-108 °F."""
     return 35 <= value <= 42 or 95 <= value <= 108
@@ -270,6 +470,11 @@ _PAIN_SCORE = re.compile(
     r"(?<![\d.])(\d{1,2})\s*(?:점(?!\s*만점)|/\s*10\b|out of 10)|만점에\s*(\d{1,2})(?![\d.])"
 )
 
+# 통증이 3에서 7로, 넷에서 일곱으로 (numbers in words are digits by now)
+_PAIN_KO_FROM_TO = re.compile(
+    r"(?:통증|아파|아픈|아프|pain|저림|점수)[가-힣 ]{0,12}?(?<![\d.])(\d{1,2})\s?(?:점)?\s?에서\s?"
+    r"(\d{1,2})\s?(?:점)?\s?(?:으로|로|까지)"
+)
 # a pain word, then "from 2 to 6" (not "from 9 to 5" said of anything else)
 _PAIN_FROM_TO = re.compile(
     r"\b(?:pain|sciatica|ache|score|hurts?|hurting)\b[a-z' ]{0,20}?"
@@ -285,7 +490,10 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     scores = [(m, int(m.group(1) or m.group(2))) for m in _PAIN_SCORE.finditer(message.text)]
     if len(scores) < 2:
         # "leg pain went from 2 to 6": the scale not written
-        for match in _PAIN_FROM_TO.finditer(message.text):
+        for match in (
+            *_PAIN_FROM_TO.finditer(message.text),
+            *_PAIN_KO_FROM_TO.finditer(message.text),
+        ):
             scores = [(match, int(match.group(1))), (match, int(match.group(2)))]
     scores = [(m, value) for m, value in scores if value <= 10]
     if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
@@ -395,7 +603,12 @@ def _masked(clause: Clause, rules: FreeTextRules, spans: Iterable[tuple[int, int
     for start, end in spans:
         blotted = "".join(c if c == " " else _MASK for c in text[start:end])
         text = text[:start] + blotted + text[end:]
-    for pattern in (*rules.look_alikes.ko, *rules.look_alikes.en):
+    for pattern in (
+        *rules.look_alikes.ko,
+        *rules.look_alikes.en,
+        *rules.reassurance.ko,
+        *rules.reassurance.en,
+    ):
         text = pattern.sub(lambda m: "".join(c if c == " " else _MASK for c in m.group(0)), text)
     compact = "".join(text[i] for i in clause.index)
     return Clause(text, compact, clause.index, clause.is_question)

@@ -26,8 +26,9 @@ such text well (about 0.3 ms a call once warm), but loads in about 2.3 s and add
 every space from the Korean messages of both labelled sets showed the spacing-free view
 already keeps 182 of 184 red messages red with no false alarm; the failures were negation
 leaking across an unspaced -어서 or sentence end, which ``_KO_INNER_CONNECTIVE`` now
-splits. So Kiwi stays out; it would be the tool to add if a batch of real messages shows
-spacing-free text the inner splits miss, as a lazily loaded normaliser of long unspaced runs.
+splits. So Kiwi stays out, and it is no longer a dependency (issue 13: installed, 105 MB,
+never imported). What it would add for regional speech, romanised Korean, English words in
+Korean sentences and numbers in words, ``reading.py`` does with small tables in the rules.
 """
 
 from __future__ import annotations

@@ -22,8 +22,10 @@ from typing import Any
 import yaml
 
 from care.errors import ConfigError
+from care.triage.reading import dialect_ending, dialect_word
 from care.triage.tiers import Tier
 
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DATA_DIR = Path(__file__).resolve().parents[2] / "messages" / "triage"
 FREE_TEXT_FILE = DATA_DIR / "free_text.yaml"
 RED_FLAG_ROWS = range(1, 15)
@@ -128,6 +130,30 @@ class PainScore:
 
 
 @dataclass(frozen=True)
+class Others:
+    """Who a symptom belongs to (CLINICAL.md trap 6): people who are never the patient
+    (a friend, a grandchild, someone on the news), family who may be the patient unless the
+    message says otherwise (their own cold, or the writer says they are the patient and
+    fine), and the words for that."""
+
+    never: PatternSet = PatternSet()
+    media: PatternSet = PatternSet()
+    family: PatternSet = PatternSet()
+    own_illness: PatternSet = PatternSet()
+    self_patient: PatternSet = PatternSet()
+    self_subject: PatternSet = PatternSet()
+
+
+@dataclass(frozen=True)
+class SafetyNet:
+    """A body part or function named with a problem word, matching no rule: ask."""
+
+    body: PatternSet = PatternSet()
+    problem: PatternSet = PatternSet()
+    question: str = "triage.ask.general"
+
+
+@dataclass(frozen=True)
 class FreeTextRules:
     families: tuple[Family, ...]
     modifiers: tuple[Modifier, ...]
@@ -152,6 +178,14 @@ class FreeTextRules:
     romanised: tuple[tuple[str, str], ...] = ()
     romanised_context: tuple[tuple[str, str], ...] = ()
     pain_score: PainScore | None = None
+    dialect_words: tuple[tuple[re.Pattern[str], str], ...] = ()
+    dialect_endings: tuple[tuple[re.Pattern[str], str], ...] = ()
+    glossary: tuple[tuple[str, str], ...] = ()
+    english_words: frozenset[str] = frozenset()
+    reassurance: PatternSet = PatternSet()
+    others: Others = Others()
+    safety_net: SafetyNet | None = None
+    now_markers: PatternSet = PatternSet()
 
     def family(self, family_id: str) -> Family:
         for family in self.families:
@@ -162,6 +196,8 @@ class FreeTextRules:
     def message_keys(self) -> set[str]:
         """Every catalogue key these rules can put in a result."""
         keys = {self.default_question}
+        if self.safety_net is not None:
+            keys.add(self.safety_net.question)
         keys.update(f.question for f in self.families if f.question)
         keys.update(c.question for c in self.combinations if c.question)
         return keys
@@ -180,7 +216,9 @@ def load_free_text_rules(path: Path = FREE_TEXT_FILE) -> FreeTextRules:
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            # libyaml's safe loader when the wheel has it: the same data, read several
+            # times faster (the table is large and read at start-up)
+            data = yaml.load(handle, Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from error
     if not isinstance(data, Mapping):
@@ -248,6 +286,30 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
 
     negation = data["negation"]
     hypothetical = data["hypothetical"]
+    dialect = data.get("dialect") or {}
+    if dialect:
+        _source(dialect, "dialect")
+    gloss = data.get("glossary") or {}
+    if gloss:
+        _source(gloss, "glossary")
+    others = data.get("others") or {}
+    if others:
+        _source(others, "others")
+    net = data.get("safety_net")
+    safety_net = None
+    if net:
+        _source(net, "safety_net")
+        safety_net = SafetyNet(
+            body=patterns(net.get("body")),
+            problem=patterns(net.get("problem")),
+            question=str(net.get("question") or data["default_question"]),
+        )
+    reassurance = data.get("reassurance") or {}
+    if reassurance:
+        _source(reassurance, "reassurance")
+    english_words = {str(w) for w in (romanised.get("english") or ())}
+    english_words.update(str(w) for w in data.get("en_vocabulary") or ())
+    english_words.update(str(w) for w in data.get("en_common_words") or ())
     return FreeTextRules(
         families=families,
         modifiers=modifiers,
@@ -276,7 +338,35 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
         romanised=_spellings(romanised.get("words")),
         romanised_context=_spellings(romanised.get("context_words")),
         pain_score=pain_score,
+        dialect_words=tuple(
+            (dialect_word(str(k)), str(v)) for k, v in (dialect.get("words") or {}).items()
+        ),
+        dialect_endings=tuple(
+            (dialect_ending(_expand_jamo(str(pair[0]))), str(pair[1]))
+            for pair in dialect.get("endings") or ()
+        ),
+        glossary=tuple((str(k), str(v)) for k, v in (gloss.get("words") or {}).items()),
+        english_words=frozenset(english_words),
+        reassurance=patterns(reassurance),
+        others=Others(
+            never=patterns(others.get("never")),
+            media=patterns(others.get("media")),
+            family=patterns(others.get("family")),
+            own_illness=patterns(others.get("own_illness")),
+            self_patient=patterns(others.get("self_patient")),
+            self_subject=patterns(others.get("self_subject")),
+        ),
+        safety_net=safety_net,
+        now_markers=patterns(hypothetical, ko="now_ko", en="now_en"),
     )
+
+
+# syllables with a ㄴ final (아픈, 저린, 빨간): ``{N}`` in a dialect ending
+_N_FINAL = "".join(chr(0xAC00 + syllable + 4) for syllable in range(0, 11172, 28))
+
+
+def _expand_jamo(pattern: str) -> str:
+    return pattern.replace("{N}", _N_FINAL)
 
 
 def _look_alike_scope(item: Mapping[str, Any]) -> str:

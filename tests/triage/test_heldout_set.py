@@ -16,6 +16,13 @@ greetings, side-effect and bathing questions; heldout_batch7.yaml: every red-fla
 equal weight, in lay words for what the patient notices, with look-alikes for each row;
 heldout_batch8.yaml: every row again, half Korean half English, as a spouse, adult child or
 the patient would say it, with hedges, numbers, comparisons and the red sign said last).
+Batches 9-11 (issue 13) were written blind by other writers outside the repository, in the
+styles the reader had failed on (heldout_batch9.yaml: regional speech, romanised Korean and
+English medical words in Korean, caregivers, other people, idioms; heldout_batch10.yaml:
+numbers in words and old units, signs told by their effect, signs buried in long messages,
+double negation; heldout_batch11.yaml: people who are not the patient, caregivers, idioms,
+questions, signs far better than before surgery) and measured before any fix: their headers
+hold the figures before the reading mechanisms, after them, and after the fixes.
 Same thresholds as
 test_labelled_set.py: every red message red (none green), false alarms (red or amber on a
 green-labelled message) at most 10%.
@@ -43,6 +50,7 @@ KINDS = {
     "chat", "effect", "multi", "british", "idiom", "other_person",
     "dictation", "texting", "caps", "formal", "nurse_report", "time_course", "improving",
     "buried", "side_effect", "lay",
+    "regional", "romanised_mixed", "number_words", "not_patient", "far_better",
 }  # fmt: skip
 
 

@@ -1,0 +1,442 @@
+"""Reading a message into standard written form before any rule sees it.
+
+Each stage turns a whole *kind* of wording into the form the phrase table is written in,
+so one rule covers every way of saying it:
+
+* ``transliterate``: romanised Korean (``dari e him i eopseoyo``) written in Hangul by
+  its sounds (다리 에 힘 이 업서요; the dictation spellings of ``spelling:`` then fix
+  업서 -> 없어). A message is read as romanised only when a word in it has a shape that
+  English does not (eo, eu, yeo, ...-yo) and most of its Latin words parse as Korean
+  syllables and are not common English words.
+* ``glossary``: English medical words inside a Korean sentence (다리에 numbness가 있어요,
+  urine이 안 나와요) replaced by the Korean word the rules know.
+* ``dialect``: regional words and endings (경상 엄따, 아파예; 전라 없당께, 아픈디; 충청
+  아파유; 제주 어수다, 가빠마씸) mapped to standard ones, so clause ends, negation and
+  stems read as in standard Korean.
+* ``number_words``: numbers in words and old units as digits: 서른아홉 도 -> 39도,
+  삼십칠 점 구 -> 37.9, 38 점 5 -> 38.5, "one hundred point four" -> 100.4,
+  "a hundred and one" -> 101; (38도 2부 and 100.4F are read by the temperature reader).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection, Mapping, Sequence
+
+_HANGUL = re.compile(r"[가-힣]")
+_WORD_END = r"(?=[\s.,!?~;:)\]]|$)"
+
+# ---------------------------------------------------------------- romanised Korean
+# Initial consonants, vowels and final consonants as patients type them (Revised
+# Romanisation and its common variants), with their index in the Hangul syllable block.
+_INITIALS = {
+    "kk": 1, "gg": 1, "g": 0, "k": 15, "n": 2, "tt": 4, "dd": 4, "d": 3, "t": 16,
+    "r": 5, "l": 5, "m": 6, "pp": 8, "bb": 8, "b": 7, "p": 17, "ss": 10, "s": 9,
+    "jj": 13, "j": 12, "ch": 14, "c": 14, "h": 18, "": 11,
+}  # fmt: skip
+_VOWELS = {
+    "yae": 3, "yeo": 6, "weo": 14, "wae": 10, "ae": 1, "ya": 2, "eo": 4, "ye": 7,
+    "wa": 9, "oe": 11, "yo": 12, "oo": 13, "wo": 14, "we": 15, "wi": 16, "yu": 17,
+    "eu": 18, "ui": 19, "ee": 20, "uh": 4, "a": 0, "e": 5, "o": 8, "u": 13, "i": 20,
+}  # fmt: skip
+_FINALS = {
+    "ng": 21, "kk": 2, "ss": 20, "k": 1, "g": 1, "n": 4, "t": 19, "d": 7, "l": 8,
+    "r": 8, "m": 16, "p": 17, "b": 17, "s": 19,
+}  # fmt: skip
+_VOWEL_START = frozenset("aeiouwy")
+# a word English does not write: eo, eu, yeo, ae, oe, ui, or a -yo ending of three
+# syllables' length (apayo, nawayo, isseoyo)
+_KOREAN_SHAPE = re.compile(r"eo|eu|yeo|ae|oe|ui|[a-z]{2,}[aeo]yo$|[a-z]{3,}yo$")
+
+
+@functools.lru_cache(maxsize=4096)
+def romanised_syllables(word: str) -> str | None:
+    """``word`` written in Hangul if it reads as romanised Korean syllables, else None."""
+    return _parse(word, 0)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_cached(word: str, start: int) -> str | None:
+    return _parse(word, start)
+
+
+def _parse(word: str, start: int) -> str | None:
+    if start == len(word):
+        return ""
+    for initial in _longest_first(_INITIALS, word, start):
+        after_initial = start + len(initial)
+        for vowel in _longest_first(_VOWELS, word, after_initial):
+            after_vowel = after_initial + len(vowel)
+            base = 0xAC00 + (_INITIALS[initial] * 21 + _VOWELS[vowel]) * 28
+            # no final first: a consonant between vowels opens the next syllable (neukkim is
+            # 느낌, not 늑킴); a final only where no vowel follows it
+            for final in ("", *_longest_first(_FINALS, word, after_vowel)):
+                end = after_vowel + len(final)
+                if final and end < len(word) and word[end] in _VOWEL_START:
+                    continue
+                rest = _parse_cached(word, end)
+                if rest is not None:
+                    return chr(base + (_FINALS[final] if final else 0)) + rest
+    return None
+
+
+def _longest_first(table: Mapping[str, int], word: str, start: int) -> list[str]:
+    return sorted((key for key in table if word.startswith(key, start)), key=len, reverse=True)
+
+
+def transliterate(text: str, english: Collection[str]) -> str:
+    """Romanised Korean written in Hangul (see the module docstring); other text unchanged."""
+    words = re.findall(r"[a-z]+", text)
+    if len(words) < 2:
+        return text
+    korean = {
+        w: hangul
+        for w in words
+        if w not in english and (hangul := romanised_syllables(w)) is not None
+    }
+    long_words = [w for w in words if len(w) > 1]
+    readable = [w for w in long_words if w in korean]
+    if not any(_KOREAN_SHAPE.search(w) for w in readable):
+        return text
+    if len(readable) < 2 or len(readable) < 0.5 * len(long_words):
+        return text
+    # a romanised message: its short and English-looking words are Korean too (i, e, him, an);
+    # particles written after a hyphen join their word (him-i -> 힘이)
+    hangul = re.sub(r"[a-z]+", lambda m: romanised_syllables(m.group(0)) or m.group(0), text)
+    return _LIAISON.sub(_liaison, re.sub(r"(?<=[가-힣])-(?=[가-힣])", "", hangul))
+
+
+# a past tense written as heard after transliteration: 느껴써요 -> 느꼈어요, 이써요 -> 있어요
+_LIAISON = re.compile(r"([가-힣])써")
+
+
+def _liaison(match: re.Match[str]) -> str:
+    syllable = ord(match.group(1)) - 0xAC00
+    if syllable % 28:  # it already has a final
+        return match.group(0)
+    return chr(0xAC00 + syllable + 20) + "어"
+
+
+# ---------------------------------------------------------------- denied denials
+_POSITIVE = {
+    "isn't": "is", "isnt": "is", "is not": "is", "aren't": "are", "arent": "are",
+    "are not": "are", "wasn't": "was", "wasnt": "was", "was not": "was", "doesn't": "does",
+    "doesnt": "does", "does not": "does", "don't": "do", "dont": "do", "do not": "do",
+    "didn't": "did", "didnt": "did", "did not": "did", "has no": "has", "have no": "have",
+    "there's no": "there's", "theres no": "there's", "there is no": "there is",
+    "not": "",
+}  # fmt: skip
+_DENIED_DENIAL = re.compile(
+    r"\b(?:i )?(?:can'?t|cannot|can not|couldn'?t|wouldn'?t|won'?t) "
+    r"(?:honestly |really |exactly |truly )?(?:say|tell you|claim|pretend) (?:that )?"
+    r"((?:[a-z']+ ){0,4}?)("
+    + "|".join(sorted((re.escape(k) for k in _POSITIVE), key=len, reverse=True))
+    + r")\b ?"
+)
+# can't X without Y-ing: Y happens (can't get to the mailbox without gasping)
+_CANT_WITHOUT = re.compile(
+    r"\b(can'?t|cannot|couldn'?t|could not)\b(.{1,40}?)\bwithout ([a-z]+ing)\b"
+)
+# it's not that the headache goes away: it does not go away
+_EASES = {"goes away": "go away", "go away": "go away", "gets better": "get better",
+          "eases": "ease", "settles": "settle", "stops": "stop", "improves": "improve"}  # fmt: skip
+_NOT_THAT_IT_EASES = re.compile(
+    r"\bit'?s not (?:that|like) ((?:the |my )?[a-z ]{1,30}?) (goes away|go away|gets better|eases|"
+    r"settles|stops|improves)\b"
+)
+# "should I be worried that my dressing is wet": the dressing is wet
+_WORRIED_THAT = re.compile(r"\b(?:should|do) i (?:be worried|worry)(?: about the fact)? that ")
+_NOT_THAT_NO = re.compile(r"\bnot (?:that|like) (there'?s|there is|i have|i'?ve got) no\b")
+
+
+_KO_DENIED = re.compile(
+    r"([가-힣]+)[다라]고(?:는|도|까지는)? ?(?:할 ?수(?:가|는|도)? ?없[가-힣]*|"
+    r"말(?:을|은|하기|하긴)? ?(?:못 ?하[가-힣]*|어렵[가-힣]*|힘들[가-힣]*)|"
+    r"못 ?하[가-힣]*|하면 ?거짓말[가-힣]*|하기(?:엔|에는|는) ?|하긴 ?(?:어렵|힘들)[가-힣]*)"
+)
+
+
+def _ko_denied(match: re.Match[str]) -> str:
+    """나온다고 할 수가 없어요 -> 나오지 않아요 (the verb's ㄴ of the present dropped)."""
+    word = match.group(1)
+    last = ord(word[-1]) - 0xAC00
+    if 0 <= last < 11172 and last % 28 == 4 and len(word) > 1:  # 나온 -> 나오
+        word = word[:-1] + chr(0xAC00 + last - 4)
+    return f"{word}지 않아요 "
+
+
+def denied_denials(text: str) -> str:
+    """A denied denial said plainly: "I can't say the wound isn't swollen" -> "the wound
+    is swollen", "wouldn't say there's no fever" -> "there's fever", "not that there's no
+    swelling" -> "there's swelling" (CLINICAL.md trap 3: 없지 않아요 = yes)."""
+    if "다고" in text or "라고" in text:
+        text = _KO_DENIED.sub(_ko_denied, text)
+    if "not" not in text and "n't" not in text and "worr" not in text:
+        return text
+
+    def plain(match: re.Match[str]) -> str:
+        positive = _POSITIVE[match.group(2)]
+        return match.group(1) + (positive + " " if positive else "")
+
+    text = _DENIED_DENIAL.sub(plain, text)
+    text = _CANT_WITHOUT.sub(r"\1\2with \3", text)
+    text = _NOT_THAT_IT_EASES.sub(lambda m: f"{m.group(1)} doesn't {_EASES[m.group(2)]}", text)
+    text = _WORRIED_THAT.sub("i notice that ", text)
+    return _NOT_THAT_NO.sub(r"\1", text)
+
+
+# ---------------------------------------------------------------- English words in Korean
+def glossary(text: str, words: Sequence[tuple[str, str]]) -> str:
+    """English medical words in a Korean sentence replaced by their Korean word: a word
+    next to Korean (urine이, 다리에 numbness) in a message with more Korean words than
+    English ones."""
+    if not words or not _HANGUL.search(text) or not re.search(r"[a-z]", text):
+        return text
+    tokens = text.split()
+    korean = sum(bool(_HANGUL.search(t)) for t in tokens)
+    if korean <= sum(bool(re.search(r"[a-z]", t)) for t in tokens):
+        return text
+    table = dict(words)
+
+    def replace(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip().split()
+        after = text[match.end() :].lstrip().split()
+        touching = text[match.end() : match.end() + 1]
+        next_to_korean = (
+            bool(_HANGUL.match(touching))
+            or (bool(before) and bool(_HANGUL.search(before[-1])))
+            or (bool(after) and bool(_HANGUL.match(after[0])))
+        )
+        return table[match.group(1)] + " " if next_to_korean else match.group(0)
+
+    text = _glossary_pattern(tuple(words)).sub(replace, text).replace("  ", " ")
+    return re.sub(r"(?<=은) 한(?=\s)", "", text)  # clear한 discharge -> 맑은 진물
+
+
+@functools.lru_cache(maxsize=4)
+def _glossary_pattern(words: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    english = sorted((w for w, _ in words), key=len, reverse=True)
+    return re.compile(r"(?<![a-z])(" + "|".join(re.escape(w) for w in english) + r")(?![a-z])")
+
+
+# ---------------------------------------------------------------- dialect
+def dialect(
+    text: str,
+    words: Sequence[tuple[re.Pattern[str], str]],
+    endings: Sequence[tuple[re.Pattern[str], str]],
+) -> str:
+    """Regional words (at a word's start) and endings (at its end) in their standard form."""
+    if not _HANGUL.search(text):
+        return text
+    for pattern, standard in words:
+        text = pattern.sub(standard, text)
+    for pattern, standard in endings:
+        text = pattern.sub(standard, text)
+    return text
+
+
+def dialect_word(word: str) -> re.Pattern[str]:
+    """A regional word, matched where a Korean word starts."""
+    return re.compile(rf"(?<![가-힣])(?:{word})")
+
+
+def dialect_ending(ending: str) -> re.Pattern[str]:
+    """A regional ending, matched where a word ends."""
+    return re.compile(rf"(?<=[가-힣])(?:{ending}){_WORD_END}")
+
+
+_EN_DIALECT = (
+    (re.compile(r"\bcannae\b"), "can't"),
+    (re.compile(r"\b(could|would|should|do|does|did|is|was|have|has)nae\b"), r"\1n't"),
+    (re.compile(r"\bdinnae\b"), "don't"),
+    (re.compile(r"\bnae\b"), "no"),
+    (re.compile(r"\bdoon\b"), "down"),
+    (re.compile(r"\boot\b"), "out"),
+    (re.compile(r"\bmeself\b"), "myself"),
+    (
+        re.compile(
+            r"\bme (?=(?:right |left |bad |poor |own )?(?:legs?|foot|feet|back|head|neck|"
+            r"chest|bum|bladder|wound|breath|side|toes?|knees?|belly|tummy|waterworks)\b)"
+        ),
+        "my ",
+    ),
+    (re.compile(r"\b(from under|gave out under|give way under) us\b"), r"\1 me"),
+    (re.compile(r"\b([a-z]{2,})in'(?=\s|$|[.,!?])"), r"\1ing"),
+)
+
+
+def english_dialect(text: str) -> str:
+    """Regional and older English said in standard form: couldnae -> couldn't, me leg ->
+    my leg, went from under us -> went from under me, mornin' -> morning."""
+    if not re.search(r"nae\b|\bdoon\b|\boot\b|\bme |in'|\bus\b|meself", text):
+        return text
+    for pattern, standard in _EN_DIALECT:
+        text = pattern.sub(standard, text)
+    return text
+
+
+# ---------------------------------------------------------------- numbers in words
+_SINO = {"영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8,
+         "구": 9}  # fmt: skip
+_NATIVE_UNITS = {"하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "석": 3,
+                 "넷": 4, "네": 4, "넉": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
+                 "아홉": 9}  # fmt: skip
+_NATIVE_TENS = {"서른": 30, "마흔": 40, "아흔": 90}
+_UNIT_WORDS = "|".join(sorted(_NATIVE_UNITS, key=len, reverse=True))
+_DIGIT_WORDS = "[영공일이삼사오육칠팔구]|" + _UNIT_WORDS
+_KO_NATIVE = re.compile(
+    rf"(?<![가-힣])(서른|마흔|아흔)\s?({_UNIT_WORDS})?"
+    rf"(?:\s?[점쩜]\s?({_DIGIT_WORDS}|\d))?(?=\s?(?:도|부|점|이|에|쯤|정도|넘|나|까지|[^가-힣]|$))"
+)
+_KO_SINO = re.compile(
+    r"(?<![가-힣])(?:(삼|사|구)십([일이삼사오육칠팔구])?|백([일이삼사오육칠팔구])?(?=\s?[점쩜도]))"
+    rf"(?:\s?[점쩜]\s?({_DIGIT_WORDS}|\d))?(?![가-힣]*(?:분|살|세|년|개|명|만|억|천|킬|키|번))"
+)
+# 38 점 5 / 38쩜5: a temperature's decimal point said as a word
+_DIGIT_POINT = re.compile(
+    r"(?<![\d.])(3[4-9]|4[0-2]|9[5-9]|10[0-9])\s?[점쩜]\s?(\d)(?![\d.]|\s?점)"
+)
+
+_EN_UNITS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+            "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
+_EN_NUMBER = "|".join([*_EN_UNITS, *_EN_TENS, "hundred", "point", "and", "a"])
+_EN_RUN = re.compile(rf"\b(?:(?:{_EN_NUMBER})(?:[\s-]+|\b))+")
+_EN_UNIT_AFTER = re.compile(
+    r"\s*(?:degrees?|°|f\b|c\b|fahrenheit|celsius|out of|/|hours?\b|days?\b)"
+)
+
+
+_KO_HUNDREDS = re.compile(
+    r"(?<![가-힣])백([이삼사오육칠팔구])?십([일이삼사오육칠팔구])?(?=\s?(?:까지|이|에|정도|넘|회|번|[^가-힣]|$))"
+)
+# a score said in native numbers, from one to another: 넷에서 일곱으로, 일곱에서 셋으로
+_KO_NATIVE_RANGE = re.compile(
+    r"(?<![가-힣])(하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)(?=\s?(?:에서|으로|로)(?![가-힣]{2}))"
+)
+# a pain score said in words, on a scale said in words: 열 점 만점에 구 점
+_KO_SCORE = re.compile(r"(?<![가-힣\d])(열|[일이삼사오육칠팔구])\s?점(?=\s?만점|이|[^가-힣]|$)")
+
+
+def number_words(text: str) -> str:
+    """Numbers written in words as digits (see the module docstring)."""
+    if _HANGUL.search(text):
+        text = _KO_NATIVE.sub(_native, text)
+        text = _KO_HUNDREDS.sub(
+            lambda m: str(
+                100 + 10 * _SINO.get(m.group(1) or "일", 1) + _SINO.get(m.group(2) or "영", 0)
+            ),
+            text,
+        )
+        text = _KO_SINO.sub(_sino, text)
+        text = _KO_NATIVE_RANGE.sub(lambda m: str(_NATIVE_UNITS.get(m.group(1), 10)), text)
+        if "만점" in text:
+            text = _KO_SCORE.sub(
+                lambda m: ("10" if m.group(1) == "열" else str(_SINO[m.group(1)])) + "점", text
+            )
+        text = _DIGIT_POINT.sub(r"\1.\2", text)
+    if re.search(r"[a-z]", text):
+        text = _EN_RUN.sub(lambda m: _english(m, text), text)
+    return text
+
+
+def _digit(word: str | None) -> str:
+    if word is None:
+        return ""
+    if word.isdigit():
+        return word
+    return str(_SINO.get(word, _NATIVE_UNITS.get(word, 0)))
+
+
+def _native(match: re.Match[str]) -> str:
+    value = _NATIVE_TENS[match.group(1)] + (_NATIVE_UNITS[match.group(2)] if match.group(2) else 0)
+    decimal = f".{_digit(match.group(3))}" if match.group(3) else ""
+    return f"{value}{decimal}"
+
+
+def _sino(match: re.Match[str]) -> str:
+    if match.group(1):
+        value = _SINO[match.group(1)] * 10 + (_SINO[match.group(2)] if match.group(2) else 0)
+    else:
+        value = 100 + (_SINO[match.group(3)] if match.group(3) else 0)
+    decimal = f".{_digit(match.group(4))}" if match.group(4) else ""
+    return f"{value}{decimal}"
+
+
+def _english(match: re.Match[str], text: str) -> str:
+    run = match.group(0)
+    tokens = re.findall(r"[a-z]+", run)
+    # trailing joiners are not part of the number: "one and", "a"
+    while tokens and tokens[-1] in ("and", "a", "point", "oh"):
+        tokens.pop()
+    while tokens and tokens[0] in ("and", "point", "oh", "a"):
+        tokens.pop(0)
+    if not tokens:
+        return run
+    value = _english_value(tokens)
+    after = text[match.end() :]
+    significant = (
+        any(t in ("hundred", "point") or t in _EN_TENS for t in tokens)
+        or (len(tokens) == 3 and tokens[1] == "oh")
+        or bool(_EN_UNIT_AFTER.match(after))
+    ) and value is not None
+    if not significant:
+        return run
+    consumed = _span_of(run, tokens)
+    return run[: consumed[0]] + str(value) + run[consumed[1] :]
+
+
+def _span_of(run: str, tokens: list[str]) -> tuple[int, int]:
+    first = re.search(rf"\b{tokens[0]}\b", run)
+    last = list(re.finditer(rf"\b{tokens[-1]}\b", run))
+    start = first.start() if first else 0
+    end = last[-1].end() if last else len(run)
+    return start, end
+
+
+def _english_value(tokens: list[str]) -> str | None:
+    if "point" in tokens:
+        at = tokens.index("point")
+        whole, decimals = tokens[:at], tokens[at + 1 :]
+        digits = [str(_EN_UNITS[t]) for t in decimals if t in _EN_UNITS and _EN_UNITS[t] < 10]
+        if len(digits) != len(decimals) or not digits:
+            return None
+        integer = _english_integer(whole) if whole else 0
+        return None if integer is None else f"{integer}.{''.join(digits)}"
+    integer = _english_integer(tokens)
+    return None if integer is None else str(integer)
+
+
+def _english_integer(tokens: list[str]) -> int | None:
+    # "one oh one" (101), "one oh two point five"
+    if (
+        len(tokens) == 3
+        and tokens[1] == "oh"
+        and tokens[0] in _EN_UNITS
+        and tokens[2] in _EN_UNITS
+        and _EN_UNITS[tokens[2]] < 10
+    ):
+        return _EN_UNITS[tokens[0]] * 100 + _EN_UNITS[tokens[2]]
+    total = 0
+    current = 0
+    for token in tokens:
+        if token in ("and",):
+            continue
+        if token == "a":
+            continue  # "a hundred" is one hundred; "a ten out of ten" is ten
+        elif token == "hundred":
+            total += max(current, 1) * 100
+            current = 0
+        elif token in _EN_TENS:
+            current += _EN_TENS[token]
+        elif token in _EN_UNITS and token != "oh":
+            current += _EN_UNITS[token]
+        else:
+            return None
+    return total + current

@@ -1,0 +1,298 @@
+"""Table tests, one table per reading mechanism (care/triage/reading.py, free_text.py).
+
+These are development examples written for each kind of wording the reader turns into
+standard form; none comes from a blind batch. Each row would fail if its mechanism were
+taken out.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from care.triage import Tier, classify
+from care.triage.free_text import prepare
+from care.triage.reading import (
+    denied_denials,
+    number_words,
+    romanised_syllables,
+    transliterate,
+)
+from care.triage.rules import load_free_text_rules
+
+RED, AMBER, GREEN, ASK = Tier.RED, Tier.AMBER, Tier.GREEN, Tier.ASK
+
+
+def read(text: str) -> str:
+    return prepare(text, load_free_text_rules())
+
+
+# ---------------------------------------------------------------- numbers in words
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("열이 서른아홉 도예요", "39 도"),
+        ("체온이 삼십팔 점 오예요", "38.5"),
+        ("서른일곱 점 팔", "37.8"),
+        ("체온 38 점 5", "38.5"),
+        ("구십구 점 오", "99.5"),
+        ("my temp is one hundred point four", "100.4"),
+        ("it was a hundred and one", "101"),
+        ("thirty eight point six degrees", "38.6 degrees"),
+        ("thirty-nine", "39"),
+        ("one oh one", "101"),
+        ("pain is seven out of ten", "7 out of"),
+    ],
+)
+def test_numbers_written_in_words_become_digits(text: str, expected: str) -> None:
+    assert expected in number_words(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["no one came today", "one of my friends", "삼십 분 걸었어요", "서른 살 아들이 왔어요"]
+)
+def test_numbers_that_are_not_temperatures_do_not_become_one(text: str) -> None:
+    assert classify(text).tier is GREEN
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("열이 서른아홉 도예요", AMBER),
+        ("체온이 삼십팔 점 오예요", AMBER),
+        ("체온 서른여덟 도 오 부", AMBER),
+        ("38도 2부 나와요", AMBER),
+        ("My temp is one hundred point four", AMBER),
+        ("temp was a hundred and one this morning", AMBER),
+        ("100.4F this morning", AMBER),
+        ("체온 서른여섯 도 오 부 정상이에요", GREEN),
+    ],
+)
+def test_temperatures_in_words_and_old_units_are_read(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- romanised Korean
+@pytest.mark.parametrize(
+    ("word", "hangul"),
+    [("dari", "다리"), ("eopseoyo", "업서요"), ("gaseum", "가슴"), ("dapdaphaeyo", "답답해요")],
+)
+def test_romanised_syllables_are_written_in_hangul(word: str, hangul: str) -> None:
+    assert romanised_syllables(word) == hangul
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i am so tired today", "my leg is weak", "see you at noon", "the same time as before"],
+)
+def test_english_is_not_read_as_romanised_korean(text: str) -> None:
+    words = load_free_text_rules().english_words
+    assert transliterate(text, words) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("dari e him i eopseoyo", RED),
+        ("gaseum i dapdaphaeyo", RED),
+        ("meori ga neomu apayo nuweodo an naayo", RED),
+        ("dariga jeorigo himi eopseoyo", RED),
+    ],
+)
+def test_romanised_korean_is_read_as_korean(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- English words in Korean
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("다리에 numbness가 있고 weakness도 느껴져요", RED),
+        ("urine이 안 나와요", RED),
+        ("wound에서 discharge가 나와요", AMBER),
+        ("leg에 힘이 안 들어가요", RED),
+    ],
+)
+def test_english_medical_words_in_a_korean_sentence(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+def test_an_english_sentence_with_a_korean_word_stays_english() -> None:
+    assert "numb" in read("numb between my legs since this morning 걱정돼요")
+
+
+# ---------------------------------------------------------------- dialect
+@pytest.mark.parametrize(
+    ("text", "standard"),
+    [
+        ("다리에 힘이 하나도 엄따", "없다"),
+        ("머리가 아퍼유 누우믄 괜찮아유", "괜찮아요"),
+        ("다리에 심이 어수다", "힘이 없어요"),
+        ("숨이 가빠마씸", "가빠요"),
+        ("다리가 아픈디 힘이 없당께", "아픈데"),
+        ("오짐이 안 나와부러", "오줌"),
+        ("대가리가 깨질 것 같아예", "머리가"),
+        ("머리가 억수로 아파예", "너무 아파요"),
+    ],
+)
+def test_regional_words_and_endings_read_in_standard_form(text: str, standard: str) -> None:
+    assert standard in read(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("다리에 힘이 하나도 엄따 아이가", RED),
+        ("머리가 억수로 아프고 누버도 안 낫심더", RED),
+        ("오짐이 안 나와부러", RED),
+        ("머리가 아퍼유 누우믄 괜찮아유", AMBER),
+        ("열이 나수다 목도 뻣뻣허우다", RED),
+        ("다리에 심이 어수다", RED),
+        ("모가지가 뻣뻣하고 열이 나예", RED),
+        ("괜찮아유 아픈 데 읎어유", GREEN),
+        ("아픈 데 하나도 없심더", GREEN),
+        ("우유 마셨어요 이유는 몰라요", GREEN),
+    ],
+)
+def test_regional_speech_is_read(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- negation both ways
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i can't say the wound isn't swollen", "the wound is swollen"),
+        ("i wouldn't say there's no fever", "there's fever"),
+        ("not that there's no swelling", "there's swelling"),
+    ],
+)
+def test_a_denied_denial_is_said_plainly(text: str, expected: str) -> None:
+    assert expected in denied_denials(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("The wound - I can't say it's not swollen", AMBER),
+        ("I can't say the wound isn't swollen", AMBER),
+        ("it isn't that I can't feel my toes, they're just cold", GREEN),
+        ("감각이 없는 건 아니에요", GREEN),
+        ("소변이 안 나오는 건 아니고 좀 자주 마려워요", GREEN),
+        ("I'm not saying I can't pee", GREEN),
+        ("열이 없는 건 아니에요", ASK),
+        ("다리가 힘이 안 들어가는게 아니에요 아예 안 움직여요", RED),
+    ],
+)
+def test_double_negation_and_negated_signs(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- buried and explained away
+@pytest.mark.parametrize(
+    "text",
+    [
+        "오늘은 아침에 산책하고 점심에 딸이 와서 같이 밥 먹고 낮잠도 잤어요 근데 소변이 "
+        "아침부터 안 나오네요 저녁엔 드라마 봤어요",
+        "다리에 힘이 빠져요 무리해서 그런가 봐요",
+        "소변이 잘 안 나와도 괜찮은 거죠?",
+        "다리 힘이 빠지는 건 나이 탓이겠죠",
+        "I can't feel my saddle area, probably nothing",
+        "My foot keeps dragging but I'm sure it's fine",
+    ],
+)
+def test_a_sign_buried_or_explained_away_is_still_red(text: str) -> None:
+    assert classify(text).tier is RED
+
+
+# ---------------------------------------------------------------- who has it
+@pytest.mark.parametrize(
+    "text",
+    [
+        "남편이 감기에 걸려서 열이 나요 저는 괜찮아요",
+        "딸이 독감으로 고열이 나서 걱정이에요",
+        "뉴스에서 어떤 사람이 갑자기 다리에 마비가 왔대요",
+        "드라마 주인공이 소변을 못 봐서 응급실 갔어요",
+        "친구가 다리에 힘이 없대요",
+        "My sister has the flu with a fever and a headache, I'm fine",
+        "The guy on TV said his legs went numb",
+    ],
+)
+def test_someone_who_is_clearly_not_the_patient_raises_nothing(text: str) -> None:
+    assert classify(text).tier is GREEN
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("남편이 열이 나요", AMBER),
+        ("제 남편이 소변을 못 봐요", RED),
+        ("Mom can't pee since this morning", RED),
+        ("My husband can't lift his foot since the op", RED),
+        ("손주가 놀러 왔는데 열이 나요", AMBER),
+        ("친구가 병문안 왔어요 그런데 저는 다리에 힘이 없어요", RED),
+    ],
+)
+def test_a_caregiver_writing_about_the_patient_is_still_a_report(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- idioms, questions, better
+@pytest.mark.parametrize(
+    "text",
+    [
+        "병원비 때문에 골치가 아파요",
+        "아들 시험 때문에 속이 타요",
+        "연락이 안 와서 애가 타요",
+        "소변이 안 나오면 어떻게 해야 하나요?",
+        "Is it normal to have numbness after surgery?",
+        "다리 저림은 수술 전보다 훨씬 좋아졌어요",
+        "My leg pain is so much better than before the op",
+    ],
+)
+def test_idioms_questions_and_signs_far_better_than_before_raise_nothing(text: str) -> None:
+    assert classify(text).tier.rank < AMBER.rank
+
+
+# ---------------------------------------------------------------- signs told by their effect
+@pytest.mark.parametrize(
+    "text",
+    [
+        "운전하는데 오른발로 브레이크를 못 밟겠어요",
+        "My wife says I keep asking the same thing",
+        "he couldn't get up the stairs, his leg just wouldn't lift",
+    ],
+)
+def test_signs_told_by_their_effect(text: str) -> None:
+    assert classify(text).tier is RED
+
+
+# ---------------------------------------------------------------- the safety net
+@pytest.mark.parametrize(
+    "text",
+    [
+        "발이 남의 것 같고 어색해요",
+        "My foot feels weird",
+        "다리가 시원찮아요",
+        "my leg is acting up",
+    ],
+)
+def test_a_body_part_with_a_problem_word_is_asked_about_never_green(text: str) -> None:
+    result = classify(text)
+    assert result.tier is ASK
+    assert result.question is not None
+    assert result.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "다리가 이상한 건 아니에요",
+        "다리 운동 열심히 했어요",
+        "If my leg feels weird should I call?",
+        "다리가 이상하면 전화할까요?",
+        "다리 어색한 느낌이 많이 좋아졌어요",
+        "허리가 좀 불편해요",
+    ],
+)
+def test_the_safety_net_stays_quiet_without_a_present_problem(text: str) -> None:
+    assert classify(text).tier is GREEN
