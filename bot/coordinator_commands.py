@@ -51,7 +51,17 @@ log = structlog.get_logger(__name__)
 
 PAGE_SIZE = 10
 ALERTS_SHOWN = 10
-COMMANDS = ("inbox", "patients", "patient", "alerts", "enroll", "broadcast", "export", "cancel")
+COMMANDS = (
+    "inbox",
+    "patients",
+    "patient",
+    "alerts",
+    "enroll",
+    "broadcast",
+    "export",
+    "cancel",
+    "console",
+)
 
 
 def coordinator_language(user: User, services: BotServices) -> str:

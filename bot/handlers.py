@@ -30,6 +30,7 @@ from bot import (
     reminder_buttons,
 )
 from bot.authz import RefusedQuietly
+from bot.console_command import register_console_handler
 from bot.coordinator_commands import (
     COORDINATOR_BUTTONS,
     publish_coordinator_commands,
@@ -232,6 +233,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         ChatMemberHandler(membership.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     register_coordinator_handlers(application)
+    register_console_handler(application)
     inbox_commands.register_inbox_handlers(application)
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))

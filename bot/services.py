@@ -11,7 +11,7 @@ from typing import Any
 from telegram.ext import ContextTypes
 
 from bot.kick import Kick
-from care.clock import Clock
+from care.clock import Clock, SystemClock
 from care.db import Database
 from care.journal import Journal
 from care.office_hours import DEFAULT as DEFAULT_HOURS
@@ -38,6 +38,7 @@ class BotConfig:
     invite_ttl_days: int = 14
     realert: timedelta = timedelta(minutes=15)
     default_window: tuple[time, time] = (time(8, 0), time(21, 0))
+    console_url: str = "http://127.0.0.1:8080"  # the web console's sign-in links start here
     office_hours: OfficeHours = field(default_factory=lambda: parse_office_hours(DEFAULT_HOURS))
 
 
@@ -61,6 +62,8 @@ class BotServices:
     journal: Journal = field(default_factory=lambda: Journal(Path(DEFAULT_JOURNAL)))
     replaying: set[int] = field(default_factory=set)  # update ids being replayed from it
     replay_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The console's sign-in links expire on the wall clock, not the (demo) care clock.
+    wall_clock: Clock = field(default_factory=SystemClock)
 
     def text(self, language: str, key: str, /, **values: object) -> str:
         """A text in the language, with the clinic's numbers filled in where it uses them."""

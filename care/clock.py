@@ -34,6 +34,37 @@ class FakeClock:
         self._now = require_aware(instant).astimezone(UTC)
 
 
+class ShiftedClock:
+    """The system clock moved forward by an offset: the sandbox's demo clock.
+
+    Controlled like FakeClock (``advance``, ``set``), but time keeps flowing between moves,
+    so a demo reads like a real day; with a real token the service uses SystemClock.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._offset += delta
+        return self.now()
+
+    def set(self, instant: datetime) -> None:
+        self._offset = require_aware(instant).astimezone(UTC) - datetime.now(UTC)
+
+
+class ControllableClock(Protocol):
+    """FakeClock and ShiftedClock: a clock the tests and the demo mode move forward."""
+
+    def now(self) -> datetime: ...
+
+    def advance(self, delta: timedelta) -> datetime: ...
+
+    def set(self, instant: datetime) -> None: ...
+
+
 def require_aware(instant: datetime) -> datetime:
     """Refuse naive datetimes at the boundary: a naive time is a bug waiting for a DST change."""
     if instant.tzinfo is None or instant.utcoffset() is None:

@@ -416,3 +416,31 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48))
     subject: Mapped[str | None] = mapped_column(String(48))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConsoleLink(Base):
+    """A one-time sign-in link to the care team's web console: only its hash is stored."""
+
+    __tablename__ = "console_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    coordinator_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ConsoleSession(Base):
+    """A signed-in console session: the cookie's hash, its CSRF token, idle time and end."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    coordinator_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

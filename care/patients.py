@@ -114,7 +114,9 @@ async def activate(
     await schedule.extend_schedule(session, patient, pathway, now=now)
 
 
-async def pause(session: AsyncSession, patient: Patient, days: int, *, now: datetime) -> date:
+async def pause(
+    session: AsyncSession, patient: Patient, days: int, *, now: datetime, actor: str | None = None
+) -> date:
     """No scheduled messages until the returned local date; the patient can still write."""
     if not 1 <= days <= MAX_PAUSE_DAYS:
         raise InvalidInput(f"pause for 1 to {MAX_PAUSE_DAYS} days")
@@ -127,7 +129,7 @@ async def pause(session: AsyncSession, patient: Patient, days: int, *, now: date
     audit.record(
         session,
         at=now,
-        actor=_actor(patient),
+        actor=actor or _actor(patient),
         action="patient.paused",
         subject=patient.code,
         days=days,
@@ -170,13 +172,19 @@ async def resume_due(session: AsyncSession, *, now: datetime, pathway: Pathway) 
     return resumed
 
 
-async def stop(session: AsyncSession, patient: Patient, *, now: datetime) -> None:
+async def stop(
+    session: AsyncSession, patient: Patient, *, now: datetime, actor: str | None = None
+) -> None:
     """No more messages; the record stays for the care team."""
     patient.status = PatientStatus.STOPPED
     patient.updated_at = now
     await schedule.cancel_pending(session, patient.id, now=now, reason="stopped")
     audit.record(
-        session, at=now, actor=_actor(patient), action="patient.stopped", subject=patient.code
+        session,
+        at=now,
+        actor=actor or _actor(patient),
+        action="patient.stopped",
+        subject=patient.code,
     )
 
 

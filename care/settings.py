@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]*:\d{1,5}$")
     questionnaire_file: Path | None = None
+    console_listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^:]*:\d{1,5}$")
+    console_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     office_hours: str = hours_spec.DEFAULT  # when the team reads messages, clinic's zone
     # Updates that arrive while the database is down wait here, replayed when it is back.
     journal_path: Path = Path("spinecare-journal.jsonl")
@@ -148,6 +150,14 @@ class Settings(BaseSettings):
     @property
     def realert_after(self) -> timedelta:
         return timedelta(minutes=self.realert_minutes)
+
+    @property
+    def console_public_url(self) -> str:
+        """Where coordinators open the console (its sign-in links start with this)."""
+        if self.console_url is not None:
+            return self.console_url.rstrip("/")
+        host, _, port = self.console_listen.rpartition(":")
+        return f"http://{host or '127.0.0.1'}:{port}"
 
     @property
     def uses_sandbox(self) -> bool:

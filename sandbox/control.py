@@ -7,14 +7,15 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, fields
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from aiohttp import web
 
 from sandbox import incoming
 from sandbox.botapi import BotApi
-from sandbox.errors import BotApiError, bad_request
+from sandbox.errors import BotApiError, bad_request, not_found
 from sandbox.faults import Fault, Faults
 from sandbox.flood import FloodLimits
 from sandbox.state import Chat, User
@@ -23,8 +24,17 @@ from sandbox.stats import Stats
 MAX_WAIT = 60.0
 
 
+class DemoClock(Protocol):
+    """The service's demo clock, when the service lends one (see spinecare/demo.py)."""
+
+    def now(self) -> datetime: ...
+
+    async def step(self, step: str) -> datetime: ...
+
+
 class ControlApi:
     def __init__(self, api: BotApi, faults: Faults, stats: Stats) -> None:
+        self.demo_clock: DemoClock | None = None
         self.api = api
         self.state = api.state
         self.faults = faults
@@ -57,6 +67,8 @@ class ControlApi:
             ("DELETE", "/faults", self.clear_faults),
             ("GET", "/flood", self.get_flood),
             ("POST", "/flood", self.set_flood),
+            ("GET", "/clock", self.get_clock),
+            ("POST", "/clock", self.move_clock),
         ]
         return [
             web.route(method, prefix + path, self._wrap(handler))
@@ -341,3 +353,20 @@ class ControlApi:
         limits = FloodLimits(**(asdict(self.api.flood.limits) | body))
         self.api.flood.configure(limits)
         return asdict(limits)
+
+    # the demo clock (only when the service lends one: no real token)
+
+    def _demo(self) -> DemoClock:
+        if self.demo_clock is None:
+            raise not_found()
+        return self.demo_clock
+
+    async def get_clock(self, request: web.Request) -> Any:
+        return {"now": self._demo().now().isoformat()}
+
+    async def move_clock(self, request: web.Request) -> Any:
+        demo = self._demo()
+        step = (await self._body(request)).get("step")
+        if step not in ("hour", "day", "next"):
+            raise bad_request("step must be hour, day or next")
+        return {"now": (await demo.step(step)).isoformat()}

@@ -170,6 +170,15 @@ def coordinator_list(
         typer.echo(f"{row['telegram_user_id']}  {row['source']}{added}")
 
 
+def console_link(
+    coordinator: Annotated[int, typer.Option(help="the coordinator's Telegram user id")],
+) -> None:
+    """Print a one-time sign-in link to the web console (10 minutes, single use)."""
+    from spinecare import care_team_commands as commands
+
+    typer.echo(_run(commands.console_link(_settings(), coordinator)))
+
+
 def register(app: typer.Typer) -> None:
     """Add the care team's commands to the main ``spinecare`` app."""
     app.command()(broadcast)
@@ -177,4 +186,5 @@ def register(app: typer.Typer) -> None:
     app.command("broadcast-cancel")(broadcast_cancel)
     app.command()(export)
     app.command()(audit)
+    app.command("console-link")(console_link)
     app.add_typer(coordinator_app, name="coordinator")

@@ -169,3 +169,21 @@ async def coordinator_list(settings: Settings) -> list[dict[str, Any]]:
         }
         for item in stored
     ]
+
+
+async def console_link(settings: Settings, coordinator_id: int) -> str:
+    """A one-time sign-in link to the web console for a listed coordinator (as /console)."""
+    from care.usecases import console_access
+
+    db = await _database(settings)
+    try:
+        token = await console_access.issue_link(
+            db,
+            coordinator_id=coordinator_id,
+            listed=settings.coordinator_ids,
+            actor=CLI,
+            now=SystemClock().now(),
+        )
+    finally:
+        await db.dispose()
+    return f"{settings.console_public_url}/signin?token={token}"

@@ -22,7 +22,7 @@ from bot.messenger import TelegramMessenger
 from bot.services import BotConfig, BotServices
 from bot.webhook import start_webhook
 from care import migrate
-from care.clock import Clock, SystemClock
+from care.clock import Clock, ShiftedClock, SystemClock
 from care.db import Database
 from care.errors import ConfigError
 from care.faq import load_faq
@@ -34,6 +34,8 @@ from care.triage.rules import load_free_text_rules
 from care.triage.signs import load_signs
 from messages.catalog import load_catalog
 from scheduler.runner import SchedulerConfig, SchedulerRunner
+from spinecare.console_wiring import serve_console
+from spinecare.demo import DemoClock
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +53,9 @@ class Running:
     scheduler: SchedulerRunner
     api_url: str
     sandbox_control_url: str | None
+    clock: Clock
+    services: BotServices
+    demo: DemoClock | None = None  # the sandbox's demo clock; None with a real token
 
 
 def bot_config(settings: Settings) -> BotConfig:
@@ -64,6 +69,7 @@ def bot_config(settings: Settings) -> BotConfig:
         invite_ttl_days=settings.invite_ttl_days,
         realert=settings.realert_after,
         default_window=(settings.waking_start, settings.waking_end),
+        console_url=settings.console_public_url,
         office_hours=settings.hours,
     )
 
@@ -108,10 +114,11 @@ async def start_service(
     """
     check_role(settings, role)
     settings = check_alert_route(settings)
-    clock = clock or SystemClock()
+    # Without a token the care clock is the demo clock: the console and the chat page move it.
+    clock = clock or (ShiftedClock() if settings.uses_sandbox else SystemClock())
     await migrate.upgrade(settings.database_url)
     async with AsyncExitStack() as stack:
-        token, api_url, control_url = await _telegram_endpoint(
+        token, api_url, control_url, sandbox = await _telegram_endpoint(
             settings, stack, sandbox_port, sandbox_options or {}
         )
         db = Database(settings.database_url)
@@ -160,6 +167,10 @@ async def start_service(
         if start_jobs:
             scheduler.start()
             stack.push_async_callback(scheduler.shutdown)
+        demo = None
+        if sandbox is not None and scheduler.dispatches and _controllable(clock):
+            demo = DemoClock(clock, db, scheduler.tick)  # type: ignore[arg-type]
+            sandbox.control.demo_clock = demo
         if role in ("all", "bot"):
             replayer = asyncio.create_task(
                 replay_forever(application, settings.journal_replay_seconds)
@@ -167,7 +178,9 @@ async def start_service(
             stack.push_async_callback(_cancel, replayer)
             await _receive_updates(application, settings, stack)
         log.info("service_started", action="start", role=role, api=_public(api_url))
-        yield Running(settings, db, application, scheduler, api_url, control_url)
+        yield Running(
+            settings, db, application, scheduler, api_url, control_url, clock, services, demo
+        )
         log.info("service_stopping", action="stop", role=role)
 
 
@@ -202,11 +215,15 @@ async def _receive_updates(
     stack.push_async_callback(application.updater.stop)
 
 
+def _controllable(clock: Clock) -> bool:
+    return callable(getattr(clock, "advance", None)) and callable(getattr(clock, "set", None))
+
+
 async def _telegram_endpoint(
     settings: Settings, stack: AsyncExitStack, port: int | None, options: dict[str, Any]
-) -> tuple[str, str, str | None]:
+) -> tuple[str, str, str | None, Any]:
     if settings.telegram_token is not None:
-        return settings.telegram_token, settings.telegram_api_url, None
+        return settings.telegram_token, settings.telegram_api_url, None, None
     from sandbox import BotApiSandbox, SandboxClient  # the sandbox is only ever wired here
 
     sandbox = BotApiSandbox(token=SANDBOX_TOKEN, **options)
@@ -220,7 +237,7 @@ async def _telegram_endpoint(
                 chat_type="supergroup",
             )
     stack.push_async_callback(sandbox.stop)
-    return SANDBOX_TOKEN, str(sandbox.api_url), str(sandbox.control_url)
+    return SANDBOX_TOKEN, str(sandbox.api_url), str(sandbox.control_url), sandbox
 
 
 def _public(api_url: str) -> str:
@@ -233,13 +250,20 @@ async def run_until_stopped(settings: Settings, role: Role) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with start_service(settings, role=role) as running:
+    async with AsyncExitStack() as stack:
+        running = await stack.enter_async_context(start_service(settings, role=role))
+        if role in ("all", "bot"):  # workers send; the console is served with the bot
+            console_url = await stack.enter_async_context(
+                serve_console(running, listen=settings.console_listen)
+            )
+            print(f"Care team console: {console_url} (sign in: /console to the bot)", flush=True)
         if running.sandbox_control_url is not None:
             print(
                 f"No SPINECARE_TELEGRAM_TOKEN: running against the local Telegram sandbox.\n"
                 f"  Bot API:     {running.api_url}<token>/<method>\n"
                 f"  Control API: {running.sandbox_control_url}\n"
                 f"  Chat page:   {running.sandbox_control_url}/chat\n"
+                f"  Demo clock:  on the chat page and in the console\n"
                 f"Press Ctrl-C to stop.",
                 flush=True,
             )

@@ -49,6 +49,7 @@ async def run_service(
         "SPINECARE_TELEGRAM_TOKEN": TOKEN,
         "SPINECARE_TELEGRAM_API_URL": api.api_url,
         "SPINECARE_COORDINATOR_CHAT_ID": "-100777",
+        "SPINECARE_CONSOLE_LISTEN": f"127.0.0.1:{free_port()}",  # the web console, out of the way
         **extra,
     }
     return await asyncio.create_subprocess_exec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -85,6 +86,34 @@ def test_the_page_sends_every_request_through_its_endpoint_table() -> None:
     assert {"messages", "send", "press", "wait", "users", "chats", "file"} <= set(endpoints)
 
 
+class HourClock:
+    """A demo clock as the service lends one (spinecare/demo.py), moving by the hour."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    async def step(self, step: str) -> datetime:
+        self.at += timedelta(hours=1)
+        return self.at
+
+
+async def test_the_demo_clock_exists_only_when_the_service_lends_one(
+    sandbox: BotApiSandbox, control: httpx.AsyncClient
+) -> None:
+    assert (await control.get("/clock")).status_code == 404
+    assert (await control.post("/clock", json={"step": "day"})).status_code == 404
+
+    sandbox.control.demo_clock = HourClock()
+    moved = await control.post("/clock", json={"step": "hour"})
+    wrong = await control.post("/clock", json={"step": "year"})
+
+    assert moved.json()["result"]["now"] == "2026-11-21T02:00:00+00:00"
+    assert wrong.status_code == 400
+
+
 async def test_every_endpoint_the_page_uses_answers(
     sandbox: BotApiSandbox, bot: Bot, client: SandboxClient, control: httpx.AsyncClient
 ) -> None:
@@ -106,6 +135,8 @@ async def test_every_endpoint_the_page_uses_answers(
             "data": "ok",
         },
     }
+    bodies["moveClock"] = {"step": "hour"}
+    sandbox.control.demo_clock = HourClock()  # the service lends its demo clock without a token
     queries: dict[str, dict[str, Any]] = {
         "messages": {"chat_id": PATIENT},
         "wait": {"after_version": -1, "timeout": 0, "chat_id": PATIENT},
