@@ -32,7 +32,7 @@ from bot.handlers_types import ButtonHandler
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care import audit, coordinators, enrollment, exports, patients
+from care import audit, coordinators, exports, patients
 from care import checkins as checkins_store
 from care.callbacks import Callback
 from care.errors import InvalidInput, NotFound
@@ -45,6 +45,7 @@ from care.plan import (
     parse_level,
     parse_phone,
 )
+from care.usecases import enrolment
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
@@ -227,8 +228,6 @@ def enrollment_request(args: list[str], services: BotServices) -> EnrollmentRequ
 
 async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/enroll 2026-11-20 transforaminal L4-5 en: the patient code and the invite link."""
-    from spinecare.commands import invite_link
-
     services = services_of(context)
     asker = await coordinator_or_refuse(update, services, "patients.enroll")
     if asker is None:
@@ -238,17 +237,17 @@ async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await asker.message.reply_text(services.text(asker.lang, "coord.enroll.usage"))
         return
     try:
-        request = enrollment_request(args, services)
-        async with services.db.uow() as uow:
-            result = await enrollment.enroll(
-                uow.session,
-                request,
-                actor=asker.actor,
-                now=services.clock.now(),
-                ttl=timedelta(days=services.config.invite_ttl_days),
+        enrolled = await enrolment.enrol(
+            services.db,
+            services.clock,
+            enrollment_request(args, services),
+            policy=enrolment.EnrolmentPolicy(
+                invite_ttl=timedelta(days=services.config.invite_ttl_days),
                 window=services.config.default_window,
-            )
-            await uow.commit()
+            ),
+            bot_username=context.bot.username,
+            actor=asker.actor,
+        )
     except InvalidInput as error:
         await asker.message.reply_text(
             services.text(asker.lang, "coord.invalid", error=str(error))
@@ -256,14 +255,13 @@ async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             + services.text(asker.lang, "coord.enroll.usage")
         )
         return
-    link = invite_link(context.bot.username, result.invite_code)
     await asker.message.reply_text(
         services.text(
             asker.lang,
             "coord.enroll.done",
-            code=result.patient_code,
-            expires=result.expires_at.date().isoformat(),
-            link=link,
+            code=enrolled.patient_code,
+            expires=enrolled.expires_at.date().isoformat(),
+            link=enrolled.link,
         )
     )
     log.info("patient_enrolled", action="coordinator.enroll", by=asker.user.id)
