@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care import audiences, audit, broadcasts, coordinators, exports
+from care import audit, coordinators, exports
 from care.clock import SystemClock
 from care.db import Database
 from care.plan import parse_date
 from care.settings import Settings
+from care.usecases import broadcast
 from spinecare.commands import _database
 
 CLI = "cli"
@@ -23,11 +24,9 @@ def since(settings: Settings, value: str | None) -> datetime | None:
 
 
 async def broadcast_preview(settings: Settings, audience: str) -> dict[str, Any]:
-    parsed = audiences.parse_audience(audience)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            count = await audiences.preview(uow.session, parsed, SystemClock().now())
+        parsed, count = await broadcast.preview(db, SystemClock(), audience)
     finally:
         await db.dispose()
     return {"audience": str(parsed), "recipients": count}
@@ -38,45 +37,36 @@ async def broadcast_send(
 ) -> dict[str, Any]:
     """Queue the broadcast: the running service's dispatcher sends it, and its progress is
     shown in the coordinators' chat."""
-    parsed = audiences.parse_audience(audience)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            created = await broadcasts.create(
-                uow.session,
-                text_ko=text,
-                text_en=text_en,
-                audience=parsed,
-                actor=CLI,
-                now=SystemClock().now(),
-                progress_chat_id=settings.coordinator_chat_id,
-            )
-            await uow.commit()
-        async with db.uow() as uow:
-            report = await broadcasts.report(uow.session, created.id)
+        created = await broadcast.create(
+            db,
+            SystemClock(),
+            text_ko=text,
+            text_en=text_en,
+            audience=audience,
+            actor=CLI,
+            progress_chat_id=settings.coordinator_chat_id,
+        )
     finally:
         await db.dispose()
-    return {"broadcast_id": created.id, "audience": str(parsed), **report.counts()}
+    return {"broadcast_id": created.broadcast_id, "audience": created.audience, **created.counts}
 
 
 async def broadcast_list(settings: Settings, *, limit: int = 20) -> list[dict[str, Any]]:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            found = []
-            for item in await broadcasts.recent(uow.session, limit=limit):
-                report = await broadcasts.report(uow.session, item.id)
-                found.append(
-                    {
-                        "broadcast_id": item.id,
-                        "created_at": exports.iso(item.created_at),
-                        "created_by": item.created_by,
-                        "audience": item.audience,
-                        "state": item.state,
-                        **report.counts(),
-                    }
-                )
-            return found
+        return [
+            {
+                "broadcast_id": item.id,
+                "created_at": exports.iso(item.created_at),
+                "created_by": item.created_by,
+                "audience": item.audience,
+                "state": item.state,
+                **counts,
+            }
+            for item, counts in await broadcast.recent(db, limit=limit)
+        ]
     finally:
         await db.dispose()
 
@@ -84,12 +74,7 @@ async def broadcast_list(settings: Settings, *, limit: int = 20) -> list[dict[st
 async def broadcast_cancel(settings: Settings, broadcast_id: int) -> int:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            cancelled = await broadcasts.cancel(
-                uow.session, broadcast_id, actor=CLI, now=SystemClock().now()
-            )
-            await uow.commit()
-        return cancelled
+        return (await broadcast.cancel(db, SystemClock(), broadcast_id, actor=CLI)).cancelled
     finally:
         await db.dispose()
 
