@@ -186,10 +186,14 @@ care_team_cli.register(app)
 inbox_cli.register(app)
 
 
+def error_line(error: SpinecareError) -> str:
+    """The one line a SpinecareError becomes (a YAML parser's message spans lines)."""
+    return "spinecare: " + " ".join(str(error).split())
+
+
 def main() -> None:
     try:
         app()
     except SpinecareError as error:
-        one_line = " ".join(str(error).split())  # a YAML parser's message spans lines
-        print(f"spinecare: {one_line}", file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
         sys.exit(error.exit_code)
