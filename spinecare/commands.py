@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from care import migrate, patients
+from care import patients
 from care.clock import SystemClock
 from care.db import Database
 from care.plan import EnrollmentRequest, parse_approach, parse_date, parse_level, parse_phone
 from care.settings import Settings
 from care.usecases import enrolment
+from spinecare.bootstrap import open_database
 from spinecare.patient_views import patient_summary
 
 SANDBOX_BOT_USERNAME = "spinecare_sandbox_bot"
@@ -27,8 +28,7 @@ async def bot_username(settings: Settings) -> str:
 
 
 async def _database(settings: Settings) -> Database:
-    await migrate.upgrade(settings.database_url)
-    return Database(settings.database_url)
+    return await open_database(settings)
 
 
 async def enroll(
