@@ -7,14 +7,14 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from care.settings import Settings, load_settings
-from spinecare.logs import configure_logging
+from spinecare import logs
 
 T = TypeVar("T")
 
 
 def settings() -> Settings:
     loaded = load_settings()
-    configure_logging(loaded.log_level)
+    logs.configure_logging(loaded.log_level)
     return loaded
 
 

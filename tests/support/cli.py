@@ -19,7 +19,7 @@ import structlog
 from typer.testing import CliRunner
 
 from care.errors import SpinecareError
-from spinecare import cli_common
+from spinecare import logs
 from spinecare.cli import app, error_line
 
 
@@ -38,11 +38,11 @@ def run(*args: str, env: Mapping[str, str | None], stdin: bytes = b"") -> Ran:
     """``spinecare ARGS`` with these environment variables (None removes one)."""
     structlog_config = structlog.get_config()
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.__stderr__))
-    configure_logging, cli_common.configure_logging = cli_common.configure_logging, _keep
+    configure_logging, logs.configure_logging = logs.configure_logging, _keep
     try:
         result = CliRunner().invoke(app, list(args), input=stdin, env=env)
     finally:
-        cli_common.configure_logging = configure_logging
+        logs.configure_logging = configure_logging
         structlog.configure(**structlog_config)
     error = result.exception
     if isinstance(error, SpinecareError):  # what ``main`` does around the typer app
