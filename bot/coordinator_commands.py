@@ -45,7 +45,7 @@ from care.plan import (
     parse_level,
     parse_phone,
 )
-from care.usecases import enrolment
+from care.usecases import enrolment, export
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
@@ -277,30 +277,21 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if asker is None:
         return
     args = list(context.args or [])
-    now = services.clock.now()
     try:
-        what = exports.parse_what(args[0] if args else "patients")
-        fmt = exports.parse_format(args[1] if len(args) > 1 else "csv")
         since = (
             exports.since_instant(parse_date(args[2]), services.config.default_timezone)
             if len(args) > 2
             else None
         )
-        async with services.db.uow() as uow:
-            table = await exports.export(
-                uow.session, what, now=now, since=since, questionnaire=services.questionnaire
-            )
-            audit.record(
-                uow.session,
-                at=now,
-                actor=asker.actor,
-                action="export.created",
-                subject=what,
-                format=fmt,
-                rows=len(table.rows),
-                since=exports.iso(since),
-            )
-            await uow.commit()
+        exported = await export.export(
+            services.db,
+            services.clock,
+            args[0] if args else "patients",
+            args[1] if len(args) > 1 else "csv",
+            since=since,
+            actor=asker.actor,
+            questionnaire=services.questionnaire,
+        )
     except InvalidInput as error:
         await asker.message.reply_text(
             services.text(asker.lang, "coord.invalid", error=str(error))
@@ -308,12 +299,15 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             + services.text(asker.lang, "coord.export.usage")
         )
         return
-    name = f"spinecare-{what}-{now:%Y%m%d-%H%M}.{fmt}"
     await asker.message.reply_document(
-        document=io.BytesIO(exports.render(table, fmt)),
-        filename=name,
+        document=io.BytesIO(exported.data),
+        filename=exported.filename,
         caption=services.text(
-            asker.lang, "coord.export.caption", what=what, count=len(table.rows), format=fmt
+            asker.lang,
+            "coord.export.caption",
+            what=exported.what,
+            count=exported.rows,
+            format=exported.format,
         ),
     )
 

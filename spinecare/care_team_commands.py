@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care import audit, coordinators, exports
+from care import coordinators, exports
 from care.clock import SystemClock
 from care.db import Database
 from care.plan import parse_date
 from care.settings import Settings
 from care.usecases import broadcast
+from care.usecases import export as export_usecase
 from spinecare.commands import _database
 
 CLI = "cli"
@@ -83,29 +84,23 @@ async def export(
     settings: Settings, *, what: str, fmt: str, since_date: str | None
 ) -> tuple[bytes, int]:
     """The export's bytes and its row count; the export itself is audited."""
-    chosen, form = exports.parse_what(what), exports.parse_format(fmt)
+    exports.parse_what(what)  # a wrong table or format is refused before the database opens
+    exports.parse_format(fmt)
     start = since(settings, since_date)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            now = SystemClock().now()
-            table = await exports.export(
-                uow.session, chosen, now=now, since=start, questionnaire=settings.questionnaire
-            )
-            audit.record(
-                uow.session,
-                at=now,
-                actor=CLI,
-                action="export.created",
-                subject=chosen,
-                format=form,
-                rows=len(table.rows),
-                since=exports.iso(start),
-            )
-            await uow.commit()
+        exported = await export_usecase.export(
+            db,
+            SystemClock(),
+            what,
+            fmt,
+            since=start,
+            actor=CLI,
+            questionnaire=settings.questionnaire,
+        )
     finally:
         await db.dispose()
-    return exports.render(table, form), len(table.rows)
+    return exported.data, exported.rows
 
 
 async def audit_log(
