@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from care.models import Approach, Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, buttons, nurse, say
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness
+from tests.support.telegram import record_open_units
 
 KOREAN = "다음 주 월요일 외래는 오후에만 진료합니다."
 ENGLISH = "Next Monday the clinic opens in the afternoon only."
@@ -129,20 +128,6 @@ async def test_an_english_speaking_coordinator_is_answered_in_english(harness: H
     await harness.sandbox.wait_for_message(NURSE, "sending to 1")
     await harness.running.scheduler.tick()
     assert [m["text"] for m in await harness.sandbox.sent_messages(8101)] == [KOREAN]
-
-
-def record_open_units(harness: Harness) -> list[tuple[str, int]]:
-    """Each Bot API call the bot makes (getUpdates aside), with the units of work open then."""
-    calls: list[tuple[str, int]] = []
-    request = harness.running.application.bot.request
-    forward = request.do_request
-
-    async def recording(url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        calls.append((url.rsplit("/", 1)[-1], harness.running.db.open_units))
-        return await forward(url, *args, **kwargs)
-
-    request.do_request = recording  # type: ignore[method-assign]
-    return calls
 
 
 async def test_no_telegram_call_happens_inside_an_open_unit_of_work_on_the_broadcast_path(
