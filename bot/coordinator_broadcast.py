@@ -39,11 +39,10 @@ from bot.authz import coordinator_or_refuse, ensure_coordinator
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care import audiences, broadcasts
 from care.callbacks import Callback, encode
 from care.errors import InvalidInput, NotFound
 from care.messaging import Button, Keyboard
-from care.models import Broadcast
+from care.usecases import broadcast
 
 log = structlog.get_logger(__name__)
 
@@ -133,8 +132,8 @@ async def got_other_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return AUDIENCE
 
 
-def _preview_text(services: BotServices, lang: str, broadcast: Broadcast, count: int) -> str:
-    texts = {"ko": broadcast.text_ko, "en": broadcast.text_en}
+def _preview_text(services: BotServices, lang: str, drafted: broadcast.Drafted) -> str:
+    texts = {"ko": drafted.text_ko, "en": drafted.text_en}
     first, second = texts[lang] or texts[_other(lang)] or "", texts[_other(lang)]
     if texts[lang] is None:
         first, second = second or "", None
@@ -145,9 +144,9 @@ def _preview_text(services: BotServices, lang: str, broadcast: Broadcast, count:
     return services.text(
         lang,
         "coord.broadcast.preview",
-        id=broadcast.id,
-        audience=broadcast.audience,
-        count=count,
+        id=drafted.broadcast_id,
+        audience=drafted.audience,
+        count=drafted.recipients,
         text=body,
     )
 
@@ -182,41 +181,38 @@ async def got_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         draft.clear()
         return ConversationHandler.END
     lang = draft.get("lang", services.config.default_language)
-    now = services.clock.now()
     try:
-        audience = audiences.parse_audience(message.text)
-        async with services.db.uow() as uow:
-            count = await audiences.preview(uow.session, audience, now)
-            if count == 0:
-                await message.reply_text(
-                    services.text(lang, "coord.broadcast.nobody", audience=str(audience))
-                )
-                return AUDIENCE
-            broadcast, count = await broadcasts.draft(
-                uow.session,
-                text_ko=draft.get("ko"),
-                text_en=draft.get("en"),
-                audience=audience,
-                actor=f"coordinator:{user.id}",
-                now=now,
-                progress_chat_id=chat.id,
-            )
-            await uow.commit()
+        drafted = await broadcast.draft(
+            services.db,
+            services.clock,
+            text_ko=draft.get("ko"),
+            text_en=draft.get("en"),
+            audience=message.text,
+            actor=f"coordinator:{user.id}",
+            progress_chat_id=chat.id,
+        )
     except (InvalidInput, NotFound) as error:
         await message.reply_text(
             services.text(lang, "coord.broadcast.bad_audience", error=str(error))
         )
         return AUDIENCE
+    if isinstance(drafted, broadcast.Nobody):
+        await message.reply_text(
+            services.text(lang, "coord.broadcast.nobody", audience=drafted.audience)
+        )
+        return AUDIENCE
     draft.clear()
     await message.reply_text(
-        _preview_text(services, lang, broadcast, count),
-        reply_markup=markup(confirm_keyboard(services, lang, broadcast.id, count)),
+        _preview_text(services, lang, drafted),
+        reply_markup=markup(
+            confirm_keyboard(services, lang, drafted.broadcast_id, drafted.recipients)
+        ),
     )
     log.info(
         "broadcast_drafted",
         action="broadcast.drafted",
-        broadcast_id=broadcast.id,
-        recipients=count,
+        broadcast_id=drafted.broadcast_id,
+        recipients=drafted.recipients,
         by=user.id,
     )
     return ConversationHandler.END
@@ -269,31 +265,26 @@ async def on_broadcast_button(
     lang = "en" if (user.language_code or "").startswith("en") else services.config.default_language
     broadcast_id = callback.arg_int(0)
     actor = f"coordinator:{user.id}"
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        broadcast = await uow.session.get(Broadcast, broadcast_id)
-        if broadcast is None or broadcast.progress_chat_id != chat_id:
-            raise InvalidInput(f"broadcast {broadcast_id} does not belong to this chat")
-        was_draft = broadcast.state == broadcasts.DRAFT
-        if verb == "send":
-            try:
-                count = await broadcasts.send(uow.session, broadcast_id, actor=actor, now=now)
-            except InvalidInput:
-                await query.get_bot().send_message(
-                    chat_id, services.text(lang, "coord.broadcast.stale", id=broadcast_id)
-                )
-                return
-            if message is not None:
-                await broadcasts.set_progress_message(
-                    uow.session, broadcast_id, chat_id=chat_id, message_id=message.message_id
-                )
-            audience = broadcast.audience
-        else:
-            count = await broadcasts.cancel(uow.session, broadcast_id, actor=actor, now=now)
-        await uow.commit()
     if verb == "send":
+        sent = await broadcast.send(
+            services.db,
+            services.clock,
+            broadcast_id,
+            actor=actor,
+            chat_id=chat_id,
+            progress_message_id=message.message_id if message is not None else None,
+        )
+        if isinstance(sent, broadcast.Stale):
+            await query.get_bot().send_message(
+                chat_id, services.text(lang, "coord.broadcast.stale", id=broadcast_id)
+            )
+            return
         text = services.text(
-            lang, "coord.broadcast.started", id=broadcast_id, audience=audience, count=count
+            lang,
+            "coord.broadcast.started",
+            id=broadcast_id,
+            audience=sent.audience,
+            count=sent.queued,
         )
         stop = (
             (
@@ -304,13 +295,20 @@ async def on_broadcast_button(
             ),
         )
         await query.edit_message_text(text, reply_markup=markup(stop))
-    elif was_draft:
-        await query.edit_message_text(
-            services.text(lang, "coord.broadcast.discarded", id=broadcast_id)
-        )
     else:
-        await query.edit_message_reply_markup(None)
-        await query.get_bot().send_message(
-            chat_id, services.text(lang, "coord.broadcast.stopping", id=broadcast_id, count=count)
+        cancelled = await broadcast.cancel(
+            services.db, services.clock, broadcast_id, actor=actor, chat_id=chat_id
         )
+        if cancelled.was_draft:
+            await query.edit_message_text(
+                services.text(lang, "coord.broadcast.discarded", id=broadcast_id)
+            )
+        else:
+            await query.edit_message_reply_markup(None)
+            await query.get_bot().send_message(
+                chat_id,
+                services.text(
+                    lang, "coord.broadcast.stopping", id=broadcast_id, count=cancelled.cancelled
+                ),
+            )
     log.info("broadcast_button", action=f"broadcast.{verb}", broadcast_id=broadcast_id, by=user.id)

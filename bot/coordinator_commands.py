@@ -32,7 +32,7 @@ from bot.handlers_types import ButtonHandler
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care import audit, coordinators, enrollment, exports, patients
+from care import audit, coordinators, exports, patients
 from care import checkins as checkins_store
 from care.callbacks import Callback
 from care.errors import InvalidInput, NotFound
@@ -45,6 +45,7 @@ from care.plan import (
     parse_level,
     parse_phone,
 )
+from care.usecases import enrolment, export
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
@@ -237,8 +238,6 @@ def enrollment_request(args: list[str], services: BotServices) -> EnrollmentRequ
 
 async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/enroll 2026-11-20 transforaminal L4-5 en: the patient code and the invite link."""
-    from spinecare.commands import invite_link
-
     services = services_of(context)
     asker = await coordinator_or_refuse(update, services, "patients.enroll")
     if asker is None:
@@ -248,17 +247,17 @@ async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await asker.message.reply_text(services.text(asker.lang, "coord.enroll.usage"))
         return
     try:
-        request = enrollment_request(args, services)
-        async with services.db.uow() as uow:
-            result = await enrollment.enroll(
-                uow.session,
-                request,
-                actor=asker.actor,
-                now=services.clock.now(),
-                ttl=timedelta(days=services.config.invite_ttl_days),
+        enrolled = await enrolment.enrol(
+            services.db,
+            services.clock,
+            enrollment_request(args, services),
+            policy=enrolment.EnrolmentPolicy(
+                invite_ttl=timedelta(days=services.config.invite_ttl_days),
                 window=services.config.default_window,
-            )
-            await uow.commit()
+            ),
+            bot_username=context.bot.username,
+            actor=asker.actor,
+        )
     except InvalidInput as error:
         await asker.message.reply_text(
             services.text(asker.lang, "coord.invalid", error=str(error))
@@ -266,14 +265,13 @@ async def enroll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             + services.text(asker.lang, "coord.enroll.usage")
         )
         return
-    link = invite_link(context.bot.username, result.invite_code)
     await asker.message.reply_text(
         services.text(
             asker.lang,
             "coord.enroll.done",
-            code=result.patient_code,
-            expires=result.expires_at.date().isoformat(),
-            link=link,
+            code=enrolled.patient_code,
+            expires=enrolled.expires_at.date().isoformat(),
+            link=enrolled.link,
         )
     )
     log.info("patient_enrolled", action="coordinator.enroll", by=asker.user.id)
@@ -289,30 +287,21 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if asker is None:
         return
     args = list(context.args or [])
-    now = services.clock.now()
     try:
-        what = exports.parse_what(args[0] if args else "patients")
-        fmt = exports.parse_format(args[1] if len(args) > 1 else "csv")
         since = (
             exports.since_instant(parse_date(args[2]), services.config.default_timezone)
             if len(args) > 2
             else None
         )
-        async with services.db.uow() as uow:
-            table = await exports.export(
-                uow.session, what, now=now, since=since, questionnaire=services.questionnaire
-            )
-            audit.record(
-                uow.session,
-                at=now,
-                actor=asker.actor,
-                action="export.created",
-                subject=what,
-                format=fmt,
-                rows=len(table.rows),
-                since=exports.iso(since),
-            )
-            await uow.commit()
+        exported = await export.export(
+            services.db,
+            services.clock,
+            args[0] if args else "patients",
+            args[1] if len(args) > 1 else "csv",
+            since=since,
+            actor=asker.actor,
+            questionnaire=services.questionnaire,
+        )
     except InvalidInput as error:
         await asker.message.reply_text(
             services.text(asker.lang, "coord.invalid", error=str(error))
@@ -320,12 +309,15 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             + services.text(asker.lang, "coord.export.usage")
         )
         return
-    name = f"spinecare-{what}-{now:%Y%m%d-%H%M}.{fmt}"
     await asker.message.reply_document(
-        document=io.BytesIO(exports.render(table, fmt)),
-        filename=name,
+        document=io.BytesIO(exported.data),
+        filename=exported.filename,
         caption=services.text(
-            asker.lang, "coord.export.caption", what=what, count=len(table.rows), format=fmt
+            asker.lang,
+            "coord.export.caption",
+            what=exported.what,
+            count=exported.rows,
+            format=exported.format,
         ),
     )
 

@@ -4,36 +4,33 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from babel.dates import format_date, format_datetime
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import conversation, patients, privacy
+from care import patients, privacy
 from care.callbacks import Callback
-from care.db import UnitOfWork
 from care.errors import InvalidInput
 from care.models import Patient, PatientStatus
+from care.usecases import patient_status
 
 log = structlog.get_logger(__name__)
 
 
-async def _patient(
-    update: Update, services: BotServices, uow: UnitOfWork
-) -> tuple[Message, Patient] | None:
-    """The sender's patient record, or a polite refusal when there is none."""
+async def _patient(update: Update, services: BotServices) -> tuple[Message, Patient] | None:
+    """The sender's patient record, or a polite refusal (after the read) when there is none."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return None
-    patient = await patients.by_chat(uow.session, chat.id)
+    async with services.db.uow() as uow:
+        patient = await patients.by_chat(uow.session, chat.id)
     if patient is None or patient.status == PatientStatus.DELETED:
         await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
         return None
@@ -53,26 +50,29 @@ async def answer_help(update: Update, services: BotServices) -> bool:
     return True
 
 
-StatusChange = Callable[[AsyncSession, Patient], Awaitable[dict[str, object]]]
-
-
 async def _status_command(
-    update: Update, services: BotServices, change: StatusChange, done_key: str
+    update: Update,
+    services: BotServices,
+    change: patient_status.Change,
+    done_key: str,
+    days: int = 3,
 ) -> None:
     """Apply a status change to the sender's record and confirm; "not now" if it does not apply."""
-    async with services.db.uow() as uow:
-        found = await _patient(update, services, uow)
-        if not found:
-            return
-        message, patient = found
-        try:
-            values = await change(uow.session, patient)
-        except InvalidInput:
-            await message.reply_text(services.text(patient.language, "not_active"))
-            return
-        await uow.commit()
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    outcome = await patient_status.change_status(
+        services.db, services.clock, services.pathway, chat_id=chat.id, change=change, days=days
+    )
+    if isinstance(outcome, patient_status.NotRegistered):
+        await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
+        return
+    if isinstance(outcome, patient_status.NotNow):
+        await message.reply_text(services.text(outcome.language, "not_active"))
+        return
     services.post_alerts()  # the team sees the change as a card
-    await message.reply_text(services.text(patient.language, done_key, **values))
+    values = {"until": outcome.paused_until.isoformat()} if outcome.paused_until else {}
+    await message.reply_text(services.text(outcome.language, done_key, **values))
 
 
 def pause_days(args: list[str] | None) -> int | None:
@@ -98,36 +98,19 @@ async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             )
         return
 
-    async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
-        until = await patients.pause(session, patient, days, now=services.clock.now())
-        conversation.record_event(session, patient=patient, kind="pause", now=services.clock.now())
-        return {"until": until.isoformat()}
-
-    await _status_command(update, services, change, "pause.done")
+    await _status_command(update, services, patient_status.Change.PAUSE, "pause.done", days)
 
 
 async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/resume: reminders back on."""
     services = services_of(context)
-
-    async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
-        await patients.resume(session, patient, now=services.clock.now(), pathway=services.pathway)
-        conversation.record_event(session, patient=patient, kind="resume", now=services.clock.now())
-        return {}
-
-    await _status_command(update, services, change, "resume.done")
+    await _status_command(update, services, patient_status.Change.RESUME, "resume.done")
 
 
 async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stop: no more messages; the record stays for the care team."""
     services = services_of(context)
-
-    async def change(session: AsyncSession, patient: Patient) -> dict[str, object]:
-        await patients.stop(session, patient, now=services.clock.now())
-        conversation.record_event(session, patient=patient, kind="stop", now=services.clock.now())
-        return {}
-
-    await _status_command(update, services, change, "stop.done")
+    await _status_command(update, services, patient_status.Change.STOP, "stop.done")
 
 
 async def _language(update: Update, services: BotServices) -> str:
@@ -143,8 +126,7 @@ async def _language(update: Update, services: BotServices) -> str:
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/language: choose Korean or English."""
     services = services_of(context)
-    async with services.db.uow() as uow:
-        found = await _patient(update, services, uow)
+    found = await _patient(update, services)
     if found:
         message, _ = found
         await message.reply_text(
@@ -156,11 +138,12 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mydata: a readable summary and, as a file, everything stored."""
     services = services_of(context)
+    found = await _patient(update, services)
+    if not found:
+        return
+    message, patient = found
     async with services.db.uow() as uow:
-        found = await _patient(update, services, uow)
-        if not found:
-            return
-        message, patient = found
+        patient = await uow.session.get_one(Patient, patient.id)
         data = await privacy.export(uow.session, patient)
     lang = patient.language
     await message.reply_text(
@@ -220,42 +203,30 @@ def mydata_summary(services: BotServices, patient: Patient, data: dict[str, Any]
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/delete: ask for an explicit confirmation first."""
     services = services_of(context)
-    async with services.db.uow() as uow:
-        found = await _patient(update, services, uow)
-    if found:
-        message, patient = found
-        await message.reply_text(
-            services.text(patient.language, "delete.confirm"),
-            reply_markup=keyboards.markup(
-                keyboards.delete_confirmation(services.catalog, patient.language)
-            ),
-        )
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    language = await patient_status.language_of(services.db, chat_id=chat.id)
+    if language is None:
+        await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
+        return
+    await message.reply_text(
+        services.text(language, "delete.confirm"),
+        reply_markup=keyboards.markup(keyboards.delete_confirmation(services.catalog, language)),
+    )
 
 
 async def on_delete_button(
     query: CallbackQuery, callback: Callback, services: BotServices, chat_id: int
 ) -> None:
     """The /delete confirmation: erase on "yes", keep everything on "no"."""
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id)
-        if patient is None:
+    if callback.args[0] != "yes":
+        language = await patient_status.language_of(services.db, chat_id=chat_id)
+        if language is None:
             raise InvalidInput("delete button from a chat with no patient")
-        lang = patient.language
-        if callback.args[0] != "yes":
-            await query.edit_message_text(services.text(lang, "delete.cancelled"))
-            return
-        urgent = await conversation.open_red_alert(uow.session, patient)
-        await privacy.erase(
-            uow.session, patient, now=services.clock.now(), actor=f"patient:{patient.code}"
-        )
-        conversation.record_event(  # after the erasure: the team learns of it, without text
-            uow.session,
-            patient=patient,
-            kind="delete",
-            now=services.clock.now(),
-            tier="red" if urgent else None,
-        )
-        await uow.commit()
+        await query.edit_message_text(services.text(language, "delete.cancelled"))
+        return
+    erased = await patient_status.erase(services.db, services.clock, chat_id=chat_id)
     services.post_alerts()
-    await query.edit_message_text(services.text(lang, "delete.done"))
-    log.info("patient_deleted", action="patient.deleted", patient=patient.code)
+    await query.edit_message_text(services.text(erased.language, "delete.done"))
+    log.info("patient_deleted", action="patient.deleted", patient=erased.code)

@@ -3,6 +3,7 @@
 SpinecareError
 ├── ConfigError            a setting is missing or malformed (exit 2)
 ├── StorageError           the database cannot be reached or is not migrated (exit 3)
+│   └── SchemaBehind       the schema is not at this version's head: `spinecare db upgrade`
 ├── NotFound               a patient, invite or alert that does not exist (exit 4)
 ├── InvalidInput           bad input from a person: wrong format, out of range (exit 5)
 │   └── InviteRejected     an invite that is unknown, used or expired
@@ -22,6 +23,10 @@ class ConfigError(SpinecareError):
 
 class StorageError(SpinecareError):
     exit_code = 3
+
+
+class SchemaBehind(StorageError):
+    """The schema is not the one this code needs; ``spinecare db upgrade`` brings it there."""
 
 
 class NotFound(SpinecareError):

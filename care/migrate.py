@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from care.db import create_engine
-from care.errors import StorageError
+from care.errors import SchemaBehind, StorageError
 
 
 def alembic_config(url: str) -> Config:
@@ -34,8 +34,21 @@ async def current_revision(url: str) -> str | None:
             return await connection.run_sync(
                 lambda sync: MigrationContext.configure(sync).get_current_revision()
             )
+    except (OperationalError, DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", error)).splitlines()[0]
+        raise StorageError(f"database {_safe(url)}: {reason}") from None
     finally:
         await engine.dispose()
+
+
+async def require_current(url: str) -> None:
+    """Refuse a schema that is not at head: only ``run`` and ``db upgrade`` change it."""
+    current, head = await current_revision(url), head_revision(url)
+    if current != head:
+        raise SchemaBehind(
+            f"the database schema is at revision {current or 'none'}, this version needs "
+            f"{head}: run `spinecare db upgrade`"
+        )
 
 
 async def upgrade(url: str, revision: str = "head") -> None:

@@ -9,23 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from spinecare import care_team_commands as commands
+from spinecare.cli_common import run_async as _run
+from spinecare.cli_common import settings as _settings
+
 coordinator_app = typer.Typer(help="Who may use the coordinator commands.", no_args_is_help=True)
-
-
-def _settings() -> Any:
-    from spinecare.cli import settings
-
-    return settings()
-
-
-def _run(coroutine: Any) -> Any:
-    from spinecare.cli import run_async
-
-    return run_async(coroutine)
 
 
 def broadcast(
@@ -44,8 +36,6 @@ def broadcast(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
 ) -> None:
     """Send a notice to patients (queued; the running service sends it and reports)."""
-    from spinecare import care_team_commands as commands
-
     loaded = _settings()
     preview = _run(commands.broadcast_preview(loaded, audience))
     if preview["recipients"] == 0:
@@ -70,8 +60,6 @@ def broadcasts_list(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
 ) -> None:
     """Recent broadcasts with what became of their deliveries."""
-    from spinecare import care_team_commands as commands
-
     rows = _run(commands.broadcast_list(_settings()))
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
@@ -87,8 +75,6 @@ def broadcasts_list(
 
 def broadcast_cancel(broadcast_id: int) -> None:
     """Stop a broadcast: what is not sent yet is cancelled."""
-    from spinecare import care_team_commands as commands
-
     cancelled = _run(commands.broadcast_cancel(_settings(), broadcast_id))
     typer.echo(f"broadcast #{broadcast_id}: {cancelled} deliveries cancelled")
 
@@ -104,8 +90,6 @@ def export(
     ] = None,
 ) -> None:
     """Export records for the care team (pseudonymous patient codes, no names)."""
-    from spinecare import care_team_commands as commands
-
     data, rows = _run(commands.export(_settings(), what=what, fmt=fmt, since_date=since))
     if output is None:
         sys.stdout.buffer.write(data)
@@ -123,8 +107,6 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """The audit log: who did what, oldest first (ids and states, never clinical text)."""
-    from spinecare import care_team_commands as commands
-
     for row in _run(commands.audit_log(_settings(), since_date=since, limit=limit)):
         if as_json:
             typer.echo(json.dumps(row, ensure_ascii=False))
@@ -139,8 +121,6 @@ def audit(
 @coordinator_app.command("add")
 def coordinator_add(user_id: int) -> None:
     """Allow a Telegram user (by numeric id) to use the coordinator commands."""
-    from spinecare import care_team_commands as commands
-
     added = _run(commands.coordinator_change(_settings(), user_id, add=True))
     typer.echo(f"coordinator {user_id} {'added' if added else 'was already there'}")
 
@@ -148,8 +128,6 @@ def coordinator_add(user_id: int) -> None:
 @coordinator_app.command("remove")
 def coordinator_remove(user_id: int) -> None:
     """Remove a coordinator added here (those in SPINECARE_COORDINATOR_IDS stay listed)."""
-    from spinecare import care_team_commands as commands
-
     removed = _run(commands.coordinator_change(_settings(), user_id, add=False))
     typer.echo(f"coordinator {user_id} {'removed' if removed else 'not found in the database'}")
 
@@ -159,8 +137,6 @@ def coordinator_list(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
 ) -> None:
     """Coordinators from the settings and from the database."""
-    from spinecare import care_team_commands as commands
-
     rows = _run(commands.coordinator_list(_settings()))
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))

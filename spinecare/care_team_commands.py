@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care import audiences, audit, broadcasts, coordinators, exports
+from care import coordinators, exports
 from care.clock import SystemClock
 from care.db import Database
 from care.plan import parse_date
 from care.settings import Settings
+from care.usecases import broadcast
+from care.usecases import export as export_usecase
 from spinecare.commands import _database
 
 CLI = "cli"
@@ -23,11 +25,9 @@ def since(settings: Settings, value: str | None) -> datetime | None:
 
 
 async def broadcast_preview(settings: Settings, audience: str) -> dict[str, Any]:
-    parsed = audiences.parse_audience(audience)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            count = await audiences.preview(uow.session, parsed, SystemClock().now())
+        parsed, count = await broadcast.preview(db, SystemClock(), audience)
     finally:
         await db.dispose()
     return {"audience": str(parsed), "recipients": count}
@@ -38,45 +38,36 @@ async def broadcast_send(
 ) -> dict[str, Any]:
     """Queue the broadcast: the running service's dispatcher sends it, and its progress is
     shown in the coordinators' chat."""
-    parsed = audiences.parse_audience(audience)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            created = await broadcasts.create(
-                uow.session,
-                text_ko=text,
-                text_en=text_en,
-                audience=parsed,
-                actor=CLI,
-                now=SystemClock().now(),
-                progress_chat_id=settings.coordinator_chat_id,
-            )
-            await uow.commit()
-        async with db.uow() as uow:
-            report = await broadcasts.report(uow.session, created.id)
+        created = await broadcast.create(
+            db,
+            SystemClock(),
+            text_ko=text,
+            text_en=text_en,
+            audience=audience,
+            actor=CLI,
+            progress_chat_id=settings.coordinator_chat_id,
+        )
     finally:
         await db.dispose()
-    return {"broadcast_id": created.id, "audience": str(parsed), **report.counts()}
+    return {"broadcast_id": created.broadcast_id, "audience": created.audience, **created.counts}
 
 
 async def broadcast_list(settings: Settings, *, limit: int = 20) -> list[dict[str, Any]]:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            found = []
-            for item in await broadcasts.recent(uow.session, limit=limit):
-                report = await broadcasts.report(uow.session, item.id)
-                found.append(
-                    {
-                        "broadcast_id": item.id,
-                        "created_at": exports.iso(item.created_at),
-                        "created_by": item.created_by,
-                        "audience": item.audience,
-                        "state": item.state,
-                        **report.counts(),
-                    }
-                )
-            return found
+        return [
+            {
+                "broadcast_id": item.id,
+                "created_at": exports.iso(item.created_at),
+                "created_by": item.created_by,
+                "audience": item.audience,
+                "state": item.state,
+                **counts,
+            }
+            for item, counts in await broadcast.recent(db, limit=limit)
+        ]
     finally:
         await db.dispose()
 
@@ -84,12 +75,7 @@ async def broadcast_list(settings: Settings, *, limit: int = 20) -> list[dict[st
 async def broadcast_cancel(settings: Settings, broadcast_id: int) -> int:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            cancelled = await broadcasts.cancel(
-                uow.session, broadcast_id, actor=CLI, now=SystemClock().now()
-            )
-            await uow.commit()
-        return cancelled
+        return (await broadcast.cancel(db, SystemClock(), broadcast_id, actor=CLI)).cancelled
     finally:
         await db.dispose()
 
@@ -98,29 +84,23 @@ async def export(
     settings: Settings, *, what: str, fmt: str, since_date: str | None
 ) -> tuple[bytes, int]:
     """The export's bytes and its row count; the export itself is audited."""
-    chosen, form = exports.parse_what(what), exports.parse_format(fmt)
+    exports.parse_what(what)  # a wrong table or format is refused before the database opens
+    exports.parse_format(fmt)
     start = since(settings, since_date)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            now = SystemClock().now()
-            table = await exports.export(
-                uow.session, chosen, now=now, since=start, questionnaire=settings.questionnaire
-            )
-            audit.record(
-                uow.session,
-                at=now,
-                actor=CLI,
-                action="export.created",
-                subject=chosen,
-                format=form,
-                rows=len(table.rows),
-                since=exports.iso(start),
-            )
-            await uow.commit()
+        exported = await export_usecase.export(
+            db,
+            SystemClock(),
+            what,
+            fmt,
+            since=start,
+            actor=CLI,
+            questionnaire=settings.questionnaire,
+        )
     finally:
         await db.dispose()
-    return exports.render(table, form), len(table.rows)
+    return exported.data, exported.rows
 
 
 async def audit_log(

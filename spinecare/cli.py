@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
 from care.errors import SpinecareError
-from care.settings import Settings, load_settings
 from spinecare import care_team_cli, inbox_cli
-from spinecare.logs import configure_logging
-
-T = TypeVar("T")
+from spinecare.cli_common import run_async, settings
 
 app = typer.Typer(
     help="Spinecare: follow-up by Telegram after endoscopic lumbar discectomy.",
@@ -27,16 +22,6 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(db_app, name="db")
 patient_app = typer.Typer(help="Look at patients.", no_args_is_help=True)
 app.add_typer(patient_app, name="patient")
-
-
-def settings() -> Settings:
-    loaded = load_settings()
-    configure_logging(loaded.log_level)
-    return loaded
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
 
 
 @app.command()
@@ -201,10 +186,14 @@ care_team_cli.register(app)
 inbox_cli.register(app)
 
 
+def error_line(error: SpinecareError) -> str:
+    """The one line a SpinecareError becomes (a YAML parser's message spans lines)."""
+    return "spinecare: " + " ".join(str(error).split())
+
+
 def main() -> None:
     try:
         app()
     except SpinecareError as error:
-        one_line = " ".join(str(error).split())  # a YAML parser's message spans lines
-        print(f"spinecare: {one_line}", file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
         sys.exit(error.exit_code)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from care import enrollment, migrate, patients
+from care import patients
 from care.clock import SystemClock
 from care.db import Database
 from care.plan import EnrollmentRequest, parse_approach, parse_date, parse_level, parse_phone
 from care.settings import Settings
+from care.usecases import enrolment
+from spinecare.bootstrap import open_database
 from spinecare.patient_views import patient_summary
 
 SANDBOX_BOT_USERNAME = "spinecare_sandbox_bot"
@@ -25,13 +27,8 @@ async def bot_username(settings: Settings) -> str:
         return bot.username
 
 
-def invite_link(username: str, invite_code: str) -> str:
-    return f"https://t.me/{username}?start={invite_code}"
-
-
 async def _database(settings: Settings) -> Database:
-    await migrate.upgrade(settings.database_url)
-    return Database(settings.database_url)
+    return await open_database(settings)
 
 
 async def enroll(
@@ -58,23 +55,24 @@ async def enroll(
     username = await bot_username(settings)
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            result = await enrollment.enroll(
-                uow.session,
-                request,
-                actor=actor,
-                now=SystemClock().now(),
-                ttl=timedelta(days=settings.invite_ttl_days),
+        enrolled = await enrolment.enrol(
+            db,
+            SystemClock(),
+            request,
+            policy=enrolment.EnrolmentPolicy(
+                invite_ttl=timedelta(days=settings.invite_ttl_days),
                 window=(settings.waking_start, settings.waking_end),
-            )
-            await uow.commit()
+            ),
+            bot_username=username,
+            actor=actor,
+        )
     finally:
         await db.dispose()
     return {
-        "patient_code": result.patient_code,
-        "invite_code": result.invite_code,
-        "link": invite_link(username, result.invite_code),
-        "expires_at": result.expires_at.isoformat(),
+        "patient_code": enrolled.patient_code,
+        "invite_code": enrolled.invite_code,
+        "link": enrolled.link,
+        "expires_at": enrolled.expires_at.isoformat(),
     }
 
 

@@ -14,6 +14,8 @@ import typer
 from care.clock import SystemClock
 from care.settings import Settings
 from care.usecases import conversation as usecases
+from spinecare.cli_common import run_async
+from spinecare.cli_common import settings as _settings
 from spinecare.commands import _database
 
 CLI = "cli"
@@ -69,12 +71,6 @@ async def mark_handled(settings: Settings, item_id: int) -> bool:
         await db.dispose()
 
 
-def _settings() -> Settings:
-    from spinecare.cli import settings
-
-    return settings()
-
-
 def inbox(
     include_all: Annotated[
         bool, typer.Option("--all", help="handled messages too, not only those waiting")
@@ -85,8 +81,6 @@ def inbox(
     ] = None,
 ) -> None:
     """Patients' messages still to handle, oldest first (the same list as /inbox)."""
-    from spinecare.cli import run_async
-
     loaded = _settings()
     if handled is not None:
         if not run_async(mark_handled(loaded, handled)):
@@ -113,8 +107,6 @@ def reply(
     text: Annotated[str, typer.Option(help="what the patient receives from their care team")],
 ) -> None:
     """Send a message to a patient from their care team (delivered by the running service)."""
-    from spinecare.cli import run_async
-
     outcome = run_async(send_reply(_settings(), code, text))
     if not outcome.queued:
         reason = {

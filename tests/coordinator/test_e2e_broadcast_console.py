@@ -8,6 +8,7 @@ from care.models import Approach, Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, buttons, nurse, say
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness
+from tests.support.telegram import record_open_units
 
 KOREAN = "다음 주 월요일 외래는 오후에만 진료합니다."
 ENGLISH = "Next Monday the clinic opens in the afternoon only."
@@ -127,3 +128,29 @@ async def test_an_english_speaking_coordinator_is_answered_in_english(harness: H
     await harness.sandbox.wait_for_message(NURSE, "sending to 1")
     await harness.running.scheduler.tick()
     assert [m["text"] for m in await harness.sandbox.sent_messages(8101)] == [KOREAN]
+
+
+async def test_no_telegram_call_happens_inside_an_open_unit_of_work_on_the_broadcast_path(
+    harness: Harness,
+) -> None:
+    await nurse(harness)
+    await two_patients(harness)
+    calls = record_open_units(harness)
+    await say(harness, NURSE, "/broadcast", "공지")
+    await say(harness, NURSE, KOREAN, "영어")
+    await say(harness, NURSE, "/skip", "누구에게")
+    await say(harness, NURSE, "patient:P-NOBODY", "P-NOBODY")  # refused, asked again
+    await say(harness, NURSE, "approach:biportal", "biportal")  # nobody: asked again
+    preview = await say(harness, NURSE, "all", "미리보기")
+    send = next(data for data in buttons(preview) if data.endswith("|send"))
+    await harness.sandbox.press_button(NURSE, NURSE, preview["message_id"], send)
+    running = await harness.sandbox.wait_for_message(
+        NURSE, lambda m: m["message_id"] == preview["message_id"] and "보내는 중" in m["text"]
+    )
+    stop = next(data for data in buttons(running) if data.endswith("|cancel"))
+    await harness.sandbox.press_button(NURSE, NURSE, running["message_id"], stop)
+    await harness.sandbox.wait_for_message(NURSE, "3건을 보내지 않아요")
+
+    methods = {method for method, _ in calls}
+    assert {"sendMessage", "editMessageText", "answerCallbackQuery"} <= methods
+    assert [call for call in calls if call[1] != 0] == []

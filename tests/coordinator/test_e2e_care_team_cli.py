@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import os
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -18,28 +14,22 @@ from care.models import Patient, ScheduledMessage
 from tests.coordinator.console_flows import say
 from tests.coordinator.coordinator_support import add_patient
 from tests.e2e.conftest import Harness
-
-SPINECARE = str(Path(sys.executable).parent / "spinecare")
+from tests.support.cli import run_async
 
 
 async def cli(harness: Harness, *args: str, stdin: bytes = b"", ok: bool = True) -> bytes:
-    environment = {
-        **os.environ,
-        "SPINECARE_DATABASE_URL": harness.settings.database_url,
-        "SPINECARE_COORDINATOR_CHAT_ID": str(harness.settings.coordinator_chat_id),
-    }
-    environment.pop("SPINECARE_TELEGRAM_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        SPINECARE,
+    """``spinecare ARGS`` against the harness's database, in-process (tests/support/cli.py)."""
+    ran = await run_async(
         *args,
-        env=environment,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        env={
+            "SPINECARE_DATABASE_URL": harness.settings.database_url,
+            "SPINECARE_COORDINATOR_CHAT_ID": str(harness.settings.coordinator_chat_id),
+            "SPINECARE_TELEGRAM_TOKEN": None,
+        },
+        stdin=stdin,
     )
-    out, err = await process.communicate(stdin)
-    assert (process.returncode == 0) == ok, err.decode()
-    return out
+    assert (ran.exit_code == 0) == ok, ran.stderr
+    return ran.stdout
 
 
 async def test_a_broadcast_from_the_command_line_is_sent_by_the_running_service(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from care.models import Alert, CheckIn, CheckInAnswer
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
+from tests.support.telegram import record_open_units
 
 USER = 8601
 COORDINATORS = -1001
@@ -153,3 +154,23 @@ async def test_typed_text_at_the_last_question_becomes_the_note_and_is_triaged(
         )
     assert note == "소변이 안 나와요"
     assert checkin is not None and checkin.tier == "red"
+
+
+async def test_no_telegram_call_happens_inside_an_open_unit_of_work_on_the_check_in_path(
+    harness: Harness,
+) -> None:
+    await register(harness, USER, language="en")
+    calls = record_open_units(harness)
+    first = await start_checkin(harness)
+    half = await answer_all(harness, first, CALM, stop_at="wound")
+    again = await harness.sandbox.send_text(USER, "/checkin")  # resumed where it stopped
+    resumed = await harness.sandbox.wait_for_message(
+        USER, lambda m: "1|ans|" in str(m), after_message_id=again["message_id"]
+    )
+    assert button(resumed, "1|ans|").split("|")[3] == button(half, "1|ans|").split("|")[3]
+    done = await answer_all(harness, resumed, CALM)
+    assert "Thank you" in done["text"]
+
+    methods = {method for method, _ in calls}
+    assert {"sendMessage", "editMessageText", "answerCallbackQuery"} <= methods
+    assert [call for call in calls if call[1] != 0] == []

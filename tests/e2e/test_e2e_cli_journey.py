@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
-from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import give_consents, open_link, step
+from tests.support.cli import run_async
 
-SPINECARE = str(Path(sys.executable).parent / "spinecare")
 USER = 8801
 
 
 async def cli(harness: Harness, *args: str) -> dict[str, Any]:
-    environment = {
-        **os.environ,
-        "SPINECARE_DATABASE_URL": harness.settings.database_url,
-        "SPINECARE_TELEGRAM_TOKEN": "",
-    }
-    environment.pop("SPINECARE_TELEGRAM_TOKEN")
-    process = await asyncio.create_subprocess_exec(
-        SPINECARE,
+    """``spinecare ARGS --json`` in-process (tests/support/cli.py): its one JSON object."""
+    ran = await run_async(
         *args,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        env={
+            "SPINECARE_DATABASE_URL": harness.settings.database_url,
+            "SPINECARE_TELEGRAM_TOKEN": None,
+        },
     )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    result: dict[str, Any] = json.loads(out)
+    assert ran.exit_code == 0, ran.stderr
+    result: dict[str, Any] = json.loads(ran.stdout)
     return result
 
 

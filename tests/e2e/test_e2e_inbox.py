@@ -140,8 +140,8 @@ async def test_pause_stop_and_delete_reach_the_group_and_a_reply_after_delete_se
     )
 
     asked = await harness.sandbox.send_text(PATIENT, "/delete")
-    confirm = await harness.sandbox.wait_for_message(
-        PATIENT, "delete", after_message_id=asked["message_id"]
+    confirm = await harness.sandbox.wait_for_message(  # not /stop's answer, which may come later
+        PATIENT, lambda m: "1|del|" in str(m), after_message_id=asked["message_id"]
     )
     await harness.sandbox.press_button(
         PATIENT, PATIENT, confirm["message_id"], button(confirm, "1|del|yes")
@@ -282,8 +282,8 @@ async def test_the_phone_is_on_cards_and_patient_and_erased_by_delete(harness: H
     assert "010-1234-5678" in shown["text"] and "← " in shown["text"] and "shower" in shown["text"]
     # the patient never sees it: /mydata is theirs, the phone is the care team's
     asked = await harness.sandbox.send_text(PATIENT, "/delete")
-    confirm = await harness.sandbox.wait_for_message(
-        PATIENT, "delete", after_message_id=asked["message_id"]
+    confirm = await harness.sandbox.wait_for_message(  # not /stop's answer, which may come later
+        PATIENT, lambda m: "1|del|" in str(m), after_message_id=asked["message_id"]
     )
     await harness.sandbox.press_button(
         PATIENT, PATIENT, confirm["message_id"], button(confirm, "1|del|yes")

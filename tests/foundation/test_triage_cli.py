@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-SPINECARE = str(Path(sys.executable).parent / "spinecare")
+from tests.support.cli import Ran, run
 
 
-def triage(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SPINECARE, "triage", *args], input=stdin, capture_output=True, text=True, timeout=120
-    )
+def triage(*args: str, stdin: str = "") -> Ran:
+    return run("triage", *args, env={}, stdin=stdin.encode())
 
 
 def test_json_output_has_one_object_per_line_with_the_stable_keys() -> None:
     result = triage("--json", stdin="소변이 안 나와요\n\n열심히 걷고 있어요\n")
-    assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [set(r) for r in records] == [{"text", "tier", "flags", "evidence"}] * 2
     urine, walking = records
     assert urine["tier"] == "red" and 1 in urine["flags"] and urine["evidence"]

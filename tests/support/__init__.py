@@ -1,0 +1,1 @@
+"""Shared test helpers: factories, fakes and the command line run in-process."""

@@ -1,0 +1,110 @@
+"""Broadcast use cases shared by the CLI and /broadcast: draft, send, cancel, create."""
+
+from __future__ import annotations
+
+import pytest
+
+from care.clock import FakeClock
+from care.db import Database
+from care.errors import InvalidInput, NotFound
+from care.models import Approach
+from care.usecases import broadcast
+from tests.coordinator.coordinator_support import add_patient, delivery_states
+
+GROUP = -1001
+
+
+async def two_patients(db: Database, clock: FakeClock) -> None:
+    await add_patient(db, "P-BCAST1", now=clock.now(), chat_id=8101)
+    await add_patient(db, "P-BCAST2", now=clock.now(), chat_id=8102, approach=Approach.INTERLAMINAR)
+
+
+async def test_an_audience_that_matches_nobody_stores_no_draft(
+    db: Database, clock: FakeClock
+) -> None:
+    await two_patients(db, clock)
+    drafted = await broadcast.draft(
+        db,
+        clock,
+        text_ko="공지",
+        text_en=None,
+        audience="approach:biportal",
+        actor="coordinator:1",
+        progress_chat_id=GROUP,
+    )
+    assert drafted == broadcast.Nobody("approach:biportal")
+    assert await broadcast.recent(db) == []
+
+
+async def test_a_draft_is_sent_once_and_a_second_confirmation_is_stale(
+    db: Database, clock: FakeClock
+) -> None:
+    await two_patients(db, clock)
+    drafted = await broadcast.draft(
+        db,
+        clock,
+        text_ko="공지",
+        text_en="Notice",
+        audience="all",
+        actor="coordinator:1",
+        progress_chat_id=GROUP,
+    )
+    assert isinstance(drafted, broadcast.Drafted) and drafted.recipients == 2
+
+    with pytest.raises(InvalidInput):  # a button pressed in another chat
+        await broadcast.send(db, clock, drafted.broadcast_id, actor="coordinator:1", chat_id=5)
+    sent = await broadcast.send(
+        db, clock, drafted.broadcast_id, actor="coordinator:1", chat_id=GROUP, progress_message_id=7
+    )
+    assert sent == broadcast.Sent(drafted.broadcast_id, "all", 2)
+    again = await broadcast.send(
+        db, clock, drafted.broadcast_id, actor="coordinator:1", chat_id=GROUP
+    )
+    assert isinstance(again, broadcast.Stale)
+    assert await delivery_states(db, drafted.broadcast_id) == {"pending": 2}
+
+    stopped = await broadcast.cancel(
+        db, clock, drafted.broadcast_id, actor="coordinator:1", chat_id=GROUP
+    )
+    assert stopped == broadcast.Cancelled(drafted.broadcast_id, was_draft=False, cancelled=2)
+    assert await delivery_states(db, drafted.broadcast_id) == {"cancelled": 2}
+
+
+async def test_cancelling_a_draft_discards_it_and_queues_nothing(
+    db: Database, clock: FakeClock
+) -> None:
+    await two_patients(db, clock)
+    drafted = await broadcast.draft(
+        db,
+        clock,
+        text_ko="공지",
+        text_en=None,
+        audience="all",
+        actor="coordinator:1",
+        progress_chat_id=GROUP,
+    )
+    assert isinstance(drafted, broadcast.Drafted)
+    cancelled = await broadcast.cancel(db, clock, drafted.broadcast_id, actor="cli")
+    assert cancelled.was_draft and cancelled.cancelled == 0
+    [(stored, counts)] = await broadcast.recent(db)
+    assert stored.state == "discarded" and counts["total"] == 0
+
+
+async def test_the_cli_creates_and_queues_at_once_and_refuses_an_unknown_id(
+    db: Database, clock: FakeClock
+) -> None:
+    await two_patients(db, clock)
+    created = await broadcast.create(
+        db,
+        clock,
+        text_ko="공지",
+        text_en=None,
+        audience="approach:interlaminar",
+        actor="cli",
+        progress_chat_id=GROUP,
+    )
+    assert created.counts["pending"] == 1 and created.audience == "approach:interlaminar"
+    with pytest.raises(NotFound):
+        await broadcast.cancel(db, clock, 9999, actor="cli")
+    with pytest.raises(InvalidInput):
+        await broadcast.preview(db, clock, "week:nonsense")
