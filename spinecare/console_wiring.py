@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import structlog
 from aiohttp import web
 
 from bot.messenger import TelegramMessenger
+from bot.services import BotServices
 from care.clock import Clock, SystemClock
+from care.db import Database
+from care.settings import Settings
 from console.app import build_app
 from console.services import ConsoleConfig, ConsoleServices
 
-if TYPE_CHECKING:
-    from spinecare.service import Running
+
+class Running(Protocol):
+    """The parts of a started service the console needs (spinecare.service.Running has them)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def services(self) -> BotServices: ...
+    @property
+    def application(self) -> Any: ...
+    @property
+    def demo(self) -> Any: ...
+
 
 log = structlog.get_logger(__name__)
 
