@@ -16,6 +16,7 @@ from care.db import Database
 from care.settings import Settings
 from console.app import build_app
 from console.services import ConsoleConfig, ConsoleServices
+from spinecare.demo import DemoClock
 
 
 class Running(Protocol):
@@ -32,7 +33,7 @@ class Running(Protocol):
     @property
     def application(self) -> Any: ...
     @property
-    def demo(self) -> Any: ...
+    def demo(self) -> DemoClock | None: ...
 
 
 log = structlog.get_logger(__name__)
