@@ -13,6 +13,8 @@ so one rule covers every way of saying it:
 * ``dialect``: regional words and endings (경상 엄따, 아파예; 전라 없당께, 아픈디; 충청
   아파유; 제주 어수다, 가빠마씸) mapped to standard ones, so clause ends, negation and
   stems read as in standard Korean.
+* ``labelled_values``: a list or form (소변: 안나옴, "legs - weak", 체온 = 38.4) read as
+  the clause it stands for (소변 안나옴, "legs weak"): the label is the subject.
 * ``number_words``: numbers in words and old units as digits: 서른아홉 도 -> 39도,
   삼십칠 점 구 -> 37.9, 38 점 5 -> 38.5, "one hundred point four" -> 100.4,
   "a hundred and one" -> 101; (38도 2부 and 100.4F are read by the temperature reader).
@@ -104,11 +106,22 @@ def transliterate(text: str, english: Collection[str]) -> str:
     # a romanised message: its short and English-looking words are Korean too (i, e, him, an);
     # particles written after a hyphen join their word (him-i -> 힘이)
     hangul = re.sub(r"[a-z]+", lambda m: romanised_syllables(m.group(0)) or m.group(0), text)
-    return _LIAISON.sub(_liaison, re.sub(r"(?<=[가-힣])-(?=[가-힣])", "", hangul))
+    joined = re.sub(r"(?<=[가-힣])-(?=[가-힣])", "", hangul)
+    return _LIAISON.sub(_liaison, _LIAISON_L.sub(_liaison_l, joined))
 
 
 # a past tense written as heard after transliteration: 느껴써요 -> 느꼈어요, 이써요 -> 있어요
 _LIAISON = re.compile(r"([가-힣])써")
+# a verb whose ㄹ is heard on the ending (georeoyo -> 거러요 -> 걸어요, an dorayo -> 돌아요):
+# only before an ending, so 사라져 (disappears) and 그러나 stay as written
+_LIAISON_L = re.compile(r"([가-힣])([러라])(?=요|서|도|써|[\s.,!?]|$)")
+
+
+def _liaison_l(match: re.Match[str]) -> str:
+    syllable = ord(match.group(1)) - 0xAC00
+    if syllable % 28:  # it already has a final
+        return match.group(0)
+    return chr(0xAC00 + syllable + 8) + ("어" if match.group(2) == "러" else "아")
 
 
 def _liaison(match: re.Match[str]) -> str:
@@ -148,6 +161,20 @@ _NOT_THAT_IT_EASES = re.compile(
 # "should I be worried that my dressing is wet": the dressing is wet
 _WORRIED_THAT = re.compile(r"\b(?:should|do) i (?:be worried|worry)(?: about the fact)? that ")
 _NOT_THAT_NO = re.compile(r"\bnot (?:that|like) (there'?s|there is|i have|i'?ve got) no\b")
+# "it's not like I can feel my feet": I can't; "I wouldn't say I'm peeing normally": not
+# normally (a denied ability or a denied normal is the sign, CLINICAL.md trap 3)
+# "couldn't tell if he'd wet himself", "not sure if": unsure, not a condition
+_UNSURE_IF = re.compile(
+    r"\b(?:(?:can'?t|couldn'?t|could not|cannot) (?:really )?tell|"
+    r"(?:i'?m |he'?s |she'?s )?not sure|"
+    r"(?:don'?t|doesn'?t|didn'?t) (?:really )?know|unsure) if\b"
+)
+_NOT_LIKE_I_CAN = re.compile(r"\bit'?s not (?:that|like|as if) (i|he|she|they|we) (can|could)\b")
+_DENIED_NORMAL = re.compile(
+    r"\b(?:i )?(?:wouldn'?t|can'?t|couldn'?t|cannot) (?:honestly |really |exactly |truly )?"
+    r"(?:say|claim|pretend) (?:that )?((?:[a-z']+ ){1,6}?)(normally|properly|fine|normal|right|"
+    r"well|ok|okay|as usual|like before|like normal)\b"
+)
 
 
 _KO_DENIED = re.compile(
@@ -174,6 +201,9 @@ def denied_denials(text: str) -> str:
         text = _KO_DENIED.sub(_ko_denied, text)
     if "not" not in text and "n't" not in text and "worr" not in text:
         return text
+    text = _UNSURE_IF.sub("maybe", text)
+    text = _NOT_LIKE_I_CAN.sub(lambda m: f"{m.group(1)} {m.group(2).removesuffix('n')}n't", text)
+    text = _DENIED_NORMAL.sub(r"\1not \2", text)
 
     def plain(match: re.Match[str]) -> str:
         positive = _POSITIVE[match.group(2)]
@@ -184,6 +214,28 @@ def denied_denials(text: str) -> str:
     text = _NOT_THAT_IT_EASES.sub(lambda m: f"{m.group(1)} doesn't {_EASES[m.group(2)]}", text)
     text = _WORRIED_THAT.sub("i notice that ", text)
     return _NOT_THAT_NO.sub(r"\1", text)
+
+
+# ---------------------------------------------------------------- lists and forms
+# a label of one or two words at the start of a line or after a comma, then a separator
+# (":", "=", "->", "→", or a dash between spaces): "소변: 안나옴", "legs - weak". Clock
+# times (5:30) and ranges (3-4) have no label word before them.
+_LABELLED = re.compile(
+    r"(^|[\n,;.]\s*|\s[-–—]\s)"
+    r"([^\W\d_][^\s,;.:=\-–—>→]*(?: [^\W\d_][^\s,;.:=\-–—>→]*)?)"
+    r"\s*(?::|：|=|=>|->|→|\s[-–—]\s)\s*(?=\S)"
+)
+
+
+def labelled_values(text: str) -> str:
+    """A list or form read as clauses: "소변: 안나옴" -> "소변 안나옴", "legs - weak, feet -
+    numb" -> "legs weak, feet numb" (the label is what the value is said of)."""
+    if not re.search(r"[:：=>→]|\s[-–—]\s", text):
+        return text
+    previous = None
+    while previous != text:
+        previous, text = text, _LABELLED.sub(r"\1\2 ", text)
+    return text
 
 
 # ---------------------------------------------------------------- English words in Korean
@@ -423,6 +475,10 @@ def _english_integer(tokens: list[str]) -> int | None:
         and _EN_UNITS[tokens[2]] < 10
     ):
         return _EN_UNITS[tokens[0]] * 100 + _EN_UNITS[tokens[2]]
+    # "one forty" (140), "one twenty five" (125): hundreds said as a digit, as for a pulse
+    if len(tokens) in (2, 3) and tokens[0] == "one" and tokens[1] in _EN_TENS:
+        rest = _english_integer(tokens[1:])
+        return None if rest is None else 100 + rest
     total = 0
     current = 0
     for token in tokens:
