@@ -38,6 +38,8 @@ from care.triage.reading import (
     glossary,
     labelled_values,
     number_words,
+    plain_english,
+    replies,
     transliterate,
 )
 from care.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
@@ -161,7 +163,10 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     """The message in standard written form (see ``reading.py``): normalised, romanised
     Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
     standard forms, numbers in digits, English typos repaired."""
-    normalised = normalise(labelled_values(text), dict(rules.spelling), dict(rules.symbols))
+    normalised = normalise(
+        replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
+    )
+    normalised = plain_english(normalised)
     cleaned = transliterate(normalised, rules.english_words)
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
@@ -567,7 +572,7 @@ _CLOCK = re.compile(
 )
 _URINE = re.compile(r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet)\b")
 _NONE_SINCE = re.compile(
-    r"아직|못\s?(?:봤|눴|누|보|나)|안\s?(?:나|봤|눴)|소식이?\s?없|\bnothing\b|"
+    r"마지막|\blast\b|이후|아직|못\s?(?:봤|눴|누|보|나)|안\s?(?:나|봤|눴)|소식이?\s?없|\bnothing\b|"
     r"\bnot (?:since|once|a drop)\b|\bhas(?:n'?t| not)\b|\bhave(?:n'?t| not)\b|\bstill\b|"
     r"\bno (?:pee|urine|wee)\b"
 )

@@ -217,25 +217,111 @@ def denied_denials(text: str) -> str:
 
 
 # ---------------------------------------------------------------- lists and forms
-# a label of one or two words at the start of a line or after a comma, then a separator
-# (":", "=", "->", "→", or a dash between spaces): "소변: 안나옴", "legs - weak". Clock
-# times (5:30) and ranges (3-4) have no label word before them.
+# a label of one to three words at the start of a line, after a comma, a slash or a bullet,
+# then a separator (":", "=", "->", "→", or a dash between spaces): "소변: 안나옴", "legs -
+# weak". Clock times (5:30) and ranges (3-4) have no label word before them.
 _LABELLED = re.compile(
-    r"(^|[\n,;.]\s*|\s[-–—]\s)"
-    r"([^\W\d_][^\s,;.:=\-–—>→]*(?: [^\W\d_][^\s,;.:=\-–—>→]*)?)"
+    r"(^|[\n,;.|/·•]\s*|\s[-–—]\s)"
+    r"([^\W\d_][^\s,;.:=\-–—>→/|]*(?: [^\W\d_][^\s,;.:=\-–—>→/|]*){0,2})"
     r"\s*(?::|：|=|=>|->|→|\s[-–—]\s)\s*(?=\S)"
 )
+# a form's answer that says "none": N, no, nil, none, x, -, —, 없음, 무, 음성
+_NONE_VALUE = re.compile(
+    r"(?:n|no|nil|none|neg|negative|x|×|-|—|–|없음|없어요|없다|무|음성|아니오|아니요|아님)"
+    r"(?=\s*(?:[.,;/|\n]|\(|$))",
+    re.IGNORECASE,
+)
+_YES_VALUE = re.compile(r"(?:y|yes|\+|있음|유|양성|예|네)(?=\s*(?:[.,;/|\n]|\(|$))", re.I)
+
+
+_DASH_AT_END = re.compile(r"(?<=[^\W\d_])\s+[—–-]\s*(?=\n|$)")
+
+
+def _labelled(match: re.Match[str]) -> str:
+    """One entry of a list or form as a clause: the label, then what is said of it; an
+    answer that says none is said as Korean or English says it (요실금 없음, no retention)."""
+    before, label = match.group(1), match.group(2)
+    rest = match.string[match.end() :]
+    none = _NONE_VALUE.match(rest)
+    if none:
+        if _HANGUL.search(label):
+            return f"{before}{label} 없음" + "\0"
+        return f"{before}no {label} " + "\0"
+    if _YES_VALUE.match(rest):
+        return f"{before}{label} " + ("있음" if _HANGUL.search(label) else "present") + "\0"
+    return f"{before}{label} "
 
 
 def labelled_values(text: str) -> str:
     """A list or form read as clauses: "소변: 안나옴" -> "소변 안나옴", "legs - weak, feet -
-    numb" -> "legs weak, feet numb" (the label is what the value is said of)."""
-    if not re.search(r"[:：=>→]|\s[-–—]\s", text):
+    numb" -> "legs weak, feet numb", "요실금: 없음 / Retention - N" -> "요실금 없음 / no
+    retention" (the label is what the value is said of)."""
+    if not re.search(r"[:：=>→]|\s[-–—]", text):
         return text
+    text = _DASH_AT_END.sub(": —", text)  # "요실금 —" at a line's end: none
     previous = None
     while previous != text:
-        previous, text = text, _LABELLED.sub(r"\1\2 ", text)
-    return text
+        previous = text
+        pieces: list[str] = []
+        cursor = 0
+        for match in _LABELLED.finditer(text):
+            if match.start() < cursor:
+                continue
+            replacement = _labelled(match)
+            pieces.append(text[cursor : match.start()])
+            if replacement.endswith("\0"):  # the answer was read: drop it
+                answer = _NONE_VALUE.match(text, match.end()) or _YES_VALUE.match(text, match.end())
+                assert answer is not None
+                pieces.append(replacement[:-1])
+                cursor = answer.end()
+            else:
+                pieces.append(replacement)
+                cursor = match.end()
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
+    # the entries of a form are clauses of their own (not 5/10, 1/2)
+    return _FORM_SLASH.sub(", ", text)
+
+
+_FORM_SLASH = re.compile(r"(?<!\d)\s*[/|]\s*(?!\d)")
+
+
+# ---------------------------------------------------------------- replies and plain English
+# a reply that starts with its answer word (no, / 아뇨 / 네) or echoes the bot's question
+# (회음부요? 네 좀 멍해요): the answer word does not negate what follows, and the echoed
+# word is the subject of the answer
+_ANSWER_WORD = re.compile(
+    r"^\s*(?:no|nope|nah|yes|yeah|yep|yup)\s*[,.!]+\s*|^\s*(?:아뇨|아니요|아니오|네|예)(?:\s*[,.!]+\s*|\s+)",
+    re.IGNORECASE,
+)
+_ECHO = re.compile(
+    r"^\s*([가-힣]{1,6}(?: [가-힣]{1,6})?)(?:이)?요\s*\?+\s*(?:(?:네|예|응|아뇨|아니요)[,.!]?\s*)?"
+)
+# English as a second language: "he not feel it", "she no can stand", "leg no power"
+_BARE_NOT = re.compile(
+    r"\b(?!(?:do|does|did|is|am|are|was|were|can|could|will|would|should|might|may|must|has|"
+    r"have|had|not|i'?m|it'?s)\b)([a-z']+) (?:not|no) (?:can )?"
+    r"(feel|felt|know|knew|walk|stand|move|lift|wake|pee|poop|hold|see|remember|come|go|bend)\b"
+)
+_NO_POWER = re.compile(r"\bno (?:power|strength|force)\b")
+
+
+def replies(text: str) -> str:
+    """A reply read as a statement: the leading answer word dropped (no, lying down
+    doesn't help -> lying down doesn't help), an echoed question word made the subject
+    (머리요? 네 아직도 아프고 -> 머리 아직도 아프고)."""
+    echo = _ECHO.match(text)
+    if echo:
+        return echo.group(1) + " " + text[echo.end() :]
+    return _ANSWER_WORD.sub("", text, count=1)
+
+
+def plain_english(text: str) -> str:
+    """Second-language English in standard form: "he not feel it" -> "he can't feel it",
+    "leg no power" -> "leg weak"."""
+    if " no" not in text and " not" not in text:
+        return text
+    return _NO_POWER.sub("weak", _BARE_NOT.sub(lambda m: f"{m.group(1)} can't {m.group(2)}", text))
 
 
 # ---------------------------------------------------------------- English words in Korean
