@@ -138,9 +138,14 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         # 좀 뻐근한데 / 수술 전보다 훨씬 나아요): improving or from before surgery
         comment = _comment_modifiers(parts, clause_number, rules)
         caught, markers = _safety_net(clause, masked, clause_modifiers | comment, rules)
-        if caught is not None and not _read_by_a_family(masked, rules):
+        read = _read_by_a_family(masked, rules)
+        if caught is not None and not read:
             net.append(_with_order(caught, clause_number))
-        findings.extend(_with_order(marker, clause_number) for marker in markers)
+        findings.extend(
+            _with_order(marker, clause_number)
+            for marker in markers
+            if not (read and marker.family in _unread_only(rules))
+        )
         unwell = _present(rules.unwell, masked, rules)
         if unwell is not None:
             net.append(_Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
@@ -307,6 +312,12 @@ def _safety_net(
     evidence = (clause.text.strip(),)
     markers = [_Finding(domain.marker, Tier.GREEN, (), evidence, None, 0) for domain in hit]
     return _Finding("safety_net", Tier.ASK, (), evidence, net.question, 0), markers
+
+
+def _unread_only(rules: FreeTextRules) -> set[str]:
+    """The markers set only in a clause no family read (net domains with unread_only)."""
+    net = rules.safety_net
+    return {d.marker for d in net.domains if d.unread_only} if net is not None else set()
 
 
 def _comment_modifiers(parts: Sequence[Clause], number: int, rules: FreeTextRules) -> set[str]:

@@ -164,6 +164,7 @@ class NetDomain:
     id: str
     body: PatternSet = PatternSet()
     alone: PatternSet = PatternSet()
+    unread_only: bool = False
 
     @property
     def marker(self) -> str:
@@ -329,6 +330,7 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
                     id=str(domain),
                     body=patterns(section),
                     alone=patterns(section, ko="ko_alone", en="en_alone"),
+                    unread_only=bool(section.get("unread_only", False)),
                 )
                 for domain, section in (net.get("domains") or {}).items()
             ),
