@@ -237,6 +237,20 @@ _YES_VALUE = re.compile(r"(?:y|yes|\+|있음|유|양성|예|네)(?=\s*(?:[.,;/|\
 _DASH_AT_END = re.compile(r"(?<=[^\W\d_])\s+[—–-]\s*(?=\n|$)")
 
 
+def _titled_log(text: str) -> str:
+    """A log under a title (발목 들어올리기 체크 / 아침 8시: 잘 됨 / 밤 9시: 안 올라감): the
+    title is what each entry is said of, so it is written into every entry."""
+    lines = text.split("\n")
+    title = lines[0].strip()
+    entries = [n for n, line in enumerate(lines[1:], 1) if re.search(r"[:：]\s*\S", line)]
+    if len(lines) < 3 or ":" in title or len(title.split()) > 5 or len(entries) < 2:
+        return text
+    for n in entries:
+        label, _, value = re.split(r"([:：])", lines[n], maxsplit=1)
+        lines[n] = f"{label}: {title} {value.strip()}"
+    return "\n".join(lines)
+
+
 def _labelled(match: re.Match[str]) -> str:
     """One entry of a list or form as a clause: the label, then what is said of it; an
     answer that says none is said as Korean or English says it (요실금 없음, no retention)."""
@@ -259,6 +273,7 @@ def labelled_values(text: str) -> str:
     if not re.search(r"[:：=>→]|\s[-–—]", text):
         return text
     text = _DASH_AT_END.sub(": —", text)  # "요실금 —" at a line's end: none
+    text = _titled_log(text)
     previous = None
     while previous != text:
         previous = text
@@ -306,6 +321,12 @@ _BARE_NOT = re.compile(
 _NO_POWER = re.compile(r"\bno (?:power|strength|force)\b")
 
 
+# an afterthought subject at the end (오늘 아침부터 한 번도 못 봤어요 소변이요): said first
+_AFTERTHOUGHT = re.compile(
+    r"^(.+?)[,.]?\s+(소변|오줌|대변|다리|머리|허리|옆구리|사타구니|가슴|상처|발목|발|목|열)(?:이)?요[.!~]*\s*$"
+)
+
+
 def replies(text: str) -> str:
     """A reply read as a statement: the leading answer word dropped (no, lying down
     doesn't help -> lying down doesn't help), an echoed question word made the subject
@@ -313,7 +334,8 @@ def replies(text: str) -> str:
     echo = _ECHO.match(text)
     if echo:
         return echo.group(1) + " " + text[echo.end() :]
-    return _ANSWER_WORD.sub("", text, count=1)
+    text = _ANSWER_WORD.sub("", text, count=1)
+    return _AFTERTHOUGHT.sub(r"\2 \1", text)
 
 
 def plain_english(text: str) -> str:
