@@ -152,6 +152,7 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     if not others_spans:
         findings.extend(_pain_scores(message, rules))
         findings.extend(_hours_without_urine(message, rules))
+        findings.extend(_strength_scores(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
         if finding is not None and not any(
@@ -634,6 +635,30 @@ def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Fin
 
 
 _NO_URINE_HOURS = 6
+
+# muscle strength graded out of 5 (MRC), as a nurse's chart writes it: 좌 5/5 -> 3/5
+_STRENGTH = re.compile(r"(?<![\d.])([0-5])\s*/\s*5(?![\d.])")
+_STRENGTH_WORD = re.compile(r"근력|힘|\b(?:strength|power|mrc)\b")
+
+
+def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5): new or
+    progressing weakness, CLINICAL.md row 2."""
+    text = message.text
+    if not _STRENGTH_WORD.search(text):
+        return
+    grades = list(_STRENGTH.finditer(text))
+    if len(grades) < 2 or int(grades[-1].group(1)) >= int(grades[0].group(1)):
+        return
+    family = rules.family("weakness")
+    yield _Finding(
+        family=family.id,
+        tier=family.tier,
+        flags=(family.flag,) if family.flag else (),
+        evidence=(text[grades[0].start() : grades[-1].end()],),
+        question=family.question,
+        order=grades[0].start(),
+    )
 
 
 def _combinations(findings: list[_Finding], rules: FreeTextRules) -> Iterable[_Finding]:

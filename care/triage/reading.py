@@ -222,7 +222,7 @@ def denied_denials(text: str) -> str:
 # weak". Clock times (5:30) and ranges (3-4) have no label word before them.
 _LABELLED = re.compile(
     r"(^|[\n,;.|/·•]\s*|\s[-–—]\s)"
-    r"([^\W\d_][^\s,;.:=\-–—>→/|]*(?: [^\W\d_][^\s,;.:=\-–—>→/|]*){0,2})"
+    r"([^\W\d_][^\s,;.:=\-–—>→/|]*(?: [^\W\d_][^\s,;.:=\-–—>→/|]*){0,3})"
     r"\s*(?::|：|=|=>|->|→|\s[-–—]\s)\s*(?=\S)"
 )
 # a form's answer that says "none": N, no, nil, none, x, -, —, 없음, 무, 음성
@@ -247,7 +247,11 @@ def _titled_log(text: str) -> str:
         return text
     for n in entries:
         label, _, value = re.split(r"([:：])", lines[n], maxsplit=1)
-        lines[n] = f"{label}: {title} {value.strip()}"
+        timed = re.search(r"\d|day|시|아침|낮|밤|저녁|오전|오후|요일", label, re.IGNORECASE)
+        if timed and not (
+            _NONE_VALUE.fullmatch(value.strip()) or _YES_VALUE.fullmatch(value.strip())
+        ):
+            lines[n] = f"{label}: {title} {value.strip()}"
     return "\n".join(lines)
 
 
@@ -327,6 +331,13 @@ _AFTERTHOUGHT = re.compile(
 )
 
 
+# "the side I mentioned" (아까 말한 옆구리요): the sign reported before, there now
+_MENTIONED = re.compile(
+    r"(?:아까|전에|어제|지난번에?)\s?(?:말한|말씀드린|얘기한|말했던|말씀드렸던|얘기했던)\s?"
+    r"([가-힣]{1,5}?)(?:이요|요|은|는|이|가)?(?=[\s,.]|$)"
+)
+
+
 def replies(text: str) -> str:
     """A reply read as a statement: the leading answer word dropped (no, lying down
     doesn't help -> lying down doesn't help), an echoed question word made the subject
@@ -334,7 +345,7 @@ def replies(text: str) -> str:
     echo = _ECHO.match(text)
     if echo:
         return echo.group(1) + " " + text[echo.end() :]
-    text = _ANSWER_WORD.sub("", text, count=1)
+    text = _MENTIONED.sub(r"\1 아픈데", _ANSWER_WORD.sub("", text, count=1))
     return _AFTERTHOUGHT.sub(r"\2 \1", text)
 
 
