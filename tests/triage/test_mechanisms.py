@@ -15,6 +15,8 @@ from care.triage.reading import (
     denied_denials,
     labelled_values,
     number_words,
+    plain_english,
+    replies,
     romanised_syllables,
     transliterate,
 )
@@ -414,3 +416,76 @@ def test_a_denied_ability_or_normal_is_said_plainly(text: str, expected: str) ->
 def test_hundreds_said_as_a_digit_are_read_as_a_number() -> None:
     assert number_words("pulse one-forty") == "pulse 140"
     assert number_words("one oh one") == "101"
+
+
+# ---------------------------------------------------------------- round 2 fixes: forms
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("배뇨곤란: 없음 / 요실금: 있음", "배뇨곤란 없음, 요실금 있음"),
+        ("Retention - N. Incontinence - Y.", "no Retention . Incontinence present."),
+        ("어머니 체크\n배뇨곤란 —\n요실금 —", "어머니 체크\n배뇨곤란 없음\n요실금 없음"),
+        ("발목 체크\n아침 8시: 잘 됨\n밤 9시: 안 올라감", "밤 9시: 발목 체크 안 올라감"),
+    ],
+)
+def test_a_forms_answers_are_read_as_the_negation_or_presence_of_their_label(
+    text: str, expected: str
+) -> None:
+    assert expected in labelled_values(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("발열: 없음 / 오한: 없음 / 경부강직: 없음 / 구토: 없음", GREEN),
+        ("Fever - nil. Chills - nil. Neck stiffness - nil.", GREEN),
+        ("회음부 감각저하: 있음", RED),
+        ("근력: 좌 5/5 → 3/5 (오늘)", RED),
+        ("근력: 좌 3/5 → 5/5, 많이 좋아졌어요", GREEN),
+    ],
+)
+def test_forms_and_strength_grades_are_triaged(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- round 2 fixes: replies
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no, lying down doesn't help the headache", "lying down doesn't help the headache"),
+        ("회음부요? 네 좀 멍해요", "회음부 좀 멍해요"),
+        ("아뇨 오늘 아침부터 한 번도 못 봤어요 소변이요", "소변 오늘 아침부터 한 번도 못 봤어요"),
+        ("아까 말한 옆구리요 지금은 어지러워요", "옆구리 아픈데 지금은 어지러워요"),
+    ],
+)
+def test_a_reply_is_read_as_a_statement(text: str, expected: str) -> None:
+    assert replies(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he not feel it", "he can't feel it"),
+        ("grandmother leg no power today", "grandmother leg weak today"),
+        ("she does not know", "she does not know"),
+    ],
+)
+def test_second_language_english_is_read_in_standard_form(text: str, expected: str) -> None:
+    assert plain_english(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("Dad's foot is scuffing the floor a bit more each hour", RED),  # an act of the leg
+        ("Before the op I couldn't lift my big toe, now I can wiggle it", GREEN),
+        ("wiping after the loo I can't really feel the paper", RED),  # saddle, unknown words
+        ("가슴 위에 쌀가마니를 올려놓은 것처럼 답답하고 숨이 짧아요", RED),  # chest
+        ("가슴이 두근두근해요 내일 손주 결혼식이라서요", ASK),  # asked, never red
+        ("머리 안에서 망치로 두드리는 것 같은데 누워도 똑같아요", RED),  # not eased lying down
+        ("타이레놀 먹고 열은 37.4로 내렸는데 머리가 깨질 것 같아요", RED),  # masked fever
+        ("Son keeps nagging me, he's a pain in the backside", GREEN),
+    ],
+)
+def test_round_two_fixes_read_the_kind_not_the_sentence(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
