@@ -36,7 +36,10 @@ from care.triage.reading import (
     dialect,
     english_dialect,
     glossary,
+    labelled_values,
     number_words,
+    plain_english,
+    replies,
     transliterate,
 )
 from care.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
@@ -131,14 +134,25 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
             _with_order(finding, clause_number)
             for finding in _temperatures(clause, masked, rules, body_temperature)
         )
-        caught = _safety_net(clause, masked, clause_modifiers, rules)
-        if caught is not None:
+        # what the next clause says of this one, when it names no part of its own (다리가
+        # 좀 뻐근한데 / 수술 전보다 훨씬 나아요): improving or from before surgery
+        comment = _comment_modifiers(parts, clause_number, rules)
+        caught, markers = _safety_net(clause, masked, clause_modifiers | comment, rules)
+        read = _read_by_a_family(masked, rules)
+        if caught is not None and not read:
             net.append(_with_order(caught, clause_number))
+        findings.extend(
+            _with_order(marker, clause_number)
+            for marker in markers
+            if not (read and marker.family in _unread_only(rules))
+        )
         unwell = _present(rules.unwell, masked, rules)
         if unwell is not None:
             net.append(_Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
     if not others_spans:
         findings.extend(_pain_scores(message, rules))
+        findings.extend(_hours_without_urine(message, rules))
+        findings.extend(_strength_scores(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
         if finding is not None and not any(
@@ -155,7 +169,10 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     """The message in standard written form (see ``reading.py``): normalised, romanised
     Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
     standard forms, numbers in digits, English typos repaired."""
-    normalised = normalise(text, dict(rules.spelling), dict(rules.symbols))
+    normalised = normalise(
+        replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
+    )
+    normalised = plain_english(normalised)
     cleaned = transliterate(normalised, rules.english_words)
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
@@ -274,16 +291,61 @@ def _present(patterns: PatternSet, clause: Clause, rules: FreeTextRules) -> str 
 
 def _safety_net(
     clause: Clause, masked: Clause, modifiers: set[str], rules: FreeTextRules
-) -> _Finding | None:
-    """A body part or function named with a problem word in one clause: ask, never green."""
+) -> tuple[_Finding | None, list[_Finding]]:
+    """A body part or function named with a problem word in one clause: ask, never green.
+
+    Also the parts of the body it names with that problem, as markers (``net_neck``) that
+    combinations read: a fever with a neck that "won't bend" is red though no family knows
+    the words. Not when the clause says it is improving or from before surgery.
+    """
     net = rules.safety_net
-    if net is None or not _any(net.body, masked):
-        return None
-    if modifiers & {"improving", "preexisting"}:
-        return None
-    if _present(net.problem, masked, rules) is None:
-        return None
-    return _Finding("safety_net", Tier.ASK, (), (clause.text.strip(),), net.question, 0)
+    if net is None or modifiers & {"improving", "preexisting"}:
+        return None, []
+    named = [domain for domain in net.domains if _any(domain.body, masked)]
+    problem = None
+    if named or _any(net.body, masked):
+        problem = _present(net.problem, masked, rules)
+    hit = [domain for domain in net.domains if _present(domain.alone, masked, rules) is not None]
+    if problem is not None:
+        hit += [domain for domain in named if domain not in hit]
+    if problem is None and not hit:
+        return None, []
+    evidence = (clause.text.strip(),)
+    markers = [_Finding(domain.marker, Tier.GREEN, (), evidence, None, 0) for domain in hit]
+    return _Finding("safety_net", Tier.ASK, (), evidence, net.question, 0), markers
+
+
+def _unread_only(rules: FreeTextRules) -> set[str]:
+    """The markers set only in a clause no family read (net domains with unread_only)."""
+    net = rules.safety_net
+    return {d.marker for d in net.domains if d.unread_only} if net is not None else set()
+
+
+def _comment_modifiers(parts: Sequence[Clause], number: int, rules: FreeTextRules) -> set[str]:
+    """The improving / from-before-surgery modifiers of the clause after ``number`` in the
+    same sentence, when that clause names no part of the body itself (a comment on this
+    clause's sign)."""
+    net = rules.safety_net
+    if net is None or number + 1 >= len(parts) or re.search(r"[.!?…~;]$", parts[number].text):
+        return set()
+    following = parts[number + 1]
+    if _any(net.body, following) or any(_any(d.body, following) for d in net.domains):
+        return set()
+    return {
+        m.id
+        for m in rules.modifiers
+        if m.id in ("improving", "preexisting") and _any(m.patterns, following)
+    }
+
+
+def _read_by_a_family(clause: Clause, rules: FreeTextRules) -> bool:
+    """Whether some family's words are in the clause (whatever it made of them: a sign
+    negated, from before surgery or improving was read, and is not asked about again)."""
+    return any(
+        _any(family.sign, clause) or _any(family.plain, clause)
+        for family in rules.families
+        if family.flag or family.tier is not Tier.GREEN  # not a marker such as leg_word
+    )
 
 
 def _read_family(
@@ -508,6 +570,94 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
         evidence=(message.text[first.start() : last.end()],),
         question=family.question,
         order=first.start(),
+    )
+
+
+_KO_HOURS = {
+    "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
+    "열": 10, "열한": 11, "열두": 12,
+}  # fmt: skip
+# a clock time: 새벽 다섯 시, 오후 2시, 6am, 7 p.m., noon, midnight
+_CLOCK = re.compile(
+    r"(새벽|아침|오전|낮|점심|오후|저녁|밤)?\s*(\d{1,2}|열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
+    r"\s*시(?!간|쯤부터\s*\d)|\b(\d{1,2})(?::\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midnight)\b"
+)
+_URINE = re.compile(r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet)\b")
+_NONE_SINCE = re.compile(
+    r"마지막|\blast\b|이후|아직|못\s?(?:봤|눴|누|보|나)|안\s?(?:나|봤|눴)|소식이?\s?없|\bnothing\b|"
+    r"\bnot (?:since|once|a drop)\b|\bhas(?:n'?t| not)\b|\bhave(?:n'?t| not)\b|\bstill\b|"
+    r"\bno (?:pee|urine|wee)\b"
+)
+
+
+# urine passed at both times (6시에 보고 7시에 또 봤어요, peed at 6am and again at 2pm)
+_PASSED_AGAIN = re.compile(r"또|다시|\bagain\b")
+
+
+def _clock_hour(match: re.Match[str]) -> int:
+    """The hour of the day (0-23) of a clock time read by ``_CLOCK``."""
+    if match.group(5):
+        return 12 if match.group(5) == "noon" else 0
+    if match.group(3):
+        hour = int(match.group(3)) % 12
+        return hour + 12 if match.group(4).startswith("p") else hour
+    word, part = match.group(2), match.group(1) or ""
+    hour = (int(word) if word.isdigit() else _KO_HOURS[word]) % 24
+    if (part in ("오후", "저녁", "밤") and hour < 12) or (part in ("낮", "점심") and hour < 6):
+        hour += 12
+    if part == "밤" and hour == 24:
+        hour = 0
+    return hour % 24
+
+
+def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """No urine between two clock times 6 hours or more apart (새벽 다섯 시에 보고 지금
+    오후 두 시인데 아직이에요; last pee 6am, it's 7pm now, nothing): CLINICAL.md row 1, none
+    for 6-8 h *(proposed)*. Hours counted on the clock, the last time being now."""
+    text = message.text
+    times = list(_CLOCK.finditer(text))
+    if len(times) < 2 or not _URINE.search(text) or not _NONE_SINCE.search(text):
+        return
+    if _PASSED_AGAIN.search(text):
+        return
+    hours = (_clock_hour(times[-1]) - _clock_hour(times[0])) % 24
+    if hours < _NO_URINE_HOURS:
+        return
+    family = rules.family("bladder_bowel")
+    yield _Finding(
+        family=family.id,
+        tier=family.tier,
+        flags=(family.flag,) if family.flag else (),
+        evidence=(text[times[0].start() : times[-1].end()],),
+        question=family.question,
+        order=times[0].start(),
+    )
+
+
+_NO_URINE_HOURS = 6
+
+# muscle strength graded out of 5 (MRC), as a nurse's chart writes it: 좌 5/5 -> 3/5
+_STRENGTH = re.compile(r"(?<![\d.])([0-5])\s*/\s*5(?![\d.])")
+_STRENGTH_WORD = re.compile(r"근력|힘|\b(?:strength|power|mrc)\b")
+
+
+def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5): new or
+    progressing weakness, CLINICAL.md row 2."""
+    text = message.text
+    if not _STRENGTH_WORD.search(text):
+        return
+    grades = list(_STRENGTH.finditer(text))
+    if len(grades) < 2 or int(grades[-1].group(1)) >= int(grades[0].group(1)):
+        return
+    family = rules.family("weakness")
+    yield _Finding(
+        family=family.id,
+        tier=family.tier,
+        flags=(family.flag,) if family.flag else (),
+        evidence=(text[grades[0].start() : grades[-1].end()],),
+        question=family.question,
+        order=grades[0].start(),
     )
 
 

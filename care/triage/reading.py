@@ -13,6 +13,8 @@ so one rule covers every way of saying it:
 * ``dialect``: regional words and endings (경상 엄따, 아파예; 전라 없당께, 아픈디; 충청
   아파유; 제주 어수다, 가빠마씸) mapped to standard ones, so clause ends, negation and
   stems read as in standard Korean.
+* ``labelled_values``: a list or form (소변: 안나옴, "legs - weak", 체온 = 38.4) read as
+  the clause it stands for (소변 안나옴, "legs weak"): the label is the subject.
 * ``number_words``: numbers in words and old units as digits: 서른아홉 도 -> 39도,
   삼십칠 점 구 -> 37.9, 38 점 5 -> 38.5, "one hundred point four" -> 100.4,
   "a hundred and one" -> 101; (38도 2부 and 100.4F are read by the temperature reader).
@@ -104,11 +106,22 @@ def transliterate(text: str, english: Collection[str]) -> str:
     # a romanised message: its short and English-looking words are Korean too (i, e, him, an);
     # particles written after a hyphen join their word (him-i -> 힘이)
     hangul = re.sub(r"[a-z]+", lambda m: romanised_syllables(m.group(0)) or m.group(0), text)
-    return _LIAISON.sub(_liaison, re.sub(r"(?<=[가-힣])-(?=[가-힣])", "", hangul))
+    joined = re.sub(r"(?<=[가-힣])-(?=[가-힣])", "", hangul)
+    return _LIAISON.sub(_liaison, _LIAISON_L.sub(_liaison_l, joined))
 
 
 # a past tense written as heard after transliteration: 느껴써요 -> 느꼈어요, 이써요 -> 있어요
 _LIAISON = re.compile(r"([가-힣])써")
+# a verb whose ㄹ is heard on the ending (georeoyo -> 거러요 -> 걸어요, an dorayo -> 돌아요):
+# only before an ending, so 사라져 (disappears) and 그러나 stay as written
+_LIAISON_L = re.compile(r"([가-힣])([러라])(?=요|서|도|써|[\s.,!?]|$)")
+
+
+def _liaison_l(match: re.Match[str]) -> str:
+    syllable = ord(match.group(1)) - 0xAC00
+    if syllable % 28:  # it already has a final
+        return match.group(0)
+    return chr(0xAC00 + syllable + 8) + ("어" if match.group(2) == "러" else "아")
 
 
 def _liaison(match: re.Match[str]) -> str:
@@ -148,6 +161,20 @@ _NOT_THAT_IT_EASES = re.compile(
 # "should I be worried that my dressing is wet": the dressing is wet
 _WORRIED_THAT = re.compile(r"\b(?:should|do) i (?:be worried|worry)(?: about the fact)? that ")
 _NOT_THAT_NO = re.compile(r"\bnot (?:that|like) (there'?s|there is|i have|i'?ve got) no\b")
+# "it's not like I can feel my feet": I can't; "I wouldn't say I'm peeing normally": not
+# normally (a denied ability or a denied normal is the sign, CLINICAL.md trap 3)
+# "couldn't tell if he'd wet himself", "not sure if": unsure, not a condition
+_UNSURE_IF = re.compile(
+    r"\b(?:(?:can'?t|couldn'?t|could not|cannot) (?:really )?tell|"
+    r"(?:i'?m |he'?s |she'?s )?not sure|"
+    r"(?:don'?t|doesn'?t|didn'?t) (?:really )?know|unsure) if\b"
+)
+_NOT_LIKE_I_CAN = re.compile(r"\bit'?s not (?:that|like|as if) (i|he|she|they|we) (can|could)\b")
+_DENIED_NORMAL = re.compile(
+    r"\b(?:i )?(?:wouldn'?t|can'?t|couldn'?t|cannot) (?:honestly |really |exactly |truly )?"
+    r"(?:say|claim|pretend) (?:that )?((?:[a-z']+ ){1,6}?)(normally|properly|fine|normal|right|"
+    r"well|ok|okay|as usual|like before|like normal)\b"
+)
 
 
 _KO_DENIED = re.compile(
@@ -174,6 +201,9 @@ def denied_denials(text: str) -> str:
         text = _KO_DENIED.sub(_ko_denied, text)
     if "not" not in text and "n't" not in text and "worr" not in text:
         return text
+    text = _UNSURE_IF.sub("maybe", text)
+    text = _NOT_LIKE_I_CAN.sub(lambda m: f"{m.group(1)} {m.group(2).removesuffix('n')}n't", text)
+    text = _DENIED_NORMAL.sub(r"\1not \2", text)
 
     def plain(match: re.Match[str]) -> str:
         positive = _POSITIVE[match.group(2)]
@@ -184,6 +214,147 @@ def denied_denials(text: str) -> str:
     text = _NOT_THAT_IT_EASES.sub(lambda m: f"{m.group(1)} doesn't {_EASES[m.group(2)]}", text)
     text = _WORRIED_THAT.sub("i notice that ", text)
     return _NOT_THAT_NO.sub(r"\1", text)
+
+
+# ---------------------------------------------------------------- lists and forms
+# a label of one to three words at the start of a line, after a comma, a slash or a bullet,
+# then a separator (":", "=", "->", "→", or a dash between spaces): "소변: 안나옴", "legs -
+# weak". Clock times (5:30) and ranges (3-4) have no label word before them.
+_LABELLED = re.compile(
+    r"(^|[\n,;.|/·•]\s*|\s[-–—]\s)"
+    r"([^\W\d_][^\s,;.:=\-–—>→/|]*(?: [^\W\d_][^\s,;.:=\-–—>→/|]*){0,3})"
+    r"\s*(?::|：|=|=>|->|→|\s[-–—]\s)\s*(?=\S)"
+)
+# a form's answer that says "none": N, no, nil, none, x, -, —, 없음, 무, 음성
+_NONE_VALUE = re.compile(
+    r"(?:n|no|nil|none|neg|negative|x|×|-|—|–|없음|없어요|없다|무|음성|아니오|아니요|아님)"
+    r"(?=\s*(?:[.,;/|\n]|\(|$))",
+    re.IGNORECASE,
+)
+_YES_VALUE = re.compile(r"(?:y|yes|\+|있음|유|양성|예|네)(?=\s*(?:[.,;/|\n]|\(|$))", re.I)
+
+
+_DASH_AT_END = re.compile(r"(?<=[^\W\d_])\s+[—–-]\s*(?=\n|$)")
+
+
+def _titled_log(text: str) -> str:
+    """A log under a title (발목 들어올리기 체크 / 아침 8시: 잘 됨 / 밤 9시: 안 올라감): the
+    title is what each entry is said of, so it is written into every entry."""
+    lines = text.split("\n")
+    title = lines[0].strip()
+    entries = [n for n, line in enumerate(lines[1:], 1) if re.search(r"[:：]\s*\S", line)]
+    if len(lines) < 3 or ":" in title or len(title.split()) > 5 or len(entries) < 2:
+        return text
+    for n in entries:
+        label, _, value = re.split(r"([:：])", lines[n], maxsplit=1)
+        timed = re.search(r"\d|day|시|아침|낮|밤|저녁|오전|오후|요일", label, re.IGNORECASE)
+        if timed and not (
+            _NONE_VALUE.fullmatch(value.strip()) or _YES_VALUE.fullmatch(value.strip())
+        ):
+            lines[n] = f"{label}: {title} {value.strip()}"
+    return "\n".join(lines)
+
+
+def _labelled(match: re.Match[str]) -> str:
+    """One entry of a list or form as a clause: the label, then what is said of it; an
+    answer that says none is said as Korean or English says it (요실금 없음, no retention)."""
+    before, label = match.group(1), match.group(2)
+    rest = match.string[match.end() :]
+    none = _NONE_VALUE.match(rest)
+    if none:
+        if _HANGUL.search(label):
+            return f"{before}{label} 없음" + "\0"
+        return f"{before}no {label} " + "\0"
+    if _YES_VALUE.match(rest):
+        return f"{before}{label} " + ("있음" if _HANGUL.search(label) else "present") + "\0"
+    return f"{before}{label} "
+
+
+def labelled_values(text: str) -> str:
+    """A list or form read as clauses: "소변: 안나옴" -> "소변 안나옴", "legs - weak, feet -
+    numb" -> "legs weak, feet numb", "요실금: 없음 / Retention - N" -> "요실금 없음 / no
+    retention" (the label is what the value is said of)."""
+    if not re.search(r"[:：=>→]|\s[-–—]", text):
+        return text
+    text = _DASH_AT_END.sub(": —", text)  # "요실금 —" at a line's end: none
+    text = _titled_log(text)
+    previous = None
+    while previous != text:
+        previous = text
+        pieces: list[str] = []
+        cursor = 0
+        for match in _LABELLED.finditer(text):
+            if match.start() < cursor:
+                continue
+            replacement = _labelled(match)
+            pieces.append(text[cursor : match.start()])
+            if replacement.endswith("\0"):  # the answer was read: drop it
+                answer = _NONE_VALUE.match(text, match.end()) or _YES_VALUE.match(text, match.end())
+                assert answer is not None
+                pieces.append(replacement[:-1])
+                cursor = answer.end()
+            else:
+                pieces.append(replacement)
+                cursor = match.end()
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
+    # the entries of a form are clauses of their own (not 5/10, 1/2)
+    return _FORM_SLASH.sub(", ", text)
+
+
+_FORM_SLASH = re.compile(r"(?<!\d)\s*[/|]\s*(?!\d)")
+
+
+# ---------------------------------------------------------------- replies and plain English
+# a reply that starts with its answer word (no, / 아뇨 / 네) or echoes the bot's question
+# (회음부요? 네 좀 멍해요): the answer word does not negate what follows, and the echoed
+# word is the subject of the answer
+_ANSWER_WORD = re.compile(
+    r"^\s*(?:no|nope|nah|yes|yeah|yep|yup)\s*[,.!]+\s*|^\s*(?:아뇨|아니요|아니오|네|예)(?:\s*[,.!]+\s*|\s+)",
+    re.IGNORECASE,
+)
+_ECHO = re.compile(
+    r"^\s*([가-힣]{1,6}(?: [가-힣]{1,6})?)(?:이)?요\s*\?+\s*(?:(?:네|예|응|아뇨|아니요)[,.!]?\s*)?"
+)
+# English as a second language: "he not feel it", "she no can stand", "leg no power"
+_BARE_NOT = re.compile(
+    r"\b(?!(?:do|does|did|is|am|are|was|were|can|could|will|would|should|might|may|must|has|"
+    r"have|had|not|i'?m|it'?s)\b)([a-z']+) (?:not|no) (?:can )?"
+    r"(feel|felt|know|knew|walk|stand|move|lift|wake|pee|poop|hold|see|remember|come|go|bend)\b"
+)
+_NO_POWER = re.compile(r"\bno (?:power|strength|force)\b")
+
+
+# an afterthought subject at the end (오늘 아침부터 한 번도 못 봤어요 소변이요): said first
+_AFTERTHOUGHT = re.compile(
+    r"^(.+?)[,.]?\s+(소변|오줌|대변|다리|머리|허리|옆구리|사타구니|가슴|상처|발목|발|목|열)(?:이)?요[.!~]*\s*$"
+)
+
+
+# "the side I mentioned" (아까 말한 옆구리요): the sign reported before, there now
+_MENTIONED = re.compile(
+    r"(?:아까|전에|어제|지난번에?)\s?(?:말한|말씀드린|얘기한|말했던|말씀드렸던|얘기했던)\s?"
+    r"([가-힣]{1,5}?)(?:이요|요|은|는|이|가)?(?=[\s,.]|$)"
+)
+
+
+def replies(text: str) -> str:
+    """A reply read as a statement: the leading answer word dropped (no, lying down
+    doesn't help -> lying down doesn't help), an echoed question word made the subject
+    (머리요? 네 아직도 아프고 -> 머리 아직도 아프고)."""
+    echo = _ECHO.match(text)
+    if echo:
+        return echo.group(1) + " " + text[echo.end() :]
+    text = _MENTIONED.sub(r"\1 아픈데", _ANSWER_WORD.sub("", text, count=1))
+    return _AFTERTHOUGHT.sub(r"\2 \1", text)
+
+
+def plain_english(text: str) -> str:
+    """Second-language English in standard form: "he not feel it" -> "he can't feel it",
+    "leg no power" -> "leg weak"."""
+    if " no" not in text and " not" not in text:
+        return text
+    return _NO_POWER.sub("weak", _BARE_NOT.sub(lambda m: f"{m.group(1)} can't {m.group(2)}", text))
 
 
 # ---------------------------------------------------------------- English words in Korean
@@ -423,6 +594,10 @@ def _english_integer(tokens: list[str]) -> int | None:
         and _EN_UNITS[tokens[2]] < 10
     ):
         return _EN_UNITS[tokens[0]] * 100 + _EN_UNITS[tokens[2]]
+    # "one forty" (140), "one twenty five" (125): hundreds said as a digit, as for a pulse
+    if len(tokens) in (2, 3) and tokens[0] == "one" and tokens[1] in _EN_TENS:
+        rest = _english_integer(tokens[1:])
+        return None if rest is None else 100 + rest
     total = 0
     current = 0
     for token in tokens:

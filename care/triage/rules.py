@@ -151,6 +151,24 @@ class SafetyNet:
     body: PatternSet = PatternSet()
     problem: PatternSet = PatternSet()
     question: str = "triage.ask.general"
+    # the parts of the body a red-flag row is about (legs, saddle, neck...): a problem told of
+    # one of them in words no family knows is a marker ``net_<domain>`` that combinations
+    # read (fever with a neck "not right" is red); ``alone`` words are a problem by themselves
+    domains: tuple[NetDomain, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetDomain:
+    """One part of the body or function of the safety net, as a marker for combinations."""
+
+    id: str
+    body: PatternSet = PatternSet()
+    alone: PatternSet = PatternSet()
+    unread_only: bool = False
+
+    @property
+    def marker(self) -> str:
+        return f"net_{self.id}"
 
 
 @dataclass(frozen=True)
@@ -249,7 +267,11 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
     family_ids = [f.id for f in families]
     _unique(family_ids, "family")
     _unique([m.id for m in modifiers], "modifier")
-    combinations = tuple(_combination(item, set(family_ids)) for item in data["combinations"])
+    net_data = data.get("safety_net") or {}
+    markers = {f"net_{domain}" for domain in net_data.get("domains") or {}}
+    combinations = tuple(
+        _combination(item, set(family_ids) | markers) for item in data["combinations"]
+    )
     _unique([c.id for c in combinations], "combination")
 
     temp = data["temperature"]
@@ -303,6 +325,15 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
             body=patterns(net.get("body")),
             problem=patterns(net.get("problem")),
             question=str(net.get("question") or data["default_question"]),
+            domains=tuple(
+                NetDomain(
+                    id=str(domain),
+                    body=patterns(section),
+                    alone=patterns(section, ko="ko_alone", en="en_alone"),
+                    unread_only=bool(section.get("unread_only", False)),
+                )
+                for domain, section in (net.get("domains") or {}).items()
+            ),
         )
     reassurance = data.get("reassurance") or {}
     if reassurance:

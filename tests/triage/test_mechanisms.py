@@ -13,7 +13,10 @@ from care.triage import Tier, classify
 from care.triage.free_text import prepare
 from care.triage.reading import (
     denied_denials,
+    labelled_values,
     number_words,
+    plain_english,
+    replies,
     romanised_syllables,
     transliterate,
 )
@@ -296,3 +299,193 @@ def test_a_body_part_with_a_problem_word_is_asked_about_never_green(text: str) -
 )
 def test_the_safety_net_stays_quiet_without_a_present_problem(text: str) -> None:
     assert classify(text).tier is GREEN
+
+
+# ---------------------------------------------------------------- round 2: lists and forms
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("소변: 안나옴", "소변 안나옴"),
+        ("legs - weak, feet - numb", "legs weak, feet numb"),
+        ("오줌 → 안 나와요", "오줌 안 나와요"),
+        ("bladder = nothing since 6", "bladder nothing since 6"),
+        ("at 5:30 pm", "at 5:30 pm"),
+        ("pain 3-4 today", "pain 3-4 today"),
+    ],
+)
+def test_a_list_or_form_is_read_as_the_clause_it_stands_for(text: str, expected: str) -> None:
+    assert expected in labelled_values(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("소변: 안나옴", RED),
+        ("legs - weak, can't stand", RED),
+        ("소변: 잘 나와요\n다리: 괜찮아요", GREEN),
+    ],
+)
+def test_lists_and_forms_are_triaged_like_sentences(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- round 2: the wider net
+@pytest.mark.parametrize(
+    "text",
+    [
+        # similes for a limb not felt or not obeyed
+        "다리가 솜방망이 같아요 오늘 아침부터",
+        "my left leg feels like it belongs to someone else since lunch",
+        # sensations of the saddle told in plain words, with hedges
+        "아래가 멍멍해서 휴지로 닦아도 모르겠어요",
+        "아주 약간 엉덩이 사이가 둔한 듯해요",
+        "소변 볼 때 느낌이 좀 덜한 것 같긴 한데 잘 모르겠어요",
+        # an ordinary act the part can no longer do
+        "발이 바닥에 탁탁 부딪혀요 걸을 때",
+        "tumbled twice today, legs just go",
+        "다리에 기운이 하나도 없당께",
+        # a denied normal, an unsure "if"
+        "I wouldn't say I'm peeing normally, to be honest",
+        "bladder: nothing since last night",
+    ],
+)
+def test_a_sign_in_words_no_family_knows_is_caught_never_green(text: str) -> None:
+    assert classify(text).tier in (RED, ASK)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "머리가 안 아파요",
+        "다리 저림은 전이랑 비슷해요",
+        "다리가 좀 뻐근한데 수술 전보다 훨씬 나아요",
+        "Legs feel like they belong to me again!",
+        "he feels like a new man since the op",
+        "열도 안 나고 머리도 안 아파요",
+        "소변 잘 나오고 대변도 봤어요",
+    ],
+)
+def test_the_wider_net_stays_quiet_on_negated_read_or_improving_signs(text: str) -> None:
+    assert classify(text).tier is GREEN
+
+
+# ---------------------------------------------------------------- round 2: a second sign unnamed
+@pytest.mark.parametrize(
+    "text",
+    [
+        "temp 102 and his neck won't turn",  # fever + a neck that will not do its act
+        "yeol 38.5 igo mok-i an dorayo",  # romanised, the ㄹ heard on the ending
+        "엄마가 열이 39도인데 엉뚱한 소리를 해요",  # fever + the mind
+        "My calf is killing me and I feel like I can't fill my lungs",  # calf + chest
+        "pulse one-forty and my side is killing me",  # side + a racing pulse in words
+        "Wound weeping clear water and I'm roasting",  # clear fluid + fever told by effect
+    ],
+)
+def test_an_amber_sign_with_a_second_sign_in_unknown_words_is_red(text: str) -> None:
+    assert classify(text).tier is RED
+
+
+# ---------------------------------------------------------------- round 2: hours on the clock
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("오늘 아침 여섯 시에 소변 보고 지금 저녁 일곱 시인데 아직이에요", RED),
+        ("last pee was 6am, it's now 7pm, nothing", RED),
+        ("어제 저녁 7시에 소변 보고 오늘 아침 6시에 또 봤어요 밤에 한 번도 안 깼어요", GREEN),
+        ("I peed at 6am and again at 2pm, all normal", GREEN),
+        ("6시에 소변 보고 7시에 아직 안 나와요", GREEN),  # one hour: not yet a sign by itself
+    ],
+)
+def test_hours_without_urine_are_counted_from_clock_times(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- round 2: pseudo-negation
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("it's not like i can feel my feet", "i can't feel my feet"),
+        ("i wouldn't say i'm peeing normally", "i'm peeing not normally"),
+        ("he couldn't tell if he'd wet himself", "he maybe he'd wet himself"),
+    ],
+)
+def test_a_denied_ability_or_normal_is_said_plainly(text: str, expected: str) -> None:
+    assert denied_denials(text) == expected
+
+
+def test_hundreds_said_as_a_digit_are_read_as_a_number() -> None:
+    assert number_words("pulse one-forty") == "pulse 140"
+    assert number_words("one oh one") == "101"
+
+
+# ---------------------------------------------------------------- round 2 fixes: forms
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("배뇨곤란: 없음 / 요실금: 있음", "배뇨곤란 없음, 요실금 있음"),
+        ("Retention - N. Incontinence - Y.", "no Retention . Incontinence present."),
+        ("어머니 체크\n배뇨곤란 —\n요실금 —", "어머니 체크\n배뇨곤란 없음\n요실금 없음"),
+        ("발목 체크\n아침 8시: 잘 됨\n밤 9시: 안 올라감", "밤 9시: 발목 체크 안 올라감"),
+    ],
+)
+def test_a_forms_answers_are_read_as_the_negation_or_presence_of_their_label(
+    text: str, expected: str
+) -> None:
+    assert expected in labelled_values(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("발열: 없음 / 오한: 없음 / 경부강직: 없음 / 구토: 없음", GREEN),
+        ("Fever - nil. Chills - nil. Neck stiffness - nil.", GREEN),
+        ("회음부 감각저하: 있음", RED),
+        ("근력: 좌 5/5 → 3/5 (오늘)", RED),
+        ("근력: 좌 3/5 → 5/5, 많이 좋아졌어요", GREEN),
+    ],
+)
+def test_forms_and_strength_grades_are_triaged(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- round 2 fixes: replies
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no, lying down doesn't help the headache", "lying down doesn't help the headache"),
+        ("회음부요? 네 좀 멍해요", "회음부 좀 멍해요"),
+        ("아뇨 오늘 아침부터 한 번도 못 봤어요 소변이요", "소변 오늘 아침부터 한 번도 못 봤어요"),
+        ("아까 말한 옆구리요 지금은 어지러워요", "옆구리 아픈데 지금은 어지러워요"),
+    ],
+)
+def test_a_reply_is_read_as_a_statement(text: str, expected: str) -> None:
+    assert replies(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he not feel it", "he can't feel it"),
+        ("grandmother leg no power today", "grandmother leg weak today"),
+        ("she does not know", "she does not know"),
+    ],
+)
+def test_second_language_english_is_read_in_standard_form(text: str, expected: str) -> None:
+    assert plain_english(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("Dad's foot is scuffing the floor a bit more each hour", RED),  # an act of the leg
+        ("Before the op I couldn't lift my big toe, now I can wiggle it", GREEN),
+        ("wiping after the loo I can't really feel the paper", RED),  # saddle, unknown words
+        ("가슴 위에 쌀가마니를 올려놓은 것처럼 답답하고 숨이 짧아요", RED),  # chest
+        ("가슴이 두근두근해요 내일 손주 결혼식이라서요", ASK),  # asked, never red
+        ("머리 안에서 망치로 두드리는 것 같은데 누워도 똑같아요", RED),  # not eased lying down
+        ("타이레놀 먹고 열은 37.4로 내렸는데 머리가 깨질 것 같아요", RED),  # masked fever
+        ("Son keeps nagging me, he's a pain in the backside", GREEN),
+    ],
+)
+def test_round_two_fixes_read_the_kind_not_the_sentence(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
