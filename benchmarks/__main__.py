@@ -4,6 +4,9 @@
 2. dispatch throughput: 2,000 due messages claimed, rendered and recorded (SQLite, PostgreSQL)
 3. the free-text classifier: time per message over the labelled test messages
 4. /start answered through the local Bot API sandbox and the real python-telegram-bot stack
+5. delivery drills (benchmarks/delivery.py): the bot's pace against Telegram's limits (one
+   worker and two), Telegram faults, SIGKILLs during dispatch; each prints messages, lost,
+   duplicates against the bound, 429s and msg/s against the cap
 """
 
 from __future__ import annotations
@@ -156,6 +159,53 @@ async def start_round_trip() -> None:
     print("  (target: answered within 2,000 ms)")
 
 
+PACE_MESSAGES = 1_500
+CRASH_MESSAGES, CRASH_KILLS = 3_000, 10
+
+
+async def delivery_drills() -> None:
+    from benchmarks import delivery
+
+    header("5. delivery drills (sandbox in its own process, Telegram's limits on)")
+    with tempfile.TemporaryDirectory() as directory:
+        sqlite = f"sqlite+aiosqlite:///{directory}/pace.db"
+        result = await delivery.pace_run(
+            sqlite, kind="reminders", messages=PACE_MESSAGES, patients=PACE_MESSAGES
+        )
+        print(f"  {result.line()}")
+    url = os.environ.get("SPINECARE_TEST_POSTGRES_URL")
+    if not url:
+        print("  PostgreSQL drills: not run (SPINECARE_TEST_POSTGRES_URL is not set)")
+        return
+    from tests.databases import PostgresTemplate
+
+    template = PostgresTemplate(url)
+    runs: list[tuple[str, int]] = [("reminders", 1), ("reminders", 2), ("broadcast", 1),
+                                   ("broadcast", 2)]  # fmt: skip
+    for kind, workers in runs:
+        fresh = await template.fresh_database()
+        try:
+            result = await delivery.pace_run(
+                fresh, kind=kind, messages=PACE_MESSAGES, patients=PACE_MESSAGES,  # type: ignore[arg-type]
+                workers=workers,
+            )  # fmt: skip
+            print(f"  {result.line()}")
+        finally:
+            await template.drop(fresh)
+    fresh = await template.fresh_database()
+    try:
+        faults = await delivery.faults_drill(fresh, messages=1_000, patients=500)
+        print(f"  {faults.line()}")
+    finally:
+        await template.drop(fresh)
+    fresh = await template.fresh_database()
+    try:
+        crash = await delivery.crash_drill(fresh, messages=CRASH_MESSAGES, kills=CRASH_KILLS)
+        print(f"  {crash.line()}")
+    finally:
+        await template.drop(fresh)
+
+
 def main() -> None:
     configure_logging("WARNING")  # a log line per message would measure the terminal
     print("Spinecare benchmarks (figures vary with the machine; compare medians and ratios)")
@@ -163,6 +213,7 @@ def main() -> None:
     asyncio.run(dispatch_throughput())
     classifier_speed()
     asyncio.run(start_round_trip())
+    asyncio.run(delivery_drills())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from telegram import CallbackQuery, Message
 
-from bot import inbox_commands, keyboards
+from bot import inbox_commands, keyboards, undelivered
 from bot.advice import advice_text
 from bot.services import BotServices
 from care import followups, inbox, patients
@@ -50,7 +50,7 @@ async def read_message(message: Message, patient: Patient, services: BotServices
     async with services.db.uow() as uow:
         stored = await uow.session.get_one(type(stored), stored.id)
         followups.record_reading(stored, result)
-        await followups.await_confirmation(
+        awaiting = await followups.await_confirmation(
             uow.session,
             patient=patient,
             message=stored,
@@ -72,7 +72,11 @@ async def read_message(message: Message, patient: Patient, services: BotServices
         flags=list(result.flags),
     )
     answer, keyboard = reply_to(services, patient, stored.id, result, text)
-    await message.reply_text(answer, reply_markup=keyboards.markup(keyboard))
+    await undelivered.reply_or_alert(  # a question that cannot be delivered never waits 10 min
+        lambda: message.reply_text(answer, reply_markup=keyboards.markup(keyboard)),
+        alert_id=awaiting.id if awaiting is not None else None,
+        services=services,
+    )
 
 
 def reply_to(

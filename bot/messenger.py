@@ -6,13 +6,19 @@
     ├── NetworkError
     │   ├── BadRequest "chat not found" ....... BLOCKED
     │   ├── BadRequest (any other 400) ........ REJECTED
-    │   ├── TimedOut .......................... TRANSIENT
-    │   └── (connection errors, 5xx) .......... TRANSIENT
+    │   ├── TimedOut, connecting or pool ...... TRANSIENT (the request never left)
+    │   ├── TimedOut, reading or writing ...... MAYBE_SENT (Telegram may have it)
+    │   ├── connection dropped mid-answer ..... MAYBE_SENT
+    │   └── (connection refused, 5xx) ......... TRANSIENT
     └── anything else (InvalidToken, ...) ..... TRANSIENT, so fixing the setup recovers
 
-The bot passed in decides the pace: the Application's ``ExtBot`` carries an AIORateLimiter,
-which keeps under Telegram's global and per-chat limits and retries a 429 itself before
-this class sees it.
+"Maybe sent" matters: a message Telegram accepted whose answer was lost must not be reported
+to the care team as undelivered, nor re-sent more than once (scheduler/dispatcher.py).
+
+The bot passed in decides the pace: the Application's ``ExtBot`` carries the bot's pace
+(bot/pace.py), which keeps under Telegram's limits for the bot and each chat; a bulk message
+(``OutgoingMessage.bulk``: reminders, broadcasts) goes behind alerts and replies, and its 429
+comes back here as RETRY_LATER for the dispatcher to retry later.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import warnings
 from datetime import timedelta
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -35,6 +42,9 @@ class TelegramMessenger:
         self.bot = bot
 
     async def send(self, message: OutgoingMessage) -> Delivery:
+        paced: dict[str, object] = {}
+        if message.bulk and getattr(self.bot, "rate_limiter", None) is not None:
+            paced["rate_limit_args"] = {"bulk": True}
         try:
             sent = await self.bot.send_message(
                 chat_id=message.chat_id,
@@ -42,6 +52,7 @@ class TelegramMessenger:
                 reply_markup=markup(message.keyboard),
                 disable_notification=message.silent or None,
                 reply_parameters=_reply_to(message.reply_to),
+                **paced,  # type: ignore[arg-type]
             )
         except TelegramError as error:
             return failure(error)
@@ -114,8 +125,22 @@ def failure(error: TelegramError) -> Delivery:
             return Delivery(Outcome.BLOCKED, error_code=400, detail=detail)
         return Delivery(Outcome.REJECTED, error_code=400, detail=detail)
     if isinstance(error, TimedOut | NetworkError):
-        return Delivery(Outcome.TRANSIENT, error_code=_status(error.message), detail=detail)
+        outcome = Outcome.MAYBE_SENT if maybe_sent(error) else Outcome.TRANSIENT
+        return Delivery(outcome, error_code=_status(error.message), detail=detail)
     return Delivery(Outcome.TRANSIENT, detail=f"{type(error).__name__}: {detail}"[:200])
+
+
+# The request left in full, or may have: Telegram may have acted on it.
+_MAYBE_SENT = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+def maybe_sent(error: TelegramError) -> bool:
+    """A timeout or dropped connection after the request was written (PTB keeps httpx's error
+    as the cause). A TimedOut with no cause is PTB's own timer: counted as maybe sent too."""
+    cause = error.__cause__
+    if isinstance(error, TimedOut) and cause is None:
+        return "not* sent" not in error.message
+    return isinstance(cause, _MAYBE_SENT)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:

@@ -1,9 +1,10 @@
 """Alerts to the care team: opened, posted, re-escalated, acknowledged, called.
 
 An alert is ``open`` until a coordinator acknowledges it (or records the call). Posting is
-the scheduler's job (``scheduler/escalation.py``): ``due_notifications`` lists what to post
-now, ``record_posted`` notes that it went out. A red alert left open is posted again after
-``realert`` and then, ``realert`` later, to the escalation contacts; amber is posted once.
+the scheduler's job (``scheduler/escalation.py``, through ``care/alert_posting.py``):
+``due_notifications`` lists what to post now, ``record_posted`` notes that it went out. A
+red alert left open is posted again after ``realert`` and then, ``realert`` later, to the
+escalation contacts; amber is posted once.
 
 Escalation levels: 0 never posted; 1 posted to the coordinators; 2 re-posted to them;
 3 posted to the escalation contacts (the last level).
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import audit
@@ -139,15 +140,9 @@ async def mark_called(
     return alert
 
 
-async def due_notifications(
-    session: AsyncSession, *, now: datetime, limit: int = 50, lock: bool = True
-) -> list[Alert]:
-    """Open alerts never posted, and red ones whose re-escalation time has come; oldest first.
-
-    With ``lock`` (the default) the rows are locked for the caller's transaction, skipping
-    rows another worker is posting (PostgreSQL; SQLite has one writer anyway).
-    """
-    query = (
+def due_notifications_query(now: datetime) -> Select[Alert]:
+    """Open alerts never posted, and red ones whose re-escalation time has come; oldest first."""
+    return (
         select(Alert)
         .where(
             Alert.state == AlertState.OPEN,
@@ -161,8 +156,19 @@ async def due_notifications(
             ),
         )
         .order_by(Alert.created_at, Alert.id)
-        .limit(limit)
     )
+
+
+async def due_notifications(
+    session: AsyncSession, *, now: datetime, limit: int = 50, lock: bool = True
+) -> list[Alert]:
+    """The alerts of ``due_notifications_query``, at most ``limit``.
+
+    With ``lock`` (the default) the rows are locked for the caller's transaction, skipping
+    rows another worker is posting (PostgreSQL; SQLite has one writer anyway). Posting goes
+    through care.alert_posting (claim, send, record), never a transaction held over a send.
+    """
+    query = due_notifications_query(now).limit(limit)
     if lock:
         query = query.with_for_update(skip_locked=True)
     return list(await session.scalars(query))

@@ -3,12 +3,17 @@
 SQLite (the embedded default) gets WAL mode, a busy timeout and enforced foreign keys on
 every connection; PostgreSQL is used as it is. The unit of work rolls back unless
 ``commit()`` ran, so a failure half-way leaves nothing half-written.
+
+``in_unit_of_work()`` says whether the calling task is inside one: no Telegram call may be
+made there (a send paced by Telegram's limits would hold the transaction, and on SQLite the
+one write lock, for seconds). Messengers and tests check it.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, Self
 
@@ -23,24 +28,39 @@ from sqlalchemy.ext.asyncio import (
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+# Set while the current task (and tasks it starts) is inside a UnitOfWork.
+_IN_UNIT_OF_WORK: ContextVar[bool] = ContextVar("in_unit_of_work", default=False)
+
+
+def in_unit_of_work() -> bool:
+    """True inside ``async with db.uow()`` in this task: no Telegram call belongs here."""
+    return _IN_UNIT_OF_WORK.get()
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -52,12 +72,10 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 class UnitOfWork:
     """One transaction. ``async with uow:`` ... ``await uow.commit()``; otherwise rolled back."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], database: Database | None = None
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._database = database
         self._session: AsyncSession | None = None
+        self._marker: Token[bool] | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -67,8 +85,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
-        if self._database is not None:
-            self._database.open_units += 1
+        self._marker = _IN_UNIT_OF_WORK.set(True)
         return self
 
     async def __aexit__(
@@ -83,8 +100,9 @@ class UnitOfWork:
             await self.session.close()
         finally:
             self._session = None
-            if self._database is not None:
-                self._database.open_units -= 1
+            if self._marker is not None:
+                _IN_UNIT_OF_WORK.reset(self._marker)
+                self._marker = None
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -93,20 +111,19 @@ class UnitOfWork:
 class Database:
     """The engine and its session factory, built once by the composition root."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.engine = create_engine(url, echo=echo, busy_timeout_ms=busy_timeout_ms)
         self.sessions = session_factory(self.engine)
-        # Units of work open right now in this process: a test's fake messenger (or a
-        # recording Bot API request) checks it is 0 at every Telegram call.
-        self.open_units = 0
 
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self)
+        return UnitOfWork(self.sessions)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -27,13 +27,16 @@ class OutgoingMessage:
     keyboard: Keyboard = ()
     silent: bool = False  # disable_notification: the chat gets it without a sound
     reply_to: int | None = None  # a message of the same chat this one answers
+    bulk: bool = False  # a reminder or broadcast: paced behind alerts and replies
 
 
 class Outcome(enum.StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # 403 or chat not found: the patient cannot be reached
     RETRY_LATER = "retry_later"  # 429: wait retry_after seconds
-    TRANSIENT = "transient"  # network error, timeout, 5xx: retry with backoff
+    TRANSIENT = "transient"  # not sent (connection refused, 5xx): retry with backoff
+    MAYBE_SENT = "maybe_sent"  # the request went out and no answer came (read timeout,
+    # connection dropped): Telegram may have delivered it; never reported as failed
     REJECTED = "rejected"  # any other 4xx: retrying will not help
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Enum,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -186,6 +188,10 @@ class ScheduledMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # An earlier send may have reached Telegram (its worker died holding the claim, or
+    # Telegram's answer never came); a re-send of it has started (care/outbox.py).
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    resend_started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DeliveryAttempt(Base):
@@ -338,6 +344,18 @@ class Alert(Base):
         ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Who is posting it now, until when (scheduler/escalation.py: claim, send, record).
+    post_claimed_by: Mapped[str | None] = mapped_column(String(64))
+    post_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SendPace(Base):
+    """The next free send time of one pace (the bot, a chat): shared by every process."""
+
+    __tablename__ = "send_pace"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Broadcast(Base):

@@ -10,16 +10,32 @@ later ``due_at``. Every outcome also appends a ``delivery_attempts`` row.
 
 The duplicate bound
 -------------------
-A message is sent at most once, except in one case: a worker dies (or stalls past its lease)
-after Telegram accepted a message and before ``mark_sent_many`` committed it. When the lease
-expires another worker claims the row again and sends it a second time. The dispatcher
-confirms sent messages in small groups (every ``confirm_every``, 10, and at the end of each
-batch), so the messages exposed are those the dead worker had claimed and not yet confirmed:
-**at most one claimed batch (``batch`` messages, 50 by default) per dead worker**, each sent
-at most twice. A network timeout after Telegram accepted a message is the same case in
-miniature (the retry sends it again). Nothing is lost: an unconfirmed claim always comes
-back once its lease expires. Two live workers never share a row: the claim is one
-statement that skips rows locked by another claim.
+Telegram has no idempotency key: a message whose answer never came back may or may not
+have been delivered. Such a row is **in doubt** (``in_doubt``): its worker died or stalled
+holding the claim (``claim_due`` marks it when it takes the row back after the lease ran
+out), or the send timed out after the request went out (the dispatcher marks it,
+``release_for_retry(in_doubt=True)``). A row in doubt is re-sent at most once:
+``start_resend`` records the re-send (``resend_started``) in its own transaction before the
+request, and the dispatcher confirms it right after the answer. If that re-send's answer is
+lost too (another timeout, or its worker dies as well), the row is settled as sent
+"maybe" (``mark_maybe_sent``): never sent a third time, and never reported to the care
+team as undelivered. A re-send that definitely did not go out (a 5xx, a 429, a refused
+connection) clears ``resend_started``. So **every message reaches Telegram at most twice**,
+whatever the number of deaths, timeouts or outages; copies happen only for rows in doubt,
+which are at most the claimed-but-unconfirmed rows of a dead worker (one batch, 50) and the
+sends whose answers were lost.
+
+The price: a row is settled "maybe sent" although nothing went out when both answers were
+lost and neither request had reached Telegram (refused, then the connection dropped, twice),
+or when a first worker dies before sending it and the re-sender dies in the milliseconds
+between recording its re-send and Telegram receiving the request. The drills
+(tests/schedule/test_dispatch_crash.py, test_faults_drill.py, ``make bench``) count such
+rows as lost.
+
+Confirmations that fail (the database is down) are kept by the dispatcher and written
+before it claims anything else, so a batch is never sent again for want of a confirmation.
+Two live workers never share a row: the claim is one statement that skips rows locked by
+another claim.
 """
 
 from __future__ import annotations
@@ -43,6 +59,8 @@ from care.models import (
 )
 from care.pathway import wall_clock_to_utc
 
+MAYBE_SENT = "maybe_sent"
+
 
 @dataclass(frozen=True)
 class ClaimedMessage:
@@ -65,6 +83,8 @@ class ClaimedMessage:
     language: str
     patient_code: str
     patient_status: PatientStatus
+    in_doubt: bool = False  # an earlier send may have reached Telegram
+    resend_started: bool = False  # a re-send began and its answer was never recorded
 
     @classmethod
     def from_row(cls, row: Any, patient: Any) -> ClaimedMessage:
@@ -86,6 +106,8 @@ class ClaimedMessage:
             language=patient.language,
             patient_code=patient.code,
             patient_status=PatientStatus(patient.status),
+            in_doubt=bool(row.in_doubt),
+            resend_started=bool(row.resend_started),
         )
 
     @property
@@ -102,7 +124,8 @@ class ClaimedMessage:
 # rows whose lease ran out (their worker died or stalled). One statement: the CTE picks the
 # rows, earliest first, locking them and skipping rows another worker's claim has locked
 # (FOR UPDATE SKIP LOCKED), and the UPDATE marks them claimed with a lease, counting the
-# attempt. Two workers on one PostgreSQL database therefore never claim the same row.
+# attempt; a row taken back from an expired lease is marked in doubt (its worker may have
+# sent it before dying). Two workers on one PostgreSQL database therefore never claim the same row.
 # SQLite has no row locks and SQLAlchemy renders no FOR UPDATE there: the statement is still
 # one write transaction, and SQLite runs one writer at a time.
 async def claim_due(
@@ -142,6 +165,10 @@ async def claim_due(
                 lease_until=now + lease,
                 claimed_by=worker,
                 attempts=ScheduledMessage.attempts + 1,
+                in_doubt=case(
+                    (ScheduledMessage.state == MessageState.CLAIMED, True),
+                    else_=ScheduledMessage.in_doubt,
+                ),
             )
             .returning(*ScheduledMessage.__table__.columns)
             .execution_options(synchronize_session=False)
@@ -301,7 +328,9 @@ async def mark_failed(
 # Back to pending, due again at `not_before` (Telegram's retry_after on a 429, a backoff
 # after a network error or 5xx). With count_attempt=False (a 429: our pace, not the
 # message's fault) the claim's attempt is given back, so flood control never uses up the
-# retries. Only the worker holding the claim may do it.
+# retries. With in_doubt=True (the answer never came) the row is marked in doubt. A re-send
+# released here did not go out, so ``resend_started`` is cleared. Only the worker holding
+# the claim may do it.
 async def release_for_retry(
     session: AsyncSession,
     message_id: int,
@@ -313,6 +342,7 @@ async def release_for_retry(
     count_attempt: bool = True,
     error_code: int | None = None,
     detail: str | None = None,
+    in_doubt: bool = False,
 ) -> bool:
     result = await session.execute(
         update(ScheduledMessage)
@@ -324,11 +354,75 @@ async def release_for_retry(
             claimed_by=None,
             attempts=ScheduledMessage.attempts - (0 if count_attempt else 1),
             last_error=(detail or outcome)[:200],
+            in_doubt=True if in_doubt else ScheduledMessage.in_doubt,
+            resend_started=False,
         )
         .execution_options(synchronize_session=False)
     )
     _attempt(session, message_id, now=now, outcome=outcome, error_code=error_code, detail=detail)
     return _changed(result)
+
+
+# -- start_resend -------------------------------------------------------------------------
+# About to send a row in doubt again: recorded, and committed, before the request, so that a
+# worker taking the row over after this one dies knows a second copy may be out. False if
+# the row is no longer held by `worker` or a re-send was already started (send nothing).
+async def start_resend(session: AsyncSession, message_id: int, *, worker: str) -> bool:
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(*_held_by(message_id, worker), ScheduledMessage.resend_started.is_(False))
+        .values(resend_started=True)
+        .execution_options(synchronize_session=False)
+    )
+    return _changed(result)
+
+
+# -- mark_maybe_sent ------------------------------------------------------------------------
+# A row in doubt whose re-send's answer was lost too: it reached Telegram at least once in
+# all likelihood, at most twice. Settled as sent (no Telegram message id), never sent again
+# and never reported as failed. Only the worker holding the claim may do it.
+async def mark_maybe_sent(
+    session: AsyncSession, message_id: int, *, worker: str, now: datetime, detail: str
+) -> bool:
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(*_held_by(message_id, worker))
+        .values(
+            state=MessageState.SENT,
+            sent_at=require_aware(now),
+            lease_until=None,
+            last_error=MAYBE_SENT,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _attempt(session, message_id, now=now, outcome=MAYBE_SENT, detail=detail)
+    return _changed(result)
+
+
+# -- release_own ----------------------------------------------------------------------------
+# A live worker gives back rows it claimed and never sent (its batch stopped when the
+# database went away): pending again at once, the claim's attempt given back, not in doubt,
+# and a re-send recorded by start_resend but never made is forgotten.
+async def release_own(session: AsyncSession, message_ids: Sequence[int], *, worker: str) -> int:
+    if not message_ids:
+        return 0
+    result = await session.execute(
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.id.in_(message_ids),
+            ScheduledMessage.state == MessageState.CLAIMED,
+            ScheduledMessage.claimed_by == worker,
+        )
+        .values(
+            state=MessageState.PENDING,
+            lease_until=None,
+            claimed_by=None,
+            attempts=ScheduledMessage.attempts - 1,
+            resend_started=False,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _settle(

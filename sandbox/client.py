@@ -274,9 +274,12 @@ class SandboxClient:
         description: str | None = None,
         retry_after: int | None = None,
         delay: float = 0.0,
+        drop: bool = False,
     ) -> None:
-        """The next `count` calls of `method` ("*" for any) answer `status`, after `delay` s."""
+        """The next `count` calls of `method` ("*" for any) answer `status`, after `delay` s;
+        `status=None` carries the call out; `drop` closes the connection instead of answering."""
         body = {
+            "drop": drop,
             "method": method,
             "status": status,
             "count": count,
@@ -285,6 +288,11 @@ class SandboxClient:
             "delay": delay,
         }
         await self._call("POST", "/faults", json=body)
+
+    async def pending_faults(self) -> list[dict[str, Any]]:
+        """The faults armed and not yet used up."""
+        result: list[dict[str, Any]] = await self._call("GET", "/faults")
+        return result
 
     async def clear_faults(self) -> None:
         await self._call("DELETE", "/faults")

@@ -309,6 +309,7 @@ class ControlApi:
             description=body.get("description"),
             retry_after=body.get("retry_after"),
             delay=float(body.get("delay", 0.0)),
+            drop=bool(body.get("drop", False)),
         )
         self.faults.add(fault)
         return fault.as_json()

@@ -1,4 +1,10 @@
-"""Fault injection: the next N calls of a method answer a given status, or answer late."""
+"""Fault injection: the next N calls of a method answer a given status, answer late, or never.
+
+``status=None`` carries the call out: with ``delay`` it is answered late (Telegram accepted
+the message and the client timed out waiting), with ``drop`` the connection is closed after
+the call without an answer. A status with ``drop`` closes the connection without carrying
+the call out.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ class Fault:
     description: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    drop: bool = False
 
     def error(self) -> BotApiError | None:
         if self.status is None:
@@ -40,6 +47,7 @@ class Fault:
             "description": self.description,
             "retry_after": self.retry_after,
             "delay": self.delay,
+            "drop": self.drop,
         }
 
 

@@ -148,14 +148,22 @@ class BotApiSandbox:
             if method.lower() not in self.api.methods:
                 raise errors.not_found()
             fault = self.faults.take(method.lower())
+            error = fault.error() if fault is not None else None
             if fault is not None:
                 self.stats.faults_injected += 1
+            if fault is not None and error is not None:  # refused (late), nothing carried out
                 if fault.delay:
                     await sleep_unless_closing(self.api, fault.delay)
-                if (error := fault.error()) is not None:
-                    raise error
+                if fault.drop:
+                    return self._drop(request)
+                raise error
             params = await read_params(request)
             reply = await self.api.call(method, params)
+            if fault is not None:  # carried out; the answer comes late, or never
+                if fault.delay:
+                    await sleep_unless_closing(self.api, fault.delay)
+                if fault.drop:
+                    return self._drop(request)
         except BotApiError as error:
             if error.error_code == 429 and fault is None:
                 self.stats.flood_429 += 1
@@ -167,6 +175,12 @@ class BotApiSandbox:
         if reply.description:
             body["description"] = reply.description
         return self._answer(body, 200)
+
+    def _drop(self, request: web.Request) -> web.Response:
+        """Close the connection without an answer (the client sees it dropped)."""
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=204)
 
     def _answer(self, body: dict[str, Any], status: int) -> web.Response:
         self.stats.statuses[status] += 1

@@ -3,8 +3,14 @@
 One ``run_once`` claims a batch (care.outbox.claim_due, with a lease), sends the messages
 through the Messenger port (one chat's messages in order, chats concurrently, at most
 ``concurrency`` at a time) and records the outcomes: sent messages are confirmed in groups
-of ``confirm_every`` and at the end of the batch, every other outcome at once. A crash
-exposes at most the claimed-but-unconfirmed batch (care/outbox.py, "The duplicate bound").
+of ``confirm_every`` and at the end of the batch, every other outcome at once; no
+transaction is open during a send. A crash exposes at most the claimed-but-unconfirmed
+batch, and each of its messages goes out at most twice (care/outbox.py, "The duplicate
+bound").
+
+Confirm before forgetting: when the database goes away mid-batch, the batch stops sending;
+the sent-but-unconfirmed messages are kept in memory and confirmed first thing on the next
+run (which claims nothing until that works), and the claimed rows never sent are given back.
 While a batch is being sent its leases are renewed every third of a lease, so a slow but
 live worker keeps its claims; only a dead worker's leases expire (60 s by default).
 
@@ -18,9 +24,13 @@ check-in late                         sent, saying which day it is for (render)
 sent                                  sent, with Telegram's message id
 429 (RETRY_LATER)                     back to pending at now + retry_after, no attempt
                                       counted; the chat's later messages in the batch too
-network error, timeout, 5xx           back to pending with exponential backoff; after
-(TRANSIENT)                           ``max_attempts`` claims: failed + "delivery_failed"
-                                      alert to the coordinators
+5xx, connection refused (TRANSIENT)   back to pending with exponential backoff; after
+                                      ``max_attempts`` claims: failed + "delivery_failed"
+                                      alert to the coordinators (a row in doubt: maybe sent)
+timeout or dropped connection after   in doubt: back to pending with backoff, re-sent once
+the request left (MAYBE_SENT)         (recorded before, confirmed at once after); if that
+                                      answer is lost too: sent "maybe", never a 3rd copy,
+                                      never reported as failed (care/outbox.py)
 any other 4xx (REJECTED), no text     failed + "delivery_failed" alert
 403, chat not found (BLOCKED)         failed; the patient becomes unreachable, every
                                       pending row is cancelled and a red "unreachable"
@@ -33,7 +43,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -53,6 +63,10 @@ from scheduler.render import NotRenderable, render_message
 log = structlog.get_logger(__name__)
 
 POSTURE_LATE_AFTER = timedelta(hours=2)
+
+
+class DispatchHalted(RuntimeError):
+    """The database went away during a batch; what was sent is kept to be confirmed."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,8 @@ class DispatchStats:
     failed: int = 0
     blocked: int = 0
     resent: int = 0  # sent although already marked sent: a duplicate, within the bound
+    resends: int = 0  # rows in doubt sent again (at most once each)
+    maybe_sent: int = 0  # settled as sent "maybe": the answer was lost twice
     batches: int = 0
     alerts: list[int] = field(default_factory=list)
 
@@ -134,6 +150,8 @@ class Dispatcher:
         self.confirm_every = confirm_every
         self._slots = asyncio.Semaphore(concurrency)
         self._unconfirmed: list[tuple[ClaimedMessage, int | None, datetime]] = []
+        self._unsent: set[int] = set()  # claimed rows of the batch no send was started for
+        self._halted: BaseException | None = None  # the database error that stopped a batch
         self._broadcasts: dict[int, broadcasts.BroadcastText] = {}  # of the batch in hand
         # SQLite has one writer: outcomes from concurrent sends are written one at a time.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if db.is_sqlite else None
@@ -156,8 +174,14 @@ class Dispatcher:
         return total
 
     async def run_once(self) -> DispatchStats:
-        """Claim one batch of due messages, send them, record each outcome."""
+        """Claim one batch of due messages, send them, record each outcome.
+
+        Raises DispatchHalted when the database went away during the batch; the next call
+        first confirms what was sent and gives back what was not, and raises again (claiming
+        nothing) while the database is still away.
+        """
         stats = DispatchStats()
+        await self._recover(stats)
         async with self._writing(), self.db.uow() as uow:
             claimed = await outbox.claim_due(
                 uow.session,
@@ -179,7 +203,10 @@ class Dispatcher:
             worker=self.worker_id,
             count=len(claimed),
             first_id=claimed[0].id,
+            in_doubt=sum(m.in_doubt for m in claimed),
         )
+        self._halted = None
+        self._unsent = {m.id for m in claimed}
         by_patient: dict[int, list[ClaimedMessage]] = {}
         for message in claimed:
             by_patient.setdefault(message.patient_id, []).append(message)
@@ -188,10 +215,46 @@ class Dispatcher:
             await asyncio.gather(*(self._send_chat(g, stats) for g in by_patient.values()))
         finally:
             heartbeat.cancel()
-            await self._confirm(stats)
+            try:
+                await self._confirm(stats)
+            except Exception as error:
+                self._halt(error)
+        if self._halted is not None:
+            raise DispatchHalted(
+                f"database unavailable: {len(self._unconfirmed)} sent messages kept to "
+                f"confirm, {len(self._unsent)} unsent given back on recovery"
+            ) from self._halted
+        self._unsent = set()
         if stats.alerts and self.escalator is not None:
             await self.escalator.run_once()
         return stats
+
+    async def _recover(self, stats: DispatchStats) -> None:
+        """After a halted batch: confirm what was sent, give back what was never sent."""
+        if self._unconfirmed:
+            await self._confirm(stats)
+        if self._unsent:
+            async with self._writing(), self.db.uow() as uow:
+                await outbox.release_own(uow.session, sorted(self._unsent), worker=self.worker_id)
+                await uow.commit()
+            log.info(
+                "unsent_released",
+                action="dispatch.recover",
+                worker=self.worker_id,
+                count=len(self._unsent),
+            )
+            self._unsent = set()
+
+    def _halt(self, error: BaseException) -> None:
+        if self._halted is None:
+            log.error(
+                "dispatch_halted",
+                action="dispatch.halted",
+                worker=self.worker_id,
+                error=type(error).__name__,
+                unconfirmed=len(self._unconfirmed),
+            )
+            self._halted = error
 
     async def _keep_leases(self, message_ids: list[int]) -> None:
         """Renew the batch's leases every third of a lease while it is being sent."""
@@ -212,18 +275,25 @@ class Dispatcher:
                 )
 
     async def _send_chat(self, messages: Sequence[ClaimedMessage], stats: DispatchStats) -> None:
-        """One patient's messages, in order; a block or a 429 settles the rest of them."""
+        """One patient's messages, in order; a block or a 429 settles the rest of them.
+        A database error stops this chat (and, through ``_halted``, the whole batch)."""
         async with self._slots:
             hold_until: datetime | None = None
             blocked = False
             for message in messages:
-                if blocked:
-                    await self._cancel(message, "patient_unreachable", stats)
-                elif hold_until is not None:
-                    await self._release(message, hold_until, "retry_later", stats, count=False)
-                else:
-                    outcome, hold_until = await self._deliver(message, stats)
-                    blocked = outcome == Outcome.BLOCKED
+                if self._halted is not None:
+                    return
+                try:
+                    if blocked:
+                        await self._cancel(message, "patient_unreachable", stats)
+                    elif hold_until is not None:
+                        await self._release(message, hold_until, "retry_later", stats, count=False)
+                    else:
+                        outcome, hold_until = await self._deliver(message, stats)
+                        blocked = outcome == Outcome.BLOCKED
+                except Exception as error:
+                    self._halt(error)
+                    return
 
     async def _deliver(
         self, message: ClaimedMessage, stats: DispatchStats
@@ -246,6 +316,10 @@ class Dispatcher:
             log.error("message_unrenderable", action="dispatch.unrenderable", message_id=message.id)
             await self._fail(message, Delivery(Outcome.REJECTED, detail=str(error)), stats)
             return Outcome.REJECTED, None
+        outgoing = replace(outgoing, bulk=True)  # behind alerts and replies in the pace
+        if message.in_doubt and not await self._start_resend(message, stats):
+            return None, None
+        self._unsent.discard(message.id)
         try:
             delivery = await self.messenger.send(outgoing)
         except Exception as error:  # a bug in an adapter must not lose the message
@@ -253,9 +327,23 @@ class Dispatcher:
             delivery = Delivery(Outcome.TRANSIENT, detail=f"{type(error).__name__}"[:200])
         return delivery.outcome, await self._record(message, delivery, stats)
 
+    async def _start_resend(self, message: ClaimedMessage, stats: DispatchStats) -> bool:
+        """A row in doubt: record the one re-send before making it. False: do not send
+        (a re-send was started before and its answer lost: settled as maybe sent)."""
+        if message.resend_started:
+            await self._maybe_sent(message, "resend_unconfirmed", stats)
+            return False
+        async with self._writing(), self.db.uow() as uow:
+            started = await outbox.start_resend(uow.session, message.id, worker=self.worker_id)
+            await uow.commit()
+        if started:
+            stats.resends += 1
+        return started
+
     async def _record(
         self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
     ) -> datetime | None:
+        final = message.attempts >= self.retry.max_attempts
         match delivery.outcome:
             case Outcome.SENT:
                 await self._sent(message, delivery, stats)
@@ -266,41 +354,76 @@ class Dispatcher:
                     message, hold_until, "retry_later", stats, count=False, delivery=delivery
                 )
                 return hold_until
-            case Outcome.TRANSIENT if message.attempts < self.retry.max_attempts:
+            case Outcome.MAYBE_SENT if message.in_doubt:
+                await self._maybe_sent(message, delivery.detail or "no_answer", stats)
+            case Outcome.MAYBE_SENT | Outcome.TRANSIENT if not final:
                 not_before = self.clock.now() + self.retry.backoff(message.attempts)
                 await self._release(
-                    message, not_before, "transient", stats, count=True, delivery=delivery
+                    message,
+                    not_before,
+                    delivery.outcome.value,
+                    stats,
+                    count=True,
+                    delivery=delivery,
+                    in_doubt=delivery.outcome == Outcome.MAYBE_SENT,
                 )
             case Outcome.BLOCKED:
                 await self._blocked(message, delivery, stats)
+            case Outcome.MAYBE_SENT:
+                await self._maybe_sent(message, delivery.detail or "no_answer", stats)
+            case _ if message.in_doubt:
+                # It may have gone out before: never tell the team it could not be delivered.
+                await self._maybe_sent(message, delivery.detail or delivery.outcome.value, stats)
             case _:
                 await self._fail(message, delivery, stats)
         return None
 
+    async def _maybe_sent(self, message: ClaimedMessage, detail: str, stats: DispatchStats) -> None:
+        async with self._writing(), self.db.uow() as uow:
+            await outbox.mark_maybe_sent(
+                uow.session, message.id, worker=self.worker_id, now=self.clock.now(), detail=detail
+            )
+            await uow.commit()
+        stats.maybe_sent += 1
+        log.warning(
+            "message_maybe_sent",
+            action="dispatch.maybe_sent",
+            message_id=message.id,
+            patient_id=message.patient_id,
+            kind=message.kind,
+            attempts=message.attempts,
+        )
+
     async def _sent(
         self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
     ) -> None:
-        """Telegram has it: confirm it with the next group (``confirm_every``) or the batch end."""
+        """Telegram has it: confirm it with the next group (``confirm_every``) or the batch
+        end; a re-sent row in doubt at once (its re-send is recorded as started)."""
         self._unconfirmed.append((message, delivery.message_id, self.clock.now()))
         stats.sent += 1
-        if len(self._unconfirmed) >= self.confirm_every:
+        if message.in_doubt or len(self._unconfirmed) >= self.confirm_every:
             await self._confirm(stats)
 
     async def _confirm(self, stats: DispatchStats) -> None:
-        """Mark the sent messages sent, in one transaction."""
+        """Mark the sent messages sent, in one transaction. If that fails they are kept (in
+        front of any sent meanwhile) for the next confirmation: never forgotten."""
         confirming, self._unconfirmed = self._unconfirmed, []
         if not confirming:
             return
-        async with self._writing(), self.db.uow() as uow:
-            marked = await outbox.mark_sent_many(
-                uow.session,
-                [
-                    outbox.Sent(message.id, telegram_id, at)
-                    for message, telegram_id, at in confirming
-                ],
-                worker=self.worker_id,
-            )
-            await uow.commit()
+        try:
+            async with self._writing(), self.db.uow() as uow:
+                marked = await outbox.mark_sent_many(
+                    uow.session,
+                    [
+                        outbox.Sent(message.id, telegram_id, at)
+                        for message, telegram_id, at in confirming
+                    ],
+                    worker=self.worker_id,
+                )
+                await uow.commit()
+        except BaseException:
+            self._unconfirmed = confirming + self._unconfirmed
+            raise
         for message, telegram_message_id, _ in confirming:
             was_first = message.id in marked
             if not was_first:
@@ -324,6 +447,7 @@ class Dispatcher:
         *,
         count: bool,
         delivery: Delivery | None = None,
+        in_doubt: bool = False,
     ) -> None:
         async with self._writing(), self.db.uow() as uow:
             await outbox.release_for_retry(
@@ -336,6 +460,7 @@ class Dispatcher:
                 count_attempt=count,
                 error_code=delivery.error_code if delivery else None,
                 detail=delivery.detail if delivery else None,
+                in_doubt=in_doubt,
             )
             await uow.commit()
         stats.retried += 1

@@ -5,25 +5,31 @@ posted there again, and ``realert`` after that to the escalation contacts (the c
 chat again when no escalation chat is set). Amber alerts are posted once. Each post records
 Telegram's message id and the escalation level (care.alerts.record_posted).
 
-Alert rows are locked while they are posted (FOR UPDATE SKIP LOCKED on PostgreSQL), so two
-workers never post the same alert at the same level.
+Each post is claimed (a short transaction with a lease), sent with no transaction open, and
+recorded (another short transaction): care/alert_posting.py and scheduler/posting.py. Two
+live workers never post the same alert at the same level; a dead worker's claim runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from care import alert_posting
 from care.alert_context import alert_context
-from care.alerts import DEFAULT_REALERT, due_notifications, record_posted
+from care.alert_posting import POST_LEASE, ClaimedPost
+from care.alerts import DEFAULT_REALERT
 from care.clock import Clock
 from care.db import Database
-from care.messaging import Messenger, Outcome
+from care.messaging import Delivery, Messenger, Outcome, OutgoingMessage
 from care.models import Patient
 from messages.catalog import Catalog, load_catalog
+from scheduler.posting import claim_send_record
 from scheduler.render import render_alert
 
 log = structlog.get_logger(__name__)
@@ -44,6 +50,8 @@ class Escalator:
         language: str = "ko",
         catalog: Catalog | None = None,
         batch: int = 20,
+        worker_id: str | None = None,
+        lease: timedelta = POST_LEASE,
     ) -> None:
         self.db = db
         self.messenger = messenger
@@ -54,11 +62,18 @@ class Escalator:
         self.language = language
         self.catalog = catalog or load_catalog()
         self.batch = batch
+        self.worker_id = worker_id or f"escalator:{secrets.token_hex(4)}"
+        self.lease = lease
+        self._failed: set[int] = set()
         self._lock = asyncio.Lock()  # the dispatcher and the periodic job share one escalator
         self._warned = False
 
     async def run_once(self) -> int:
-        """Post every alert that is due now; return how many posts went out."""
+        """Post every alert that is due now; return how many posts went out.
+
+        Each post is claimed, sent and recorded on its own (scheduler.posting): no
+        transaction is open while Telegram paces the send.
+        """
         if self.coordinator_chat_id is None:
             if not self._warned:
                 log.error(
@@ -66,60 +81,75 @@ class Escalator:
                 )
                 self._warned = True
             return 0
-        async with self._lock, self.db.uow() as uow:
-            now = self.clock.now()
-            alerts = await due_notifications(uow.session, now=now, limit=self.batch)
-            posted = 0
-            for alert in alerts:
-                patient = await uow.session.get(Patient, alert.patient_id)
-                if patient is None:
-                    continue
-                level = min(alert.escalation_level + 1, ESCALATION_LEVEL)
-                chat_id = self._chat_for(level)
-                context = await alert_context(uow.session, alert, patient, now)
-                outgoing = render_alert(
-                    alert,
-                    self.catalog,
-                    language=self.language,
-                    chat_id=chat_id,
-                    patient_code=patient.code,
-                    post_op_day=post_op_day(patient, now),
-                    approach=patient.approach.value if patient.approach else None,
-                    level=level,
-                    now=now,
-                    context=context,
+        posted = 0
+        async with self._lock:
+            self._failed = set()  # alerts whose post failed: not claimed again in this run
+            for _ in range(self.batch):
+                done = await claim_send_record(
+                    self.db, self.messenger, claim=self._claim, record=self._record
                 )
-                delivery = await self.messenger.send(outgoing)
-                if delivery.outcome != Outcome.SENT:
-                    log.warning(
-                        "alert_post_failed",
-                        action="escalate.failed",
-                        alert_id=alert.id,
-                        outcome=delivery.outcome.value,
-                        error_code=delivery.error_code,
-                    )
-                    if delivery.outcome == Outcome.RETRY_LATER:
-                        break
-                    continue
-                record_posted(
-                    uow.session,
-                    alert,
-                    telegram_message_id=delivery.message_id,
-                    now=now,
-                    realert=self.realert,
-                )
-                posted += 1
-                log.info(
-                    "alert_posted",
-                    action="escalate.posted",
-                    alert_id=alert.id,
-                    patient_id=alert.patient_id,
-                    severity=alert.severity,
-                    level=level,
-                    telegram_message_id=delivery.message_id,
-                )
-            await uow.commit()
-            return posted
+                if done is None:
+                    break
+                if done.delivery.outcome == Outcome.SENT:
+                    posted += 1
+                elif done.delivery.outcome == Outcome.RETRY_LATER:
+                    break
+                else:
+                    self._failed.add(done.item.alert.id)
+        return posted
+
+    async def _claim(self, session: AsyncSession) -> tuple[ClaimedPost, OutgoingMessage] | None:
+        now = self.clock.now()
+        post = await alert_posting.claim_next(
+            session, now=now, worker=self.worker_id, lease=self.lease, exclude=self._failed
+        )
+        if post is None:
+            return None
+        patient = post.patient
+        outgoing = render_alert(
+            post.alert,
+            self.catalog,
+            language=self.language,
+            chat_id=self._chat_for(post.level),
+            patient_code=patient.code,
+            post_op_day=post_op_day(patient, now),
+            approach=patient.approach.value if patient.approach else None,
+            level=post.level,
+            now=now,
+            context=await alert_context(session, post.alert, patient, now),
+        )
+        return post, outgoing
+
+    async def _record(self, session: AsyncSession, post: ClaimedPost, delivery: Delivery) -> None:
+        sent = delivery.outcome == Outcome.SENT
+        recorded = await alert_posting.finish(
+            session,
+            post,
+            worker=self.worker_id,
+            now=self.clock.now(),
+            telegram_message_id=delivery.message_id,
+            sent=sent,
+            realert=self.realert,
+        )
+        alert = post.alert
+        if not sent:
+            log.warning(
+                "alert_post_failed",
+                action="escalate.failed",
+                alert_id=alert.id,
+                outcome=delivery.outcome.value,
+                error_code=delivery.error_code,
+            )
+            return
+        log.info(
+            "alert_posted" if recorded else "alert_reposted",
+            action="escalate.posted",
+            alert_id=alert.id,
+            patient_id=alert.patient_id,
+            severity=alert.severity,
+            level=post.level,
+            telegram_message_id=delivery.message_id,
+        )
 
     def _chat_for(self, level: int) -> int:
         assert self.coordinator_chat_id is not None

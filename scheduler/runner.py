@@ -135,6 +135,7 @@ class SchedulerRunner:
             realert=config.realert,
             language=config.language,
             catalog=catalog,
+            worker_id=self.worker_id,
         )
         self.dispatcher = Dispatcher(
             db,

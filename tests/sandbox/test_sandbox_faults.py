@@ -59,3 +59,30 @@ async def test_a_delayed_answer_makes_the_client_time_out(
     async with Bot(TOKEN, base_url=sandbox.api_url, request=impatient) as bot:
         with pytest.raises(TimedOut):
             await bot.get_chat(PATIENT)
+
+
+async def test_a_late_answer_after_the_call_was_carried_out_delivers_it(
+    sandbox: BotApiSandbox, client: SandboxClient
+) -> None:
+    """Telegram accepted the message; the client timed out waiting for the answer."""
+    await client.inject_fault("sendMessage", status=None, delay=1.0)
+    impatient = HTTPXRequest(read_timeout=0.2)
+
+    async with Bot(TOKEN, base_url=sandbox.api_url, request=impatient) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(PATIENT, "accepted")
+        await client.wait_for_message(PATIENT, "accepted")
+
+
+@pytest.mark.parametrize(("status", "delivered"), [(None, ["dropped"]), (500, [])])
+async def test_a_dropped_connection_gives_no_answer(
+    bot: Bot, client: SandboxClient, status: int | None, delivered: list[str]
+) -> None:
+    await client.inject_fault("sendMessage", status=status, drop=True)
+
+    with pytest.raises(NetworkError, match=r"RemoteProtocolError|ReadError") as raised:
+        await bot.send_message(PATIENT, "dropped")
+
+    assert type(raised.value) is NetworkError
+    assert [m["text"] for m in await client.sent_messages(PATIENT)] == delivered
+    assert (await bot.send_message(PATIENT, "after")).text == "after"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from care.callbacks import decode
-from care.db import Database
+from care.db import Database, in_unit_of_work
 from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
 from care.models import (
     Approach,
@@ -193,3 +193,21 @@ def message_ids(keyboards: Sequence[Keyboard]) -> list[int]:
                 if callback.action in ("pdone", "ci"):
                     found.append(callback.arg_int(0))
     return found
+
+
+class GuardedMessenger(RecordingMessenger):
+    """A RecordingMessenger that notes every call made inside an open unit of work."""
+
+    def __init__(self, script: Script | None = None, *, pause: float = 0.0) -> None:
+        super().__init__(script, pause=pause)
+        self.inside_transaction = 0
+
+    async def send(self, message: OutgoingMessage) -> Delivery:
+        self.inside_transaction += in_unit_of_work()
+        return await super().send(message)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
+    ) -> Delivery:
+        self.inside_transaction += in_unit_of_work()
+        return await super().edit(chat_id, message_id, text, keyboard)

@@ -1,4 +1,9 @@
-"""A dispatcher SIGKILLed mid-run loses nothing; duplicates stay within the claimed batch."""
+"""Dispatchers SIGKILLed mid-run lose nothing; no message goes out more than twice.
+
+The first worker is killed during the run, the worker that takes its batch over is killed
+too while re-sending it, and a third finishes. Before, a message went out three times when
+its re-claimer also died.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from care.callbacks import decode
 from care.clock import FakeClock
 from care.db import Database
+from care.models import ScheduledMessage
 from sandbox import BotApiSandbox, SandboxClient
 from tests.crash_support import BATCH, LEASE, claimed_rows, start_worker
 from tests.schedule.schedule_support import add_due_messages, add_patients, states
@@ -19,7 +27,20 @@ MESSAGES = 1_000
 PATIENTS = 100
 
 
-async def test_a_killed_worker_loses_nothing_and_duplicates_at_most_one_batch(
+async def kill_after(sandbox: BotApiSandbox, worker: asyncio.subprocess.Process, sends: int) -> int:
+    """SIGKILL ``worker`` once the sandbox has seen ``sends`` sendMessage calls in all."""
+    deadline = time.monotonic() + 60
+    while sandbox.stats.calls["sendMessage"] < sends:
+        assert worker.returncode is None, "the worker finished before it could be killed"
+        assert time.monotonic() < deadline, "the worker made no progress"
+        await asyncio.sleep(0.005)
+    worker.send_signal(signal.SIGKILL)
+    await worker.wait()
+    assert worker.returncode == -signal.SIGKILL
+    return sandbox.stats.calls["sendMessage"]
+
+
+async def test_killed_workers_lose_nothing_and_send_nothing_more_than_twice(
     db: Database, clock: FakeClock, sandbox: BotApiSandbox, control: SandboxClient
 ) -> None:
     now = datetime.now(UTC)  # the worker processes read the real clock
@@ -31,18 +52,12 @@ async def test_a_killed_worker_loses_nothing_and_duplicates_at_most_one_batch(
 
     started = time.perf_counter()
     first = await start_worker(db, sandbox.api_url, "doomed", offset=0)
-    deadline = time.monotonic() + 60
-    while sandbox.stats.calls["sendMessage"] < MESSAGES * 0.3:
-        assert first.returncode is None, "the worker finished before it could be killed"
-        assert time.monotonic() < deadline, "the worker made no progress"
-        await asyncio.sleep(0.01)
-    first.send_signal(signal.SIGKILL)
-    await first.wait()
-    sent_before_kill = sandbox.stats.calls["sendMessage"]
+    killed_at = [await kill_after(sandbox, first, int(MESSAGES * 0.3))]
     unconfirmed = await claimed_rows(db)
-
-    second = await start_worker(db, sandbox.api_url, "restarted", offset=LEASE + 1)
-    assert await asyncio.wait_for(second.wait(), timeout=90) == 0
+    second = await start_worker(db, sandbox.api_url, "doomed-again", offset=LEASE + 1)
+    killed_at.append(await kill_after(sandbox, second, killed_at[0] + 10))
+    third = await start_worker(db, sandbox.api_url, "survivor", offset=2 * (LEASE + 1))
+    assert await asyncio.wait_for(third.wait(), timeout=90) == 0
     elapsed = time.perf_counter() - started
 
     per_message = Counter(
@@ -53,11 +68,19 @@ async def test_a_killed_worker_loses_nothing_and_duplicates_at_most_one_batch(
         if button["callback_data"].startswith("1|ci|")
     )
     duplicates = sum(count - 1 for count in per_message.values())
+    async with db.session() as session:
+        maybe = await session.scalar(
+            select(func.count()).where(ScheduledMessage.last_error == "maybe_sent")
+        )
+    lost = len(set(due) - set(per_message))
     print(
-        f"\nkilled after {sent_before_kill} sends with {unconfirmed} claimed-but-unconfirmed; "
-        f"{MESSAGES} messages in {elapsed:.1f} s, duplicates {duplicates} (bound {BATCH})"
+        f"\n2 SIGKILLs (after {killed_at[0]} and {killed_at[1]} sends; {unconfirmed} "
+        f"claimed-but-unconfirmed at the first): {MESSAGES} messages in {elapsed:.1f} s, "
+        f"lost {lost}, duplicates {duplicates} (bound: {BATCH} a death, each message at most "
+        f"twice), most copies of one message {max(per_message.values())}, settled maybe-sent "
+        f"{maybe}, 429s {sandbox.stats.flood_429}"
     )
-    assert first.returncode == -signal.SIGKILL
-    assert set(per_message) == set(due)  # none lost
+    assert lost == 0
     assert await states(db) == {"sent": MESSAGES}
-    assert duplicates <= unconfirmed <= BATCH
+    assert max(per_message.values()) <= 2
+    assert duplicates <= 2 * BATCH

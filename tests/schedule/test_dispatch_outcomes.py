@@ -133,25 +133,72 @@ async def test_persistent_server_errors_fail_the_message_and_alert_the_coordinat
     assert await control.sent_messages(PATIENT_CHAT) == []
 
 
-async def test_timeouts_are_retried_then_fail_with_an_alert(
+async def test_a_timeout_after_telegram_accepted_is_maybe_sent_and_never_reported_failed(
+    db: Database, clock: FakeClock, control: SandboxClient, telegram_messenger: TelegramMessenger
+) -> None:
+    """Telegram delivers, the answer comes after PTB's read timeout, twice: the message is
+    re-sent once (at most two copies), then settled as sent "maybe"; the team hears nothing.
+    Before, it was retried until failed, with a "could not be delivered" alert."""
+    await add_patient(db, chat_id=PATIENT_CHAT, surgery_date=SURGERY, now=clock.now())
+    [message_id] = await add_due_messages(db, 1, patients=1, due_at=clock.now())
+    await control.inject_fault("sendMessage", status=None, count=2, delay=1.0)
+    worker = dispatcher(db, telegram_messenger, clock, retry=RetryPolicy(max_attempts=5))
+
+    assert (await worker.run_once()).retried == 1
+    clock.advance(timedelta(minutes=1))
+    second = await worker.run_once()
+    clock.advance(timedelta(hours=1))
+    third = await worker.run_once()
+
+    assert (second.resends, second.maybe_sent, second.failed) == (1, 1, 0)
+    assert third.claimed == 0
+    assert len(await control.sent_messages(PATIENT_CHAT)) == 2  # the bound: at most twice
+    [row] = await rows(db)
+    assert (row.state, row.last_error, row.in_doubt) == (MessageState.SENT, "maybe_sent", True)
+    found = await attempts(db, message_id)
+    assert [a.outcome for a in found] == ["maybe_sent", "maybe_sent"]
+    assert await alerts(db) == []
+    assert await control.sent_messages(COORDINATOR_CHAT) == []
+
+
+async def test_a_dropped_connection_then_an_answer_sends_it_at_most_twice(
     db: Database, clock: FakeClock, control: SandboxClient, telegram_messenger: TelegramMessenger
 ) -> None:
     await add_patient(db, chat_id=PATIENT_CHAT, surgery_date=SURGERY, now=clock.now())
     [message_id] = await add_due_messages(db, 1, patients=1, due_at=clock.now())
-    # Each answer comes after PTB's read timeout (and would be an error anyway).
+    await control.inject_fault("sendMessage", status=None, drop=True)
+    worker = dispatcher(db, telegram_messenger, clock)
+
+    await worker.run_once()
+    clock.advance(timedelta(minutes=1))
+    again = await worker.run_once()
+
+    assert (again.sent, again.resends) == (1, 1)
+    [row] = await rows(db)
+    assert (row.state, row.last_error) == (MessageState.SENT, None)
+    assert [a.outcome for a in await attempts(db, message_id)] == ["maybe_sent", "sent"]
+    assert len(await control.sent_messages(PATIENT_CHAT)) == 2
+    assert await alerts(db) == []
+
+
+async def test_a_timeout_before_telegram_answered_an_error_is_also_maybe_sent(
+    db: Database, clock: FakeClock, control: SandboxClient, telegram_messenger: TelegramMessenger
+) -> None:
+    """The client cannot tell a late error from a late success: both are "maybe sent"."""
+    await add_patient(db, chat_id=PATIENT_CHAT, surgery_date=SURGERY, now=clock.now())
+    [message_id] = await add_due_messages(db, 1, patients=1, due_at=clock.now())
     await control.inject_fault("sendMessage", status=504, count=2, delay=1.0)
     worker = dispatcher(db, telegram_messenger, clock, retry=RetryPolicy(max_attempts=2))
 
     assert (await worker.run_once()).retried == 1
     clock.advance(timedelta(minutes=1))
-    assert (await worker.run_once()).failed == 1
+    assert (await worker.run_once()).maybe_sent == 1
 
     found = await attempts(db, message_id)
-    assert [a.outcome for a in found] == ["transient", "transient"]
+    assert [a.outcome for a in found] == ["maybe_sent", "maybe_sent"]
     assert all("timed out" in (a.detail or "").lower() for a in found)
-    [alert] = await alerts(db)
-    assert alert.source == "delivery_failed"
-    assert len(await control.sent_messages(COORDINATOR_CHAT)) == 1
+    assert await alerts(db) == []
+    assert await control.sent_messages(COORDINATOR_CHAT) == []
 
 
 async def test_a_blocked_bot_makes_the_patient_unreachable_and_alerts_red_at_once(
