@@ -72,11 +72,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 class UnitOfWork:
     """One transaction. ``async with uow:`` ... ``await uow.commit()``; otherwise rolled back."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], database: Database | None = None
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._database = database
         self._session: AsyncSession | None = None
         self._marker: Token[bool] | None = None
 
@@ -89,8 +86,6 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
         self._marker = _IN_UNIT_OF_WORK.set(True)
-        if self._database is not None:
-            self._database.open_units += 1
         return self
 
     async def __aexit__(
@@ -108,8 +103,6 @@ class UnitOfWork:
             if self._marker is not None:
                 _IN_UNIT_OF_WORK.reset(self._marker)
                 self._marker = None
-            if self._database is not None:
-                self._database.open_units -= 1
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -124,16 +117,13 @@ class Database:
         self.url = url
         self.engine = create_engine(url, echo=echo, busy_timeout_ms=busy_timeout_ms)
         self.sessions = session_factory(self.engine)
-        # Units of work open right now in this process: a test's fake messenger (or a
-        # recording Bot API request) checks it is 0 at every Telegram call.
-        self.open_units = 0
 
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self)
+        return UnitOfWork(self.sessions)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

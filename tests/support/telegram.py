@@ -1,22 +1,24 @@
-"""Watching what the real bot sends: each Bot API call with the units of work open then."""
+"""Watching what the real bot sends: each Bot API call, and whether the task making it had a
+unit of work open (``care.db.in_unit_of_work``)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from care.db import in_unit_of_work
 from tests.e2e.conftest import Harness
 
 
-def record_open_units(harness: Harness) -> list[tuple[str, int]]:
+def record_bot_api_calls(harness: Harness) -> list[tuple[str, bool]]:
     """Each Bot API call the bot makes from now on (getUpdates aside, which has a request of
-    its own), with ``Database.open_units`` at that moment: the method name and the count."""
-    calls: list[tuple[str, int]] = []
+    its own): the method name and whether the calling task was inside a unit of work."""
+    calls: list[tuple[str, bool]] = []
     request = harness.running.application.bot.request
     forward: Callable[..., Awaitable[tuple[int, bytes]]] = request.do_request
 
     async def recording(url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        calls.append((url.rsplit("/", 1)[-1], harness.running.db.open_units))
+        calls.append((url.rsplit("/", 1)[-1], in_unit_of_work()))
         return await forward(url, *args, **kwargs)
 
     request.do_request = recording
