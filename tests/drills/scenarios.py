@@ -159,21 +159,29 @@ async def stored_counts(harness: Harness) -> tuple[int, int, int]:
 
 async def prepare(harness: Harness) -> dict[str, Any]:
     """Three registered patients, the coordinators' group with a nurse and a stranger, and an
-    alert posted there (a message with real buttons to press)."""
+    alert posted there (a message with real buttons to press): a stated red sign gets its
+    advice at once, with no question, and its alert is posted at once."""
     for patient in PATIENTS:
         await register(harness, patient, language="en" if patient % 2 else "ko")
     await harness.sandbox.ensure_user(STRANGER, "Stranger", language_code="ko")
     await harness.sandbox.ensure_group(GROUP, "Spine nurses", members=[NURSE, STRANGER])
     sent = await harness.sandbox.send_text(PATIENTS[0], "I can't pee and my legs are numb")
-    question = await harness.sandbox.wait_for_message(
-        PATIENTS[0], lambda m: "1|ftc|" in str(m), after_message_id=sent["message_id"]
+    advice = await harness.sandbox.wait_for_message(
+        PATIENTS[0], "119", after_message_id=sent["message_id"]
     )
-    await harness.sandbox.press_button(
-        PATIENTS[0], PATIENTS[0], question["message_id"], button(question, "1|ftc|")
-    )
-    posted = await harness.sandbox.wait_for_message(GROUP, lambda m: "1|ack|" in str(m))
+    posted = await harness.sandbox.wait_for_message(GROUP, is_alert)
     await settle(harness)
-    return {"question": question, "posted": posted}
+    return {"advice": advice, "posted": posted}
+
+
+def is_alert(message: dict[str, Any]) -> bool:
+    """An alert in the coordinators' group (its Acknowledge button), not a message's card."""
+    return "1|ack|" in str(message)
+
+
+def is_card(message: dict[str, Any]) -> bool:
+    """A patient message's card in the coordinators' group (its Handled button)."""
+    return "1|hdl|" in str(message)
 
 
 async def fuzz(harness: Harness, inputs: int, *, seed: int = 14, at_once: int = 16) -> Figures:
@@ -314,8 +322,8 @@ async def outage(harness: Harness, texts: int) -> Figures:
 
 
 async def stranger_flood(harness: Harness, presses: int) -> Figures:
-    """A stranger presses "Acknowledge" ``presses`` times while a patient confirms a red sign
-    and others write; Telegram's flood limits on."""
+    """A stranger presses "Acknowledge" ``presses`` times while a patient states a red sign
+    (its alert opens and is posted at once) and others write; Telegram's flood limits on."""
     await harness.sandbox.set_flood_limits(FloodLimits())
     scene = await prepare(harness)
     posted = scene["posted"]
@@ -329,20 +337,17 @@ async def stranger_flood(harness: Harness, presses: int) -> Figures:
             for _ in range(presses)
         ]
         await asyncio.sleep(0)
+        stated = time.perf_counter()
         sent = await harness.sandbox.send_text(PATIENTS[1], "my legs are numb and I can't pee")
-        question = await harness.sandbox.wait_for_message(
-            PATIENTS[1], lambda m: "1|ftc|" in str(m), after_message_id=sent["message_id"]
-        )
-        confirmed = time.perf_counter()
-        await harness.sandbox.press_button(
-            PATIENTS[1], PATIENTS[1], question["message_id"], button(question, "1|ftc|")
+        advice = await harness.sandbox.wait_for_message(
+            PATIENTS[1], "119", after_message_id=sent["message_id"]
         )
         await harness.sandbox.wait_for_message(
             GROUP,
-            lambda m: "1|ack|" in str(m) and m["message_id"] != posted["message_id"],
+            lambda m: is_alert(m) and m["message_id"] != posted["message_id"],
             timeout=120,
         )
-        alert_delay = time.perf_counter() - confirmed
+        alert_delay = time.perf_counter() - stated
         reply_times = []
         for n in range(5):
             await asyncio.sleep(1.0)  # Telegram's pace for one chat is not what this measures
@@ -356,9 +361,10 @@ async def stranger_flood(harness: Harness, presses: int) -> Figures:
         answers = {a["callback_query_id"]: a for a in await harness.sandbox.callback_answers()}
         await settle(harness)
     group = await harness.sandbox.sent_messages(GROUP)
-    refusals_in_group = sum(1 for m in group[group_before:] if "1|ack|" not in str(m))
+    refusals_in_group = sum(1 for m in group[group_before:] if not (is_alert(m) or is_card(m)))
     return {
         "presses": presses,
+        "red advice asked nothing": "reply_markup" not in advice,
         "answered privately": sum(1 for q in query_ids if q in answers),
         "refusals posted in the group": refusals_in_group,
         "red alert delay s": round(alert_delay, 2),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.intake import replay_journal
 from bot.services import BotServices
-from care.models import Alert
+from care.models import Alert, AlertState
 from tests.drills.support import database_down, kept_texts
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
@@ -42,8 +42,9 @@ async def test_texts_sent_while_the_database_is_down_are_kept_once_and_read_late
     async with harness.running.db.session() as session:
         [alert] = (await session.scalars(select(Alert))).all()
     assert alert.severity == "red"  # the sign sent during the outage was read after it
-    asked = await harness.sandbox.wait_for_message(USER, "응급실")
-    assert "1|ftc|" in str(asked)
+    assert alert.state == AlertState.OPEN  # a stated sign: open at once, nothing asked
+    advice = await harness.sandbox.wait_for_message(USER, "응급실")
+    assert "바로 알렸어요" in advice["text"] and "reply_markup" not in advice
 
 
 async def test_a_journal_replayed_twice_after_a_crash_keeps_each_text_once(

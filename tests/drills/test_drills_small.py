@@ -35,4 +35,5 @@ async def test_a_stranger_flood_is_refused_privately(harness: Harness) -> None:
     scenarios.report("stranger flood", figures)
     assert figures["refusals posted in the group"] == 0
     assert figures["answered privately"] == 40
+    assert figures["red advice asked nothing"]
     assert figures["tracebacks"] == 0

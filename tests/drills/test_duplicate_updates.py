@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tests.drills.scenarios import is_alert
 from tests.drills.support import counts
 from tests.e2e.conftest import Harness, button, running_harness
 from tests.e2e.flows import register
@@ -37,32 +38,45 @@ async def test_a_red_text_delivered_twice_is_kept_answered_and_alerted_once(
     harness: Harness,
 ) -> None:
     await register(harness, USER)
+    await harness.sandbox.ensure_group(GROUP, "nurses", members=[COORDINATOR])
     sent = await harness.sandbox.send_text(USER, "어제부터 소변이 안 나와요")
     reply = await harness.sandbox.wait_for_message(USER, "119", after_message_id=sent["message_id"])
+    assert "reply_markup" not in reply  # a stated sign: its advice at once, nothing asked
+    await harness.sandbox.wait_for_message(GROUP, is_alert)  # its alert is posted at once
+    await harness.running.application.bot_data["services"].post_alerts.drain()
     before = await counts(harness.running.db)
-
     await harness.sandbox.redeliver((await update_of(harness, sent["message_id"]))["update_id"])
     await settle(harness, USER)
-
+    await harness.running.application.bot_data["services"].post_alerts.drain()
     after = await counts(harness.running.db)
     assert after["inbound"] == before["inbound"] + 1  # only the settling text
     assert after["alerts"] == before["alerts"] == 1
-    questions = [m for m in await harness.sandbox.sent_messages(USER) if "1|ftc|" in str(m)]
-    assert len(questions) == 1
+    assert after["audit"] == before["audit"]
+    advice = [m for m in await harness.sandbox.sent_messages(USER) if "응급실" in m["text"]]
+    assert len(advice) == 1
+    assert len([m for m in await harness.sandbox.sent_messages(GROUP) if is_alert(m)]) == 1
 
-    # the press that confirms it, delivered twice: one alert opened, one audit row
-    await harness.sandbox.press_button(USER, USER, reply["message_id"], button(reply, "1|ftc|"))
-    await harness.sandbox.wait_for_message(
-        USER, lambda m: m["message_id"] == reply["message_id"] and "간호사에게" in m["text"]
+    # an unsure message's answer, delivered twice: one alert opened, one audit row
+    sent = await harness.sandbox.send_text(USER, "다리가 좀 이상해요")
+    question = await harness.sandbox.wait_for_message(
+        USER, lambda m: "1|ftc|" in str(m), after_message_id=sent["message_id"]
     )
-    await harness.sandbox.wait_for_message(GROUP, lambda m: "1|ack|" in str(m))
+    await harness.sandbox.press_button(
+        USER, USER, question["message_id"], button(question, "1|ftc|")
+    )
+    await harness.sandbox.wait_for_message(
+        USER, lambda m: m["message_id"] == question["message_id"] and m["text"] != question["text"]
+    )
     await harness.running.application.bot_data["services"].post_alerts.drain()
     pressed = await counts(harness.running.db)
-    press = await update_of(harness, reply["message_id"], "callback_query")
+    assert pressed["alerts"] == 2
+    press = await update_of(harness, question["message_id"], "callback_query")
     await harness.sandbox.redeliver(press["update_id"])
     await settle(harness, USER)
+    await harness.running.application.bot_data["services"].post_alerts.drain()
     final = await counts(harness.running.db)
     assert (final["alerts"], final["audit"]) == (pressed["alerts"], pressed["audit"])
+    assert len([m for m in await harness.sandbox.sent_messages(GROUP) if is_alert(m)]) == 2
 
 
 async def test_by_webhook_the_same_update_or_the_same_message_is_handled_once(

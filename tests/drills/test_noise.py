@@ -36,9 +36,14 @@ async def test_unanswered_unclear_messages_make_one_card_and_red_still_alerts(
     await harness.running.scheduler.escalate()
     assert len(await cards(harness)) == 1  # not four
 
-    sent = await harness.sandbox.send_text(OTHER, "어제부터 소변이 안 나와요")  # red, unanswered
-    await harness.sandbox.wait_for_message(
-        OTHER, lambda m: "1|ftc|" in str(m), after_message_id=sent["message_id"]
+    sent = await harness.sandbox.send_text(OTHER, "어제부터 소변이 안 나와요")  # a stated red sign
+    advice = await harness.sandbox.wait_for_message(
+        OTHER, "119", after_message_id=sent["message_id"]
+    )
+    assert "reply_markup" not in advice  # its advice at once, nothing asked
+    first = {m["message_id"] for m in await cards(harness)}
+    await harness.sandbox.wait_for_message(  # posted at once, before any escalation run
+        GROUP, lambda m: "1|ack|" in str(m) and m["message_id"] not in first
     )
     for text in UNCLEAR[:2]:  # more noise after the first card went out
         sent = await harness.sandbox.send_text(USER, text)
