@@ -19,6 +19,7 @@ from care.alerts import DEFAULT_REALERT
 from care.clock import Clock
 from care.db import Database
 from care.errors import InvalidInput
+from care.inbox import storable
 from care.models import CheckIn, Patient, PatientStatus
 from care.questionnaires import Questionnaire
 from care.triage import Assessment, Question, Tier, classify
@@ -155,6 +156,7 @@ async def add_note(
 ) -> Step | None:
     """Typed text while the check-in asks "anything else?": the note, also kept as an item
     of the patient's conversation so that the care team reads it. None if not asked."""
+    text = storable(text)  # whole, with NUL dropped (PostgreSQL refuses it)
     now = clock.now()
     async with db.uow() as uow:
         patient = await patients.by_chat(uow.session, chat_id, lock=True)
