@@ -21,7 +21,7 @@ from aiohttp import web
 from care.errors import InvalidInput, NotFound, SpinecareError
 from care.usecases import console_access
 from care.usecases.console_access import LinkRefused, Session
-from console.render import Words, environment
+from console.render import Words
 from console.services import ConsoleServices
 
 log = structlog.get_logger(__name__)
@@ -285,30 +285,6 @@ async def static(request: web.Request) -> web.Response:
     return web.Response(
         body=data, content_type=kind, headers={"Cache-Control": "public, max-age=3600"}
     )
-
-
-def build_app(services: ConsoleServices) -> web.Application:
-    from console import pages
-
-    app = web.Application(
-        middlewares=[security_headers, problems, signed_in], client_max_size=MAX_FORM
-    )
-    app[SERVICES] = services
-    app[JINJA] = environment()
-    app[STATIC_FILES] = frozenset(
-        item.name for item in resources.files("console").joinpath("static").iterdir()
-    )
-    app.add_routes(
-        [
-            web.get("/signin", signin_page),
-            web.post("/signin", signin),
-            web.post("/logout", logout),
-            web.post("/language", choose_language),
-            web.get("/static/{name}", static),
-            *pages.routes(demo=services.demo is not None),
-        ]
-    )
-    return app
 
 
 def quoted(code: str) -> str:

@@ -14,7 +14,7 @@ from bot.services import BotServices
 from care.clock import Clock, SystemClock
 from care.db import Database
 from care.settings import Settings
-from console.app import build_app
+from console.server import build_app
 from console.services import ConsoleConfig, ConsoleServices
 from spinecare.demo import DemoClock
 
