@@ -8,6 +8,7 @@ returned step to the patient after the commit.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -167,13 +168,16 @@ async def add_note(
         )
         if checkin is None:
             return None
+        # read in a thread (before anything is written): a long note takes the reader about
+        # 0.2 s, which on the event loop would hold up every other update and send
+        tier = (await asyncio.to_thread(classify, text)).tier.value if text else None
         step = await _record(uow.session, patient, checkin, config, NOTE_QUESTION, text, now=now)
         conversation.record_note(
             uow.session,
             patient=patient,
             checkin_id=checkin.id,
             text=text,
-            tier=classify(text).tier.value if text else None,
+            tier=tier,
             chat_message_id=chat_message_id,
             now=now,
         )
