@@ -315,7 +315,7 @@ async def on_handled_button(
     item = await usecases.handle(
         services.db, services.clock, item_id=callback.arg_int(0), actor=actor
     )
-    if callback.args[1] == "c":
+    if callback.args[1] in ("c", "m"):
         if message is None:
             return
         if item is None:  # the patient deleted their data: the card is all that is left
@@ -323,8 +323,11 @@ async def on_handled_button(
             return
         who = user.full_name or str(user.id)
         done = services.text(lang, "inbox.card.handled_by", who=who)
-        keyboard = ((Button(done, encode("hdl", item.id, "c")),),)
-        if message.reply_markup is None or message.reply_markup.inline_keyboard[0][0].text != done:
+        if callback.args[1] == "m":  # a card of several items: only the pressed button changes
+            keyboard = handled_in_place(message, query.data or "", done)
+        else:
+            keyboard = ((Button(done, encode("hdl", item.id, "c")),),)
+        if message.reply_markup is None or keyboard != _keyboard_of(message):
             await query.edit_message_reply_markup(reply_markup=markup(keyboard))
         log.info("item_handled", action="conversation.handled", item_id=item.id, by=user.id)
         return
@@ -332,6 +335,28 @@ async def on_handled_button(
         await message.reply_text(services.text(lang, "inbox.handled.unknown"))
     text, reply_markup = await inbox_page(services, lang, actor, callback.arg_int(1))
     await query.edit_message_text(text, reply_markup=reply_markup)
+
+
+def _keyboard_of(message: Message) -> Keyboard:
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    return tuple(
+        tuple(Button(b.text, str(b.callback_data)) for b in row if b.callback_data is not None)
+        for row in rows
+    )
+
+
+def handled_in_place(message: Message, data: str, done: str) -> Keyboard:
+    """The card's buttons with the pressed one (``data``) now naming who handled it; the
+    item's number (before " · ") stays."""
+    return tuple(
+        tuple(
+            Button(f"{button.text.split(' · ', 1)[0]} · {done}", button.data)
+            if button.data == data
+            else button
+            for button in row
+        )
+        for row in _keyboard_of(message)
+    )
 
 
 def user_language_of(query: CallbackQuery, services: BotServices) -> str:

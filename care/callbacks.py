@@ -34,7 +34,7 @@ ACTIONS: dict[str, int] = {
     "del": 1,  # /delete confirmation: yes|no
     "bc": 2,  # broadcast: broadcast id, send|cancel
     "page": 2,  # coordinator list paging: list name, page number
-    "hdl": 2,  # conversation item handled: item id, "c" on a card or the /inbox page number
+    "hdl": 2,  # item handled: item id, "c" on a card, "m" on a card of several, or a page number
     "inbox": 1,  # /inbox paging: page number
 }
 

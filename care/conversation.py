@@ -53,6 +53,8 @@ EVENT_TIERS: dict[str, str] = {
     "unreachable": "red",  # CLINICAL.md: a patient who blocks the bot alerts at once
 }
 MAX_POST_ATTEMPTS = 5
+# The patient code of a card that holds several patients' items (no code has a "*").
+SEVERAL_PATIENTS = "*"
 TELEGRAM_TEXT_LIMIT = 4096
 
 

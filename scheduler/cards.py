@@ -9,6 +9,13 @@ but Telegram's ids. Red and amber cards notify; green ones are posted silently.
 
 Runs from the escalate job (every 2 s) and from the bot's kick right after a message is
 stored, so a card is in the group within seconds.
+
+Telegram lets a bot post 20 messages a minute in a group. When more cards wait than that
+(the poster was held by the group's pace while they came in), the waiting ones are posted
+together: several items per card, red then amber then the rest, each with its words in full
+and its own "Handled" button, split at Telegram's 4,096 characters between items, never
+inside one (an item too long to share a message gets its own card, split as above). A
+nurse gets a few cards for a flood of messages, not one per message, and no item is hidden.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import structlog
 
 from care.callbacks import encode
 from care.clock import Clock
-from care.conversation import IN, split_text
+from care.conversation import IN, TELEGRAM_TEXT_LIMIT, split_text
 from care.db import Database
 from care.messaging import Button, CardMessenger, Delivery, Keyboard, Outcome, OutgoingMessage
 from care.models import PatientStatus
@@ -32,6 +39,7 @@ from care.usecases.conversation import (
     PostResult,
     claim_cards,
     record_posted,
+    record_posted_together,
     sweep,
     take_digest,
 )
@@ -40,10 +48,12 @@ from messages.catalog import Catalog
 log = structlog.get_logger(__name__)
 
 DIGEST_PREVIEW = 60
+MAX_TOGETHER = 30  # items in one card posted together (a button each; Telegram allows 100)
+TIER_RANK = {"red": 0, "amber": 1, "ask": 2}  # the order within a card posted together
 SWEEP_AFTER = timedelta(seconds=30)  # a stored message with no item by then gets one
 
 
-def card_text(job: CardJob, catalog: Catalog, language: str) -> str:
+def card_text(job: CardJob, catalog: Catalog, language: str, *, hint: bool = True) -> str:
     """The whole card: who, when, how urgent, what happened, the patient's words in full."""
 
     def text(key: str, **values: object) -> str:
@@ -74,8 +84,50 @@ def card_text(job: CardJob, catalog: Catalog, language: str) -> str:
     if job.kind in ("text", "note", "attachment"):
         words = job.text if job.text else text("inbox.card.no_text")
         lines.append(f"“{words}”")
-        lines.append(text("inbox.card.hint"))
+        if hint:
+            lines.append(text("inbox.card.hint"))
     return "\n".join(lines)
+
+
+def together_text(
+    numbered: list[tuple[int, CardJob]], total: int, catalog: Catalog, language: str
+) -> str:
+    """One card for several items: how many came together, each item numbered, one hint."""
+    head = catalog.text(language, "inbox.card.together", count=total)
+    blocks = [f"{n}. {card_text(job, catalog, language, hint=False)}" for n, job in numbered]
+    several = len({job.patient_code for _, job in numbered}) > 1
+    hint = catalog.text(language, "inbox.card.several_hint" if several else "inbox.card.hint")
+    return "\n\n".join([head, *blocks, hint])
+
+
+def together_keyboard(
+    numbered: list[tuple[int, CardJob]], catalog: Catalog, language: str
+) -> Keyboard:
+    """A "Handled" button per item, named by its number, two to a row."""
+    done = catalog.text(language, "inbox.card.handled")
+    buttons = [Button(f"{n} · {done}", encode("hdl", job.item_id, "m")) for n, job in numbered]
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+def pack(jobs: list[CardJob], catalog: Catalog, language: str) -> list[list[tuple[int, CardJob]]]:
+    """Items (most urgent first) numbered and packed into cards of at most 4,096 characters;
+    an item that cannot share a card is alone in its list (posted as its own card)."""
+    ordered = sorted(jobs, key=lambda j: (TIER_RANK.get(j.tier or "", 3), j.created_at, j.item_id))
+    cards: list[list[tuple[int, CardJob]]] = []
+    current: list[tuple[int, CardJob]] = []
+    for n, job in enumerate(ordered, start=1):
+        if len(together_text([(n, job)], len(ordered), catalog, language)) > TELEGRAM_TEXT_LIMIT:
+            cards.append([(n, job)])
+            continue
+        grown = [*current, (n, job)]
+        fits = len(together_text(grown, len(ordered), catalog, language)) <= TELEGRAM_TEXT_LIMIT
+        if current and (not fits or len(grown) > MAX_TOGETHER):
+            cards.append(current)
+            grown = [(n, job)]
+        current = grown
+    if current:
+        cards.append(current)
+    return cards
 
 
 def handled_keyboard(item_id: int, catalog: Catalog, language: str) -> Keyboard:
@@ -121,21 +173,122 @@ class CardPoster:
                 jobs = await claim_cards(self.db, self.clock, lease=self.lease, batch=self.batch)
                 if not jobs:
                     return done
-                for job in jobs:
-                    result = await (self._post(job) if job.direction == IN else self._deliver(job))
-                    await record_posted(self.db, self.clock, job, result, realert=self.realert)
-                    done += result.posted
-                    log.info(
-                        "card_posted" if result.posted else "card_not_posted",
-                        action="conversation.post",
-                        item_id=job.item_id,
-                        direction=job.direction,
-                        kind=job.kind,
-                        tier=job.tier,
-                        error=result.error,
+                cards = [job for job in jobs if job.direction == IN]
+                stop = False
+                for job in (job for job in jobs if job.direction != IN):
+                    posted, stop = await self._one(job)
+                    done += posted
+                    if stop:
+                        break
+                if stop:  # Telegram asks to wait: the next run tries again (leases expire)
+                    return done
+                if len(cards) == 1:
+                    posted, stop = await self._one(cards[0])
+                    done += posted
+                elif cards:
+                    posted, stop = await self._post_together(cards)
+                    done += posted
+                if stop:
+                    return done
+
+    async def _one(self, job: CardJob) -> tuple[int, bool]:
+        """Post a card or deliver a reply; (posted, whether Telegram asks to wait)."""
+        result = await (self._post(job) if job.direction == IN else self._deliver(job))
+        await record_posted(self.db, self.clock, job, result, realert=self.realert)
+        self._logged(job, result)
+        return int(result.posted), result.retry and not result.posted
+
+    def _logged(self, job: CardJob, result: PostResult, *, together: int = 1) -> None:
+        log.info(
+            "card_posted" if result.posted else "card_not_posted",
+            action="conversation.post",
+            item_id=job.item_id,
+            direction=job.direction,
+            kind=job.kind,
+            tier=job.tier,
+            together=together,
+            error=result.error,
+        )
+
+    async def _post_together(self, jobs: list[CardJob]) -> tuple[int, bool]:
+        """Cards that waited together posted as few cards (``pack``); (posted, stop)."""
+        assert self.chat_id is not None
+        done = 0
+        cards = pack(jobs, self.catalog, self.language)
+        for index, numbered in enumerate(cards):
+            if len(numbered) == 1 and self._alone(numbered, len(jobs)):
+                posted, stop = await self._one(numbered[0][1])
+                done += posted
+            else:
+                posted, stop = await self._send_together(numbered, len(jobs))
+                done += posted
+            if stop:  # the rest go back to pending, tried again on the next run
+                rest = [job for later in cards[index + 1 :] for _, job in later]
+                failed = PostResult(posted=False, retry=True, error="waiting for the group")
+                if rest:
+                    await record_posted_together(
+                        self.db, self.clock, rest, failed, realert=self.realert
                     )
-                    if result.retry and not result.posted:
-                        return done  # Telegram asks to wait: the next run tries again
+                return done, True
+        return done, False
+
+    def _alone(self, numbered: list[tuple[int, CardJob]], total: int) -> bool:
+        """Whether the item is too long to share a card (it is posted as its own)."""
+        text = together_text(numbered, total, self.catalog, self.language)
+        return len(text) > TELEGRAM_TEXT_LIMIT
+
+    async def _send_together(
+        self, numbered: list[tuple[int, CardJob]], total: int
+    ) -> tuple[int, bool]:
+        assert self.chat_id is not None
+        jobs = [job for _, job in numbered]
+        delivery = await self.messenger.send(
+            OutgoingMessage(
+                chat_id=self.chat_id,
+                text=together_text(numbered, total, self.catalog, self.language),
+                keyboard=together_keyboard(numbered, self.catalog, self.language),
+                silent=all(job.silent for job in jobs),
+            )
+        )
+        if delivery.outcome != Outcome.SENT or delivery.message_id is None:
+            result = _failed(delivery, self.chat_id, [])
+        else:
+            result = PostResult(True, chat_id=self.chat_id, message_ids=(delivery.message_id,))
+        copies: dict[int, int] = {}
+        if result.posted:
+            for job in jobs:
+                copied = await self._copy_attachment(job, delivery.message_id or 0)
+                if copied is not None:
+                    copies[job.item_id] = copied
+        await record_posted_together(
+            self.db, self.clock, jobs, result, copies=copies, realert=self.realert
+        )
+        for job in jobs:
+            self._logged(job, result, together=len(jobs))
+        return (len(jobs) if result.posted else 0), result.retry and not result.posted
+
+    async def _copy_attachment(self, job: CardJob, card_id: int) -> int | None:
+        """The patient's photo, voice or file copied under its card; its message id, or None
+        (the card is up all the same: the nurse reads "attachment" and can ask)."""
+        if not (job.attachment and job.chat_message_id and job.patient_chat_id):
+            return None
+        assert self.chat_id is not None
+        copied = await self.messenger.copy(
+            self.chat_id,
+            job.patient_chat_id,
+            job.chat_message_id,
+            silent=job.silent,
+            reply_to=card_id,
+        )
+        if copied.outcome == Outcome.SENT and copied.message_id is not None:
+            return copied.message_id
+        log.warning(
+            "attachment_not_copied",
+            action="conversation.copy",
+            item_id=job.item_id,
+            error_code=copied.error_code,
+        )
+        return None
 
     async def _post(self, job: CardJob) -> PostResult:
         assert self.chat_id is not None
@@ -157,23 +310,9 @@ class CardPoster:
             if delivery.outcome != Outcome.SENT or delivery.message_id is None:
                 return _failed(delivery, self.chat_id, sent)
             sent.append(delivery.message_id)
-        if job.attachment and job.chat_message_id and job.patient_chat_id:
-            copied = await self.messenger.copy(
-                self.chat_id,
-                job.patient_chat_id,
-                job.chat_message_id,
-                silent=job.silent,
-                reply_to=sent[0],
-            )
-            if copied.outcome == Outcome.SENT and copied.message_id is not None:
-                sent.append(copied.message_id)
-            else:  # the card itself is up; the nurse reads "attachment" and can ask
-                log.warning(
-                    "attachment_not_copied",
-                    action="conversation.copy",
-                    item_id=job.item_id,
-                    error_code=copied.error_code,
-                )
+        copied = await self._copy_attachment(job, sent[0])
+        if copied is not None:
+            sent.append(copied)
         return PostResult(posted=True, chat_id=self.chat_id, message_ids=tuple(sent))
 
     async def _deliver(self, job: CardJob) -> PostResult:

@@ -9,6 +9,7 @@ in another.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,7 @@ class ReplyStatus(enum.StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     UNKNOWN_CARD = "unknown_card"
+    SEVERAL_PATIENTS = "several_patients"  # a card that holds several patients' messages
     UNKNOWN_PATIENT = "unknown_patient"
     DELETED = "deleted"
     UNREACHABLE = "unreachable"
@@ -68,6 +70,8 @@ async def reply_to_card(
         card = await conversation.card_at(uow.session, chat_id=chat_id, message_id=message_id)
         replied: ConversationItem | None = None
         if card is not None:
+            if card.patient_code == conversation.SEVERAL_PATIENTS:
+                return ReplyOutcome(ReplyStatus.SEVERAL_PATIENTS)
             patient = await patients.by_code(uow.session, card.patient_code)
             if card.item_id is not None:
                 replied = await uow.session.get(ConversationItem, card.item_id)
@@ -261,42 +265,100 @@ async def record_posted(
 ) -> None:
     now = clock.now()
     async with db.uow() as uow:
-        session = uow.session
-        item = await session.get(ConversationItem, job.item_id, with_for_update=True)
+        item = await uow.session.get(ConversationItem, job.item_id, with_for_update=True)
         if result.chat_id is not None and result.message_ids and job.direction == conversation.IN:
             conversation.record_card_posts(  # a reply to the card still finds its patient
-                session,
+                uow.session,
                 item_id=item.id if item is not None else None,
                 patient_code=job.patient_code,
                 chat_id=result.chat_id,
                 message_ids=result.message_ids,
                 now=now,
             )
-        if item is not None:  # None: erased by /delete while it was being posted
-            if result.posted:
-                item.post_state, item.posted_at, item.post_error = conversation.POSTED, now, None
-            elif result.retry and item.post_attempts < conversation.MAX_POST_ATTEMPTS:
-                item.post_state, item.post_error = conversation.PENDING, result.error
-            else:
-                item.post_state, item.post_error = conversation.FAILED, result.error
-            item.lease_until = None
-            if job.direction == conversation.OUT and item.post_state != conversation.PENDING:
-                audit.record(
-                    session,
-                    at=now,
-                    actor="system",
-                    action="conversation.reply_delivered"
-                    if result.posted
-                    else "conversation.reply_failed",
-                    subject=job.patient_code,
-                    item_id=job.item_id,
-                )
-        if result.blocked and job.direction == conversation.OUT:
-            patient = await patients.by_code(session, job.patient_code)
-            await patients.mark_unreachable(
-                session, patient, now=now, reason="reply_not_delivered", realert=realert
-            )
+        await _record_item(uow.session, job, item, result, now=now, realert=realert)
         await uow.commit()
+
+
+async def record_posted_together(
+    db: Database,
+    clock: Clock,
+    jobs: Sequence[CardJob],
+    result: PostResult,
+    *,
+    copies: Mapping[int, int] | None = None,
+    realert: timedelta,
+) -> None:
+    """Several items posted as one card (``result``: its message ids), recorded at once.
+
+    A reply to the card reaches its patient when it holds one patient's items; with several
+    patients it is refused (``SEVERAL_PATIENTS``). ``copies`` maps an item to the message that
+    copied its attachment into the group: a reply to that reaches the item's patient.
+    """
+    now = clock.now()
+    codes = {job.patient_code for job in jobs}
+    async with db.uow() as uow:
+        items = {  # None: erased by /delete while it was being posted
+            job.item_id: await uow.session.get(ConversationItem, job.item_id, with_for_update=True)
+            for job in jobs
+        }
+        if result.chat_id is not None and result.message_ids:
+            first = items[jobs[0].item_id]
+            conversation.record_card_posts(
+                uow.session,
+                item_id=first.id if first is not None and len(codes) == 1 else None,
+                patient_code=codes.pop() if len(codes) == 1 else conversation.SEVERAL_PATIENTS,
+                chat_id=result.chat_id,
+                message_ids=result.message_ids,
+                now=now,
+            )
+        for job in jobs:
+            item = items[job.item_id]
+            if result.chat_id is not None and copies and job.item_id in copies:
+                conversation.record_card_posts(
+                    uow.session,
+                    item_id=item.id if item is not None else None,
+                    patient_code=job.patient_code,
+                    chat_id=result.chat_id,
+                    message_ids=(copies[job.item_id],),
+                    now=now,
+                )
+            await _record_item(uow.session, job, item, result, now=now, realert=realert)
+        await uow.commit()
+
+
+async def _record_item(
+    session: AsyncSession,
+    job: CardJob,
+    item: ConversationItem | None,
+    result: PostResult,
+    *,
+    now: datetime,
+    realert: timedelta,
+) -> None:
+    if item is not None:  # None: erased by /delete while it was being posted
+        if result.posted:
+            item.post_state, item.posted_at, item.post_error = conversation.POSTED, now, None
+        elif result.retry and item.post_attempts < conversation.MAX_POST_ATTEMPTS:
+            item.post_state, item.post_error = conversation.PENDING, result.error
+        else:
+            item.post_state, item.post_error = conversation.FAILED, result.error
+        item.lease_until = None
+        if job.direction == conversation.OUT and item.post_state != conversation.PENDING:
+            audit.record(
+                session,
+                at=now,
+                actor="system",
+                action="conversation.reply_delivered"
+                if result.posted
+                else "conversation.reply_failed",
+                subject=job.patient_code,
+                item_id=job.item_id,
+            )
+    if result.blocked and job.direction == conversation.OUT:
+        patient = await patients.by_code(session, job.patient_code)
+        await patients.mark_unreachable(
+            session, patient, now=now, reason="reply_not_delivered", realert=realert
+        )
 
 
 # -- the morning digest ---------------------------------------------------------------------
