@@ -16,6 +16,9 @@ together: several items per card, red then amber then the rest, each with its wo
 and its own "Handled" button, split at Telegram's 4,096 characters between items, never
 inside one (an item too long to share a message gets its own card, split as above). A
 nurse gets a few cards for a flood of messages, not one per message, and no item is hidden.
+In such a card, only red and amber items' attachments are copied under it (a copy is one
+more group message); the others are named ("Attachment (photo)"), and the patient was asked
+what they meant.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ log = structlog.get_logger(__name__)
 DIGEST_PREVIEW = 60
 MAX_TOGETHER = 30  # items in one card posted together (a button each; Telegram allows 100)
 TIER_RANK = {"red": 0, "amber": 1, "ask": 2}  # the order within a card posted together
+# In a card posted together, only red and amber items' attachments are copied under it: a copy
+# is one more of the group's 20 messages a minute (the others are named: "Attachment (photo)").
+COPIED_TOGETHER = ("red", "amber")
 SWEEP_AFTER = timedelta(seconds=30)  # a stored message with no item by then gets one
 
 
@@ -257,6 +263,8 @@ class CardPoster:
         copies: dict[int, int] = {}
         if result.posted:
             for job in jobs:
+                if job.tier not in COPIED_TOGETHER:
+                    continue  # named in the card; a copy each would take the group's pace
                 copied = await self._copy_attachment(job, delivery.message_id or 0)
                 if copied is not None:
                     copies[job.item_id] = copied

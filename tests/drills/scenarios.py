@@ -15,13 +15,16 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
-from care.models import InboundMessage, ReceivedUpdate
+from bot.pace import PaceLimits, TelegramPace
+from care.conversation import CLAIMED, IN, PENDING, POSTED
+from care.models import CardPost, ConversationItem, InboundMessage, ReceivedUpdate
 from sandbox import FloodLimits
 from sandbox.client import SandboxError
 from tests.drills.support import database_down
@@ -140,6 +143,35 @@ async def settle(harness: Harness, *, quiet: float = 0.3, within: float = 900.0)
     raise TimeoutError("the service did not settle")
 
 
+async def posting(harness: Harness) -> dict[str, int]:
+    """Inbound conversation items by post state, and the group's card messages."""
+    async with harness.running.db.session() as session:
+        rows = await session.execute(
+            select(ConversationItem.post_state, func.count())
+            .where(ConversationItem.direction == IN)
+            .group_by(ConversationItem.post_state)
+        )
+        found = {state: int(count) for state, count in rows.all()}
+        found["card messages"] = int(
+            await session.scalar(select(func.count()).select_from(CardPost)) or 0
+        )
+    return found
+
+
+async def cards_settled(harness: Harness, *, within: float = 1800.0) -> dict[str, int]:
+    """Wait until every inbound item is in the group (or failed), kicking the card poster
+    as the escalate job would every 2 s; the counts by post state."""
+    deadline = time.monotonic() + within
+    while True:
+        counts = await posting(harness)
+        if not counts.get(PENDING) and not counts.get(CLAIMED):
+            return counts
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"cards not posted: {counts}")
+        harness.running.services.post_alerts()
+        await asyncio.sleep(2.0)
+
+
 async def stored_counts(harness: Harness) -> tuple[int, int, int]:
     """(texts kept, (chat, message) pairs kept more than once, updates recorded)."""
     async with harness.running.db.session() as session:
@@ -184,8 +216,25 @@ def is_card(message: dict[str, Any]) -> bool:
     return "1|hdl|" in str(message)
 
 
-async def fuzz(harness: Harness, inputs: int, *, seed: int = 14, at_once: int = 16) -> Figures:
-    """``inputs`` random inputs of every shape, from patients, a stranger and a nurse."""
+async def fuzz(
+    harness: Harness,
+    inputs: int,
+    *,
+    seed: int = 14,
+    at_once: int = 16,
+    group_per_minute: float | None = None,
+) -> Figures:
+    """``inputs`` random inputs of every shape, from patients, a stranger and a nurse; then
+    every patient item must reach the coordinators' group in some card.
+
+    ``group_per_minute`` raises the bot's pace for the group (the sandbox's flood limits are
+    off here): at Telegram's 20 a minute, the words of 10,000 random inputs (about 2 million
+    characters, at least 500 messages) would take the group 45 minutes to show in full.
+    """
+    if group_per_minute is not None:
+        pace = harness.running.application.bot.rate_limiter
+        assert isinstance(pace, TelegramPace)
+        pace.limits = replace(pace.limits, group_per_minute=group_per_minute)
     rng = random.Random(seed)
     scene = await prepare(harness)
     kept_before, _, _ = await stored_counts(harness)
@@ -245,16 +294,24 @@ async def fuzz(harness: Harness, inputs: int, *, seed: int = 14, at_once: int = 
     with counted_errors() as logs:
         await asyncio.gather(*(run(shape, step) for shape, step in plan))
         await settle(harness)
+        taken_in = time.perf_counter() - started
+        cards = await cards_settled(harness)
     kept, doubled, _ = await stored_counts(harness)
+    items = sum(count for state, count in cards.items() if state != "card messages")
     return {
         "inputs": inputs,
         "shapes": shapes,
         "not accepted by the Bot API": refused_by_telegram,
         "seconds": round(time.perf_counter() - started, 1),
+        "taken in s": round(taken_in, 1),
         "tracebacks": tracebacks(logs),
         "patient texts": accepted_texts,
         "lost": max(accepted_texts - (kept - kept_before), 0),
         "duplicates": doubled,
+        "items": items,
+        "in the group": cards.get(POSTED, 0),
+        "card messages": cards["card messages"],
+        "group per minute": group_per_minute or PaceLimits().group_per_minute,
     }
 
 

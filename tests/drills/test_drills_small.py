@@ -14,6 +14,7 @@ async def test_fuzz_raises_nothing_and_loses_no_text(harness: Harness) -> None:
     assert figures["tracebacks"] == 0
     assert figures["lost"] == 0 and figures["duplicates"] == 0
     assert len(figures["shapes"]) == 7
+    assert figures["in the group"] == figures["items"] > 0  # every item is in some card
 
 
 async def test_duplicate_updates_are_handled_once(harness: Harness) -> None:

@@ -134,3 +134,26 @@ def test_handled_on_a_card_of_several_changes_only_the_pressed_button() -> None:
          Button("2 · ✔ Handled by Kim", encode("hdl", 2, "m"))),
         (Button("3 · ✔ Handled", encode("hdl", 3, "m")),),
     )  # fmt: skip
+
+
+async def test_in_a_card_of_several_only_red_and_amber_attachments_are_copied(
+    db: Database, clock: FakeClock
+) -> None:
+    patient = await add_patient(db, "P-TOG005", now=clock.now(), chat_id=605)
+    for n, tier in enumerate(("green", "ask", "amber", "red"), start=1):
+        async with db.uow() as uow:
+            owner = await uow.session.get_one(Patient, patient)
+            stored = inbox.keep(
+                uow.session, patient=owner, chat_id=605, telegram_message_id=n,
+                text=f"[photo] {tier}", now=clock.now(),
+            )  # fmt: skip
+            await uow.session.flush()
+            await conversation.record_message(
+                uow.session, patient=owner, inbound=stored, tier=tier, attachment="photo",
+                file_id=f"file{n}", now=clock.now(),
+            )  # fmt: skip
+            await uow.commit()
+    messenger = CardMessenger()
+    assert await poster(db, messenger, clock).run_once() == 4
+    assert len(messenger.to(GROUP)) == 1
+    assert sorted(copy[2] for copy in messenger.copies) == [3, 4]  # amber's and red's photos
