@@ -24,6 +24,7 @@ FUZZ_GROUP_PER_MINUTE = 300.0
 DUPLICATED_TEXTS = 500
 OUTAGE_TEXTS = 200
 FLOOD_PRESSES = 400
+REAL_OUTAGE_SECONDS, REAL_OUTAGE_REMINDERS = 45.0, 30
 
 
 @asynccontextmanager
@@ -58,6 +59,27 @@ async def one_drill(
                 scenarios.report(f"{name} ({backend})", await drill(harness))
 
 
+async def real_outage() -> None:
+    """The service's PostgreSQL server really stopped (a throwaway cluster, never 5432)."""
+    from tests.drills import scenarios
+    from tests.drills.cluster import available, throwaway_cluster
+    from tests.e2e.conftest import running_harness
+
+    if not available():
+        print("  real database outage: not run (PostgreSQL's initdb and pg_ctl not found)")
+        return
+    async with (
+        throwaway_cluster() as cluster,
+        running_harness(
+            cluster.url, FakeClock(NOW), coordinator_ids=[9001], journal_replay_seconds=0.5
+        ) as harness,
+    ):
+        figures = await scenarios.real_outage(
+            harness, cluster, seconds=REAL_OUTAGE_SECONDS, reminders=REAL_OUTAGE_REMINDERS
+        )
+    scenarios.report("real database outage (pg_ctl stop, then start; PostgreSQL)", figures)
+
+
 async def main() -> None:
     from tests.drills import scenarios
 
@@ -69,6 +91,7 @@ async def main() -> None:
     print("  (target: the red alert reaches the group within 5 s during the stranger flood)")
     await one_drill("duplicate updates", lambda h: scenarios.duplicates(h, DUPLICATED_TEXTS), both)
     await one_drill("database outage", lambda h: scenarios.outage(h, OUTAGE_TEXTS), both)
+    await real_outage()
     await one_drill(
         "fuzz",
         lambda h: scenarios.fuzz(h, FUZZ_INPUTS, group_per_minute=FUZZ_GROUP_PER_MINUTE),

@@ -20,16 +20,30 @@ pushed to ``now + retry_after`` (``hold``), and sends resume at the pace, withou
 ``DatabasePace`` keeps the paces in the ``send_pace`` table (PostgreSQL: one statement per
 reservation, in autocommit, on the database's clock), so any number of workers and the bot
 share them. ``MemoryPace`` is the same in one process (SQLite runs one process anyway).
+
+While the database cannot be reached, ``DatabasePace`` paces in this process's memory instead
+(and tries the database again a second later): the bot still tells patients "received" and
+sends alerts during an outage. (Found by stopping a real PostgreSQL server: every send
+failed with "connection refused", the patient heard nothing.) Dispatch needs the database
+anyway, so during an outage only this process's few sends go out, each process at the pace.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
+import structlog
 from sqlalchemy import text
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = structlog.get_logger(__name__)
+
+# The database is not there (refused, cut, hung past the timeout): pace in memory meanwhile.
+UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -96,13 +110,31 @@ _HOLD = text(
 
 
 class DatabasePace:
-    """Paces in the ``send_pace`` table, shared by every process on one PostgreSQL database."""
+    """Paces in the ``send_pace`` table, shared by every process on one PostgreSQL database;
+    in memory while the database cannot be reached."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, timeout: float = 2.0, retry_after: float = 1.0
+    ) -> None:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.fallback = MemoryPace()
+        self.timeout = timeout  # a reservation that takes longer: the database is away
+        self.retry_after = retry_after  # seconds in memory before the database is tried again
+        self._away_until = 0.0
 
     async def reserve(
         self, key: str, *, interval: float, burst: float, horizon: float
+    ) -> Reservation:
+        if time.monotonic() >= self._away_until:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self._reserve(key, interval, burst, horizon)
+            except UNREACHABLE as error:
+                self._away(error)
+        return await self.fallback.reserve(key, interval=interval, burst=burst, horizon=horizon)
+
+    async def _reserve(
+        self, key: str, interval: float, burst: float, horizon: float
     ) -> Reservation:
         params = {"key": key, "interval": interval, "burst": burst, "horizon": horizon}
         async with self.engine.connect() as connection:
@@ -113,5 +145,16 @@ class DatabasePace:
         return Reservation(False, max(0.001, float(current or 0.0) - burst - horizon))
 
     async def hold(self, key: str, *, seconds: float) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(_HOLD, {"key": key, "seconds": seconds})
+        await self.fallback.hold(key, seconds=seconds)
+        if time.monotonic() < self._away_until:
+            return
+        try:
+            async with asyncio.timeout(self.timeout), self.engine.connect() as connection:
+                await connection.execute(_HOLD, {"key": key, "seconds": seconds})
+        except UNREACHABLE as error:
+            self._away(error)
+
+    def _away(self, error: BaseException) -> None:
+        if self._away_until == 0.0 or time.monotonic() > self._away_until + 60:
+            log.warning("pace_in_memory", action="pace.fallback", error=type(error).__name__)
+        self._away_until = time.monotonic() + self.retry_after

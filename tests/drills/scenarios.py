@@ -9,6 +9,7 @@ error level counts too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import statistics
 import time
@@ -27,6 +28,7 @@ from care.conversation import CLAIMED, IN, PENDING, POSTED
 from care.models import CardPost, ConversationItem, InboundMessage, ReceivedUpdate
 from sandbox import FloodLimits
 from sandbox.client import SandboxError
+from tests.drills.cluster import Cluster
 from tests.drills.support import database_down
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
@@ -433,3 +435,94 @@ async def stranger_flood(harness: Harness, presses: int) -> Figures:
 
 def report(name: str, figures: Figures) -> None:
     print(f"  {name}: " + ", ".join(f"{key} {value}" for key, value in figures.items()), flush=True)
+
+
+async def real_outage(
+    harness: Harness, cluster: Cluster, *, seconds: float, reminders: int, every: float = 0.25
+) -> Figures:
+    """The service's own PostgreSQL server is stopped for ``seconds`` while patients write
+    (a text every ``every`` s) and ``reminders`` fall due; then it is started again and the
+    service recovers by itself (journal replay and dispatch run as they do in production).
+    Counts what was kept, lost, doubled and replayed."""
+    from benchmarks.delivery import add_reminders, copies
+    from care.models import Patient
+
+    await prepare(harness)
+    kept_before, _, _ = await stored_counts(harness)
+    async with harness.running.db.session() as session:
+        ids = list(await session.scalars(select(Patient.id).where(Patient.chat_id.in_(PATIENTS))))
+    await add_reminders(harness.running.db, ids, reminders, harness.clock.now())
+    journal = harness.running.services.journal
+    dispatch_errors = 0
+    stopping = asyncio.Event()
+
+    async def dispatch_job() -> None:  # the dispatch job, every second as in production
+        nonlocal dispatch_errors
+        while not stopping.is_set():
+            try:
+                await harness.running.scheduler.dispatch()
+            except Exception:
+                dispatch_errors += 1
+            await asyncio.sleep(1.0)
+
+    texts, told = 0, 0
+    with counted_errors() as logs:
+        dispatcher = asyncio.create_task(dispatch_job())
+        await asyncio.sleep(0.5)  # the first reminders go out before the server stops
+        await cluster.stop()
+        stopped = time.monotonic()
+        while time.monotonic() - stopped < seconds:
+            patient = PATIENTS[texts % len(PATIENTS)]
+            message = await harness.sandbox.send_text(patient, f"서버 정지 중 메모 {texts}")
+            texts += 1
+            with contextlib.suppress(TimeoutError):
+                await harness.sandbox.wait_for_message(
+                    patient, lambda m: True, after_message_id=message["message_id"], timeout=10
+                )
+                told += 1
+            await asyncio.sleep(every)
+        journaled = len(journal.path.read_text().splitlines()) if journal.path.exists() else 0
+        await cluster.start()
+        restarted = time.monotonic()
+        texts_back: float | None = None
+        reminders_back: float | None = None
+        while time.monotonic() - restarted < 120:
+            kept, _, _ = await _counts_or_none(harness) or (0, 0, 0)
+            reached = copies([m for p in PATIENTS for m in await harness.sandbox.sent_messages(p)])
+            if texts_back is None and kept - kept_before >= texts:
+                texts_back = time.monotonic() - restarted
+            if reminders_back is None and len(reached) >= reminders:
+                reminders_back = time.monotonic() - restarted
+            if texts_back is not None and reminders_back is not None:
+                break
+            await asyncio.sleep(0.25)
+        stopping.set()
+        await dispatcher
+        await settle(harness)
+    kept, doubled, _ = await stored_counts(harness)
+    reached = copies([m for p in PATIENTS for m in await harness.sandbox.sent_messages(p)])
+    handler_errors = [e for e in logs if e.get("event") == "handler_failed"]
+    return {
+        "outage s": seconds,
+        "texts during the outage": texts,
+        "told received": told,
+        "journaled": journaled,
+        "texts kept": kept - kept_before,
+        "lost": max(texts - (kept - kept_before), 0),
+        "duplicates": doubled + max(kept - kept_before - texts, 0),
+        "reminders due": reminders,
+        "reminders delivered": len(reached),
+        "reminders lost": reminders - len(reached),
+        "reminder copies (bound 2)": max(reached.values(), default=0),
+        "dispatch runs that failed while down": dispatch_errors,
+        "handler tracebacks": len(handler_errors),
+        "texts all kept s after": None if texts_back is None else round(texts_back, 1),
+        "reminders all sent s after": None if reminders_back is None else round(reminders_back, 1),
+    }
+
+
+async def _counts_or_none(harness: Harness) -> tuple[int, int, int] | None:
+    try:
+        return await stored_counts(harness)
+    except Exception:  # the server is still starting
+        return None
