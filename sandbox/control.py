@@ -304,7 +304,9 @@ class ControlApi:
         return {"version": self.state.version, "messages": messages}
 
     async def get_stats(self, request: web.Request) -> Any:
-        return self.stats.as_json(len(self.state.bot_messages()), len(self.state.updates))
+        return self.stats.as_json(
+            len(self.state.bot_messages()), len(self.state.updates), len(self.state.delivered)
+        )
 
     async def reset(self, request: web.Request) -> Any:
         self.state.reset()

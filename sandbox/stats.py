@@ -16,7 +16,9 @@ class Stats:
     webhook_deliveries: int = 0
     webhook_failures: int = 0
 
-    def as_json(self, messages_sent: int, pending_updates: int) -> dict[str, Any]:
+    def as_json(
+        self, messages_sent: int, pending_updates: int, updates_queued: int = 0
+    ) -> dict[str, Any]:
         return {
             "calls": dict(self.calls),
             "statuses": {str(code): count for code, count in self.statuses.items()},
@@ -26,4 +28,5 @@ class Stats:
             "webhook_failures": self.webhook_failures,
             "messages_sent": messages_sent,
             "pending_updates": pending_updates,
+            "updates_queued": updates_queued,  # every update ever queued for the bot
         }
