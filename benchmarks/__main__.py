@@ -162,7 +162,7 @@ async def start_round_trip() -> None:
 
 
 PACE_MESSAGES = 1_500
-CRASH_MESSAGES, CRASH_KILLS = 3_000, 10
+CRASH_MESSAGES, CRASH_KILLS = 6_000, 40  # the drill: 40 SIGKILLs during 6,000 due messages
 
 
 async def delivery_drills() -> None:

@@ -8,7 +8,7 @@ a time in its chat's pace and then in the bot's (care/pace.py), in the database 
 PostgreSQL, so every process shares them:
 
 =============  ======================================================================
-the bot        ``bot_per_second`` (29/s of Telegram's 30), evenly spaced, no burst
+the bot        ``bot_per_second`` (28.8/s of Telegram's 30), evenly spaced, no burst
 private chat   one a second, a quiet chat may take ``private_burst`` (2) at once; a
                reply to the patient books its time but does not wait for it (it answers
                the patient's own message: reminders to that chat wait instead)
@@ -22,8 +22,11 @@ pace is kept in each process's memory, so that no table holds a patient's chat i
 reply is retried, the reminder put back).
 
 The shared reservations space sends evenly; a busy event loop can still wake several senders
-late at once. So each process also keeps its own sends to ``bot_per_second`` in any second
-and at least half an interval apart (``LocalWindow``): a late wake-up drains, not bursts.
+late at once. So a sender that wakes later than a quarter of an interval past its time books
+a new one (no catch-up), and each process keeps its own sends to Telegram's 30 in any
+1.04 s, at least half an interval apart (``LocalWindow``): Telegram counts *arrivals*, and a
+send that arrives late bunches with the next one, so the 40 ms are the jitter a send may
+have on its way before 31 land in one second (the old window, 29 in any second, allowed 17).
 
 Priorities: alerts, a patient's replies and everything else a handler sends are *urgent*:
 they book the next free time however far ahead, and a 429 is waited out and retried until
@@ -40,7 +43,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,13 +63,19 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class PaceLimits:
-    bot_per_second: float = 29.0
+    bot_per_second: float = 28.8
     private_per_second: float = 1.0
     private_burst: int = 2
     group_per_minute: float = 11.0  # with the burst: at most 20 in any minute
     group_burst: int = 9
     urgent_horizon: float = 60.0  # how far ahead an urgent send may book (seconds)
     bulk_horizon: float = 0.25  # bulk books only the next few slots
+    bot_cap: int = 30  # Telegram's messages in any second, per bot
+    # Telegram counts arrivals, and a send can arrive up to this much later than the one
+    # after it (event loop, network, Telegram's side): this process never starts more than
+    # ``bot_cap`` sends in any ``1 + arrival_margin`` seconds, so arrivals never bunch to 31.
+    arrival_margin: float = 0.04
+    late_tolerance: float = 0.5  # of an interval: a send later than this books a new time
 
 
 def pace_store(db: Database) -> PaceStore:
@@ -77,17 +86,27 @@ def pace_store(db: Database) -> PaceStore:
 class LocalWindow:
     """This process's sends: at most ``limit`` in any ``period``, ``gap`` apart at least."""
 
-    def __init__(self, limit: int, period: float, gap: float) -> None:
+    def __init__(
+        self,
+        limit: int,
+        period: float,
+        gap: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.limit = limit
         self.period = period
         self.gap = gap
+        self.clock = clock
+        self.sleep = sleep
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
     async def enter(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self.clock()
                 while self._starts and self._starts[0] <= now - self.period:
                     self._starts.popleft()
                 wait = 0.0
@@ -98,7 +117,24 @@ class LocalWindow:
                 if wait <= 0:
                     self._starts.append(now)
                     return
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
+
+
+def local_window(
+    limits: PaceLimits,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> LocalWindow:
+    """At most Telegram's 30 sends in any 1.04 s (a late arrival cannot make 31 in a second),
+    and half an interval apart at least (a late wake-up drains, it does not burst)."""
+    return LocalWindow(
+        limits.bot_cap,
+        1.0 + limits.arrival_margin,
+        0.5 / limits.bot_per_second,
+        clock=clock,
+        sleep=sleep,
+    )
 
 
 class TelegramPace(BaseRateLimiter[dict[str, Any]]):
@@ -107,8 +143,7 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
         self.private = MemoryPace()  # patients' chats: never written to the database
         self.limits = limits or PaceLimits()
         self.retry_after_hits = 0  # 429s Telegram answered (should stay 0)
-        per_second = self.limits.bot_per_second
-        self._local = LocalWindow(int(per_second), 1.0, 0.5 / per_second)
+        self._local = local_window(self.limits)
 
     async def initialize(self) -> None:
         """Nothing to set up: the paces live in the store."""
@@ -173,8 +208,9 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
     ) -> None:
         """Reserve a send time in the pace and sleep until it comes. The time is the store's
         (the database's clock): it is placed on this clock at the middle of the round trip.
-        A sender that wakes more than an interval after its time gives the time up and books
-        again (twice at most): late senders would otherwise bunch with those on time."""
+        A sender that wakes later than ``late_tolerance`` of an interval after its time gives
+        the time up and books again (twice at most): late senders would otherwise bunch with
+        those on time, and no catch-up follows a late one."""
         missed = 0
         while True:
             asked = time.monotonic()
@@ -183,6 +219,7 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
             await asyncio.sleep(max(0.0, target - time.monotonic()))
             if not reservation.granted:
                 continue
-            if burst or missed >= 2 or time.monotonic() - target <= interval:
+            late = time.monotonic() - target
+            if burst or missed >= 2 or late <= self.limits.late_tolerance * interval:
                 return
             missed += 1
