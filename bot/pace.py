@@ -206,16 +206,15 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
     async def _take(
         self, store: PaceStore, key: str, interval: float, burst: float, horizon: float
     ) -> None:
-        """Reserve a send time in the pace and sleep until it comes. The time is the store's
-        (the database's clock): it is placed on this clock at the middle of the round trip.
+        """Reserve a send time in the pace and sleep until it comes (the store gives the wait
+        on this process's clock: care.pace.ClockOffset).
         A sender that wakes later than ``late_tolerance`` of an interval after its time gives
         the time up and books again (twice at most): late senders would otherwise bunch with
         those on time, and no catch-up follows a late one."""
         missed = 0
         while True:
-            asked = time.monotonic()
             reservation = await store.reserve(key, interval=interval, burst=burst, horizon=horizon)
-            target = (asked + time.monotonic()) / 2 + reservation.wait
+            target = time.monotonic() + reservation.wait  # the store placed it on this clock
             await asyncio.sleep(max(0.0, target - time.monotonic()))
             if not reservation.granted:
                 continue

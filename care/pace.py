@@ -18,8 +18,9 @@ A refused reservation says how long to wait before trying again. After a 429 the
 pushed to ``now + retry_after`` (``hold``), and sends resume at the pace, without a burst.
 
 ``DatabasePace`` keeps the paces in the ``send_pace`` table (PostgreSQL: one statement per
-reservation, in autocommit, on the database's clock), so any number of workers and the bot
-share them. ``MemoryPace`` is the same in one process (SQLite runs one process anyway).
+reservation, in autocommit, on the database's clock, placed on each process's clock by the
+shortest recent round trip: ``ClockOffset``), so any number of workers and the bot share
+them. ``MemoryPace`` is the same in one process (SQLite runs one process anyway).
 
 While the database cannot be reached, ``DatabasePace`` paces in this process's memory instead
 (and tries the database again a second later): the bot still tells patients "received" and
@@ -91,11 +92,13 @@ _RESERVE = text(
                   + make_interval(secs => CAST(:interval AS float8))
     WHERE GREATEST(p.next_at, statement_timestamp()) <= statement_timestamp()
           + make_interval(secs => CAST(:burst AS float8) + CAST(:horizon AS float8))
-    RETURNING EXTRACT(EPOCH FROM (p.next_at - statement_timestamp())) AS ahead
+    RETURNING EXTRACT(EPOCH FROM (p.next_at - statement_timestamp())) AS ahead,
+              EXTRACT(EPOCH FROM statement_timestamp()) AS db_now
     """
 )
 _AHEAD = text(
-    "SELECT EXTRACT(EPOCH FROM (next_at - statement_timestamp())) FROM send_pace WHERE key = :key"
+    "SELECT EXTRACT(EPOCH FROM (next_at - statement_timestamp())),"
+    " EXTRACT(EPOCH FROM statement_timestamp()) FROM send_pace WHERE key = :key"
 )
 _HOLD = text(
     """
@@ -107,6 +110,32 @@ _HOLD = text(
     )
     """
 )
+
+
+class ClockOffset:
+    """The database's clock on this process's monotonic clock.
+
+    A reservation's time is the database's; a sender sleeps until it on its own clock. Each
+    round trip gives the offset to within half its duration, so the offset kept is the one
+    from the shortest round trip of the last ``keep`` seconds: on a loaded machine a slow
+    round trip (tens of milliseconds) would otherwise place the time that far off, and two
+    processes' sends would bunch though the database spaced them evenly.
+    """
+
+    def __init__(self, keep: float = 30.0) -> None:
+        self.keep = keep
+        self._best: tuple[float, float, float] | None = None  # (round trip, offset, when)
+
+    def sample(self, sent: float, received: float, db_now: float) -> None:
+        trip, offset = received - sent, db_now - (sent + received) / 2
+        best = self._best
+        if best is None or trip <= best[0] or received - best[2] > self.keep:
+            self._best = (trip, offset, received)
+
+    def local(self, db_time: float) -> float:
+        """``db_time`` (seconds since the epoch on the database) on this monotonic clock."""
+        assert self._best is not None, "sample() first"
+        return db_time - self._best[1]
 
 
 class DatabasePace:
@@ -121,6 +150,7 @@ class DatabasePace:
         self.timeout = timeout  # a reservation that takes longer: the database is away
         self.retry_after = retry_after  # seconds in memory before the database is tried again
         self._away_until = 0.0
+        self.clock = ClockOffset()
 
     async def reserve(
         self, key: str, *, interval: float, burst: float, horizon: float
@@ -138,11 +168,20 @@ class DatabasePace:
     ) -> Reservation:
         params = {"key": key, "interval": interval, "burst": burst, "horizon": horizon}
         async with self.engine.connect() as connection:
-            ahead = (await connection.execute(_RESERVE, params)).scalar()
-            if ahead is not None:  # granted: `ahead` is the new next_at, one interval on
-                return Reservation(True, max(0.0, float(ahead) - interval - burst))
-            current = (await connection.execute(_AHEAD, {"key": key})).scalar()
-        return Reservation(False, max(0.001, float(current or 0.0) - burst - horizon))
+            sent = time.monotonic()
+            row = (await connection.execute(_RESERVE, params)).first()
+            if row is not None:  # granted: `ahead` is the new next_at, one interval on
+                ahead, db_now = float(row[0]), float(row[1])
+                self.clock.sample(sent, time.monotonic(), db_now)
+                start = self.clock.local(db_now) + ahead - interval - burst
+                return Reservation(True, max(0.0, start - time.monotonic()))
+            sent = time.monotonic()
+            row = (await connection.execute(_AHEAD, {"key": key})).first()
+        if row is None:
+            return Reservation(False, 0.001)
+        self.clock.sample(sent, time.monotonic(), float(row[1]))
+        free = self.clock.local(float(row[1])) + float(row[0] or 0.0) - burst - horizon
+        return Reservation(False, max(0.001, free - time.monotonic()))
 
     async def hold(self, key: str, *, seconds: float) -> None:
         await self.fallback.hold(key, seconds=seconds)
