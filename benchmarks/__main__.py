@@ -165,35 +165,60 @@ PACE_MESSAGES = 1_500
 CRASH_MESSAGES, CRASH_KILLS = 6_000, 40  # the issue's drill: 40 SIGKILLs during 6,000 due messages
 
 
+def load() -> str:
+    """The machine's load average (1 minute): pacing figures depend on it."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+async def pace_runs(url: str | None, kind: str, workers: int) -> None:
+    """``REPEATS`` runs of one pace drill (a fresh database each); each line, then the median."""
+    from benchmarks import delivery
+
+    results = []
+    for _ in range(REPEATS):
+        before = load()
+        if url is None:
+            with tempfile.TemporaryDirectory() as directory:
+                result = await delivery.pace_run(
+                    f"sqlite+aiosqlite:///{directory}/pace.db", kind=kind,  # type: ignore[arg-type]
+                    messages=PACE_MESSAGES, patients=PACE_MESSAGES,
+                )  # fmt: skip
+        else:
+            from tests.databases import PostgresTemplate
+
+            template = PostgresTemplate(url)
+            fresh = await template.fresh_database()
+            try:
+                result = await delivery.pace_run(
+                    fresh, kind=kind, messages=PACE_MESSAGES, patients=PACE_MESSAGES,  # type: ignore[arg-type]
+                    workers=workers,
+                )  # fmt: skip
+            finally:
+                await template.drop(fresh)
+        results.append(result)
+        print(f"  {result.line()}  ({before} -> {load()})", flush=True)
+    rates = sorted(r.rate / delivery.CAP for r in results)
+    flood = sorted(r.flood_429 for r in results)
+    print(
+        f"    median of {REPEATS}: {statistics.median(rates):.3f} of the cap, "
+        f"429s {statistics.median(flood):.0f} (runs {', '.join(f'{x:.3f}' for x in rates)})"
+    )
+
+
 async def delivery_drills() -> None:
     from benchmarks import delivery
 
     header("5. delivery drills (sandbox in its own process, Telegram's limits on)")
-    with tempfile.TemporaryDirectory() as directory:
-        sqlite = f"sqlite+aiosqlite:///{directory}/pace.db"
-        result = await delivery.pace_run(
-            sqlite, kind="reminders", messages=PACE_MESSAGES, patients=PACE_MESSAGES
-        )
-        print(f"  {result.line()}")
+    await pace_runs(None, "reminders", 1)
     url = os.environ.get("SPINECARE_TEST_POSTGRES_URL")
     if not url:
         print("  PostgreSQL drills: not run (SPINECARE_TEST_POSTGRES_URL is not set)")
         return
     from tests.databases import PostgresTemplate
 
+    for kind, workers in (("reminders", 1), ("reminders", 2), ("broadcast", 1), ("broadcast", 2)):
+        await pace_runs(url, kind, workers)
     template = PostgresTemplate(url)
-    runs: list[tuple[str, int]] = [("reminders", 1), ("reminders", 2), ("broadcast", 1),
-                                   ("broadcast", 2)]  # fmt: skip
-    for kind, workers in runs:
-        fresh = await template.fresh_database()
-        try:
-            result = await delivery.pace_run(
-                fresh, kind=kind, messages=PACE_MESSAGES, patients=PACE_MESSAGES,  # type: ignore[arg-type]
-                workers=workers,
-            )  # fmt: skip
-            print(f"  {result.line()}")
-        finally:
-            await template.drop(fresh)
     fresh = await template.fresh_database()
     try:
         faults = await delivery.faults_drill(fresh, messages=1_000, patients=500)
@@ -202,8 +227,9 @@ async def delivery_drills() -> None:
         await template.drop(fresh)
     fresh = await template.fresh_database()
     try:
+        started = time.perf_counter()
         crash = await delivery.crash_drill(fresh, messages=CRASH_MESSAGES, kills=CRASH_KILLS)
-        print(f"  {crash.line()}")
+        print(f"  {crash.line()}; took {time.perf_counter() - started:.0f} s ({load()})")
     finally:
         await template.drop(fresh)
 
