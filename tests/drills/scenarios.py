@@ -318,6 +318,12 @@ async def fuzz(
         await asyncio.gather(*(run(shape, step) for shape, step in plan))
         await settle(harness)
         taken_in = time.perf_counter() - started
+        # what the intake journaled (the database busy past its timeout) is replayed, as the
+        # service does every SPINECARE_JOURNAL_REPLAY_SECONDS (the harness leaves it to tests)
+        from bot.intake import replay_journal
+
+        replayed = await replay_journal(harness.running.application)
+        await settle(harness)
         cards = await cards_settled(harness)
     kept, doubled, _ = await stored_counts(harness)
     items = sum(count for state, count in cards.items() if state != "card messages")
@@ -331,6 +337,7 @@ async def fuzz(
         "patient texts": accepted_texts,
         "lost": max(accepted_texts - (kept - kept_before), 0),
         "duplicates": doubled,
+        "journaled and replayed": replayed,
         "updates not recorded": max(
             (await harness.sandbox.stats())["updates_queued"] - await updates_recorded(harness), 0
         ),
