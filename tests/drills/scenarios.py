@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import random
 import statistics
+import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -103,9 +104,16 @@ def random_command(rng: random.Random) -> str:
     return command if rng.random() < 0.4 else f"{command} {random_text(rng)[:200]}"
 
 
+def _exception_now(_logger: object, _name: str, event: MutableMapping[str, Any]) -> Any:
+    """``log.exception`` records ``exc_info=True``: keep the exception itself, to print it."""
+    if event.get("exc_info") is True:
+        event["exc_info"] = sys.exc_info()[1]
+    return event
+
+
 @contextmanager
 def counted_errors() -> Iterator[list[dict[str, Any]]]:
-    with capture_logs() as logs:
+    with capture_logs(processors=[_exception_now]) as logs:
         yield logs
 
 
