@@ -129,7 +129,7 @@ def tracebacks(logs: list[dict[str, Any]]) -> int:
         if isinstance(error, BaseException) and error.__traceback__ is not None:
             frames = traceback.extract_tb(error.__traceback__)
             where = " <- ".join(
-                f"{f.filename.rsplit('/', 2)[-2]}/{f.name}:{f.lineno}"
+                f"{'/'.join(f.filename.rsplit('/', 2)[-2:])}:{f.name}:{f.lineno}"
                 for f in reversed(frames)
                 if "site-packages" not in f.filename
             )
