@@ -1,10 +1,10 @@
-"""The bot's pace: python-telegram-bot's rate limiter over care.pace's shared reservations.
+"""The bot's pace: python-telegram-bot's rate limiter over care.storage.pace's shared reservations.
 
 Replaces PTB's AIORateLimiter, which limits the bot as a whole and groups but not private
 chats (a chat's 4th message in a second got a 429 that paused everything), falls into a cycle
 of bursts after a few 429s (15.9 msg/s for good), and is per process (two workers sent
 2 x 29/s against Telegram's 30/s). Here every send (any method with a ``chat_id``) reserves
-a time in its chat's pace and then in the bot's (care/pace.py), in the database on
+a time in its chat's pace and then in the bot's (care/storage/pace.py), in the database on
 PostgreSQL, so every process shares them:
 
 =============  ======================================================================
@@ -52,8 +52,8 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.messenger import retry_after_seconds
-from care.db import Database
-from care.pace import DatabasePace, MemoryPace, PaceStore
+from care.storage.db import Database
+from care.storage.pace import DatabasePace, MemoryPace, PaceStore
 
 log = structlog.get_logger(__name__)
 
@@ -207,7 +207,7 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
         self, store: PaceStore, key: str, interval: float, burst: float, horizon: float
     ) -> None:
         """Reserve a send time in the pace and sleep until it comes (the store gives the wait
-        on this process's clock: care.pace.ClockOffset).
+        on this process's clock: care.storage.pace.ClockOffset).
         A sender that wakes later than ``late_tolerance`` of an interval after its time gives
         the time up and books again (twice at most): late senders would otherwise bunch with
         those on time, and no catch-up follows a late one."""

@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
 from bot.pace import PaceLimits, TelegramPace
-from care.conversation import CLAIMED, IN, PENDING, POSTED
-from care.models import CardPost, ConversationItem, InboundMessage, ReceivedUpdate
+from care.storage.conversation import CLAIMED, IN, PENDING, POSTED
+from care.storage.models import CardPost, ConversationItem, InboundMessage, ReceivedUpdate
 from sandbox import FloodLimits
 from sandbox.client import SandboxError
 from tests.drills.cluster import Cluster
@@ -485,7 +485,7 @@ async def real_outage(
     service recovers by itself (journal replay and dispatch run as they do in production).
     Counts what was kept, lost, doubled and replayed."""
     from benchmarks.delivery import add_reminders, copies
-    from care.models import Patient
+    from care.storage.models import Patient
 
     await prepare(harness)
     kept_before, _, _ = await stored_counts(harness)

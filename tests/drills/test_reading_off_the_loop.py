@@ -11,7 +11,7 @@ import pytest
 
 import bot.free_text
 import care.usecases.checkin
-from care.triage import TriageResult, classify
+from care.domain.triage import TriageResult, classify
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
 from tests.e2e.test_e2e_checkin import CALM, USER, answer_all, start_checkin

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from care import conversation, inbox
-from care.callbacks import decode
-from care.clock import FakeClock
-from care.db import Database
-from care.models import ConversationItem, Patient
+from care.domain.callbacks import decode
+from care.domain.clock import FakeClock
+from care.storage import conversation, inbox
+from care.storage.db import Database
+from care.storage.models import ConversationItem, Patient
 from care.usecases.conversation import ReplyStatus, reply_to_card
 from tests.coordinator.coordinator_support import add_patient
 from tests.schedule.test_cards import GROUP, CardMessenger, poster
@@ -119,8 +119,8 @@ def test_handled_on_a_card_of_several_changes_only_the_pressed_button() -> None:
     from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
     from bot.inbox_commands import handled_in_place
-    from care.callbacks import encode
-    from care.messaging import Button
+    from care.domain.callbacks import encode
+    from care.domain.messaging import Button
 
     buttons = [InlineKeyboardButton(f"{n} · ✔ Handled", callback_data=encode("hdl", n, "m"))
                for n in (1, 2, 3)]  # fmt: skip

@@ -6,8 +6,8 @@ during the outage was never told "received"."""
 
 from __future__ import annotations
 
-from care.db import create_engine
-from care.pace import DatabasePace
+from care.storage.db import create_engine
+from care.storage.pace import DatabasePace
 from tests.drills.support import UNREACHABLE
 
 
@@ -29,7 +29,7 @@ async def test_a_pace_whose_database_is_away_paces_in_memory() -> None:
 def test_the_database_clock_is_placed_by_the_shortest_round_trip() -> None:
     """A slow round trip (40 ms, the reply held up on a loaded machine) placed a reservation
     up to 20 ms off on this process's clock, so two workers' evenly spaced sends bunched."""
-    from care.pace import ClockOffset
+    from care.storage.pace import ClockOffset
 
     clock = ClockOffset(keep=30.0)
     clock.sample(sent=10.000, received=10.002, db_now=5010.001)  # 2 ms: offset 5000.000
