@@ -31,6 +31,7 @@ from care.triage.korean import (
     romanised_to_hangul,
     whole,
 )
+from care.triage.learned import LearnedModel, load_learned_model
 from care.triage.reading import (
     denied_denials,
     dialect,
@@ -84,13 +85,32 @@ class _Finding:
 
 
 def classify(text: str) -> TriageResult:
-    """Classify one patient message. Deterministic; the rules are loaded once."""
-    return classify_with(text, load_free_text_rules())
+    """Classify one patient message: the rules, backed by the learned second opinion.
+    Deterministic; the rules and the model are loaded once."""
+    return classify_with(text, load_free_text_rules(), load_learned_model())
 
 
-def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
-    """``classify`` against given rules (for tests and rule reviews)."""
+def classify_with(
+    text: str, rules: FreeTextRules, learned: LearnedModel | None = None
+) -> TriageResult:
+    """``classify`` against given rules (for tests and rule reviews); with ``learned``, a
+    message the rules read as green that the model scores at its threshold or above is
+    asked about (``learned.py``: the model only ever raises green to ask)."""
     prepared = prepare(text, rules)
+    result = _read_by_rules(prepared, rules)
+    if learned is None or result.tier is not Tier.GREEN:
+        return result
+    probability = learned.probability(prepared)
+    if probability < learned.threshold:
+        return result
+    words = ", ".join(learned.strongest_words(prepared))
+    evidence = f"learned: reads like a warning sign ({probability:.2f}; {words})"
+    question = rules.safety_net.question if rules.safety_net else rules.default_question
+    return TriageResult(Tier.ASK, (), (evidence,), question)
+
+
+def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
+    """The rules' reading of a message in standard written form."""
     message = _masked(whole(prepared), rules)
     _NOW.set(_any(rules.now_markers, message))
     _ASKING.set(False)
