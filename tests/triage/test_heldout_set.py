@@ -59,6 +59,8 @@ KINDS = {
     "regional", "romanised_mixed", "number_words", "not_patient", "far_better",
     "form", "log", "bullet", "metaphor", "understatement", "foreign_caregiver",
     "temporal", "reply", "complaint",
+    "thread", "keyboard", "emoji_tone", "slang", "letter", "voice_memo", "catastrophe", "diary",
+    "clinical_family", "world_english", "konglish", "medication",
 }  # fmt: skip
 
 
