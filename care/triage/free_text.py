@@ -33,10 +33,12 @@ from care.triage.korean import (
 )
 from care.triage.learned import LearnedModel, load_learned_model
 from care.triage.reading import (
+    chat,
     denied_denials,
     dialect,
     english_dialect,
     glossary,
+    keyboard_korean,
     labelled_values,
     number_words,
     plain_english,
@@ -186,9 +188,10 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
 
 
 def prepare(text: str, rules: FreeTextRules) -> str:
-    """The message in standard written form (see ``reading.py``): normalised, romanised
-    Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
+    """The message in standard written form (see ``reading.py``): Korean typed on an
+    English keyboard in Hangul, normalised, romanised Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
     standard forms, numbers in digits, English typos repaired."""
+    text = keyboard_korean(chat(text), rules.english_words)
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
     )
@@ -601,13 +604,19 @@ _KO_HOURS = {
 _CLOCK = re.compile(
     r"(새벽|아침|오전|낮|점심|오후|저녁|밤)?\s*(\d{1,2}|열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
     r"\s*시(?!간|쯤부터\s*\d)|\b(\d{1,2})(?::\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midnight)\b"
+    # a nurse's 24-hour clock: since 0700 (now 1600), 1430h
+    r"|(?<![\d.:/])([01]\d|2[0-3])[0-5]\d(?:\s?h(?:rs)?)?(?![\d.:/년%])"
 )
-_URINE = re.compile(r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet)\b")
+_URINE = re.compile(
+    r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet|void|voided|voiding)\b"
+)
 _NONE_SINCE = re.compile(
     r"마지막|\blast\b|이후|아직|못\s?(?:봤|눴|누|보|나)|안\s?(?:나|봤|눴)|소식이?\s?없|\bnothing\b|"
     r"\bnot (?:since|once|a drop)\b|\bhas(?:n'?t| not)\b|\bhave(?:n'?t| not)\b|\bstill\b|"
-    r"\bno (?:pee|urine|wee)\b"
+    r"\bno (?:pee|urine|wee|void)\b|\bsince\b|[가간본눈]\s?지\s?\d"
 )
+# hours counted by the writer: 화장실 간 지 10시간째, 9시간째예요, for 10 hours, 10 hrs
+_HOURS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:시간\s?째|시간\s?동안|시간이\s?(?:지났|넘었|됐)|hours?\b|hrs?\b)")
 
 
 # urine passed at both times (6시에 보고 7시에 또 봤어요, peed at 6am and again at 2pm)
@@ -616,6 +625,8 @@ _PASSED_AGAIN = re.compile(r"또|다시|\bagain\b")
 
 def _clock_hour(match: re.Match[str]) -> int:
     """The hour of the day (0-23) of a clock time read by ``_CLOCK``."""
+    if match.group(6):
+        return int(match.group(6))
     if match.group(5):
         return 12 if match.group(5) == "noon" else 0
     if match.group(3):
@@ -632,15 +643,21 @@ def _clock_hour(match: re.Match[str]) -> int:
 
 def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     """No urine between two clock times 6 hours or more apart (새벽 다섯 시에 보고 지금
-    오후 두 시인데 아직이에요; last pee 6am, it's 7pm now, nothing): CLINICAL.md row 1, none
+    오후 두 시인데 아직이에요; last pee 6am, it's 7pm now, nothing; no void since 0700, now
+    1600), or for hours the writer counts (화장실 간 지 10시간째): CLINICAL.md row 1, none
     for 6-8 h *(proposed)*. Hours counted on the clock, the last time being now."""
     text = message.text
     times = list(_CLOCK.finditer(text))
-    if len(times) < 2 or not _URINE.search(text) or not _NONE_SINCE.search(text):
+    if not _URINE.search(text) or not _NONE_SINCE.search(text):
         return
     if _PASSED_AGAIN.search(text):
         return
-    hours = (_clock_hour(times[-1]) - _clock_hour(times[0])) % 24
+    if len(times) >= 2:
+        hours = (_clock_hour(times[-1]) - _clock_hour(times[0])) % 24
+        span = (times[0].start(), times[-1].end())
+    else:
+        counted = [(int(m.group(1)), m.span()) for m in _HOURS.finditer(text)]
+        hours, span = max(counted, default=(0, (0, 0)))
     if hours < _NO_URINE_HOURS:
         return
     family = rules.family("bladder_bowel")
@@ -648,9 +665,9 @@ def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Fin
         family=family.id,
         tier=family.tier,
         flags=(family.flag,) if family.flag else (),
-        evidence=(text[times[0].start() : times[-1].end()],),
+        evidence=(text[span[0] : span[1]],),
         question=family.question,
-        order=times[0].start(),
+        order=span[0],
     )
 
 
@@ -658,17 +675,23 @@ _NO_URINE_HOURS = 6
 
 # muscle strength graded out of 5 (MRC), as a nurse's chart writes it: 좌 5/5 -> 3/5
 _STRENGTH = re.compile(r"(?<![\d.])([0-5])\s*/\s*5(?![\d.])")
-_STRENGTH_WORD = re.compile(r"근력|힘|\b(?:strength|power|mrc)\b")
+_STRENGTH_WORD = re.compile(r"근력|힘|파워|\b(?:strength|power|mrc|ehl|df|dorsiflexion|pf)\b")
+# a grade said to have fallen or to be new (어제 5/5였던 게 떨어졌어요, 3/5 which is new)
+_STRENGTH_FELL = re.compile(r"떨어|약해|줄었|\b(?:new|newly|weaker|dropped|down from|was 5/5)\b")
 
 
 def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5): new or
-    progressing weakness, CLINICAL.md row 2."""
+    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5), or a grade
+    under 5 said to have fallen or to be new (DF 3/5, 어제는 5/5였는데 떨어졌어요; L EHL 3/5
+    which is new): new or progressing weakness, CLINICAL.md row 2."""
     text = message.text
     if not _STRENGTH_WORD.search(text):
         return
     grades = list(_STRENGTH.finditer(text))
-    if len(grades) < 2 or int(grades[-1].group(1)) >= int(grades[0].group(1)):
+    values = [int(g.group(1)) for g in grades]
+    falling = len(grades) >= 2 and values[-1] < values[0]
+    said_to_fall = bool(grades) and min(values) < 5 and bool(_STRENGTH_FELL.search(text))
+    if not (falling or said_to_fall):
         return
     family = rules.family("weakness")
     yield _Finding(
