@@ -129,6 +129,8 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
     others_spans: list[tuple[int, int]] = []
     in_condition = False
     cursor = 0
+    before_surgery = _before_surgery(parts, rules)
+    clause_spans: list[tuple[int, int, set[str]]] = []
     for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
         cursor = max(cursor, offset + len(clause.text)) if offset >= 0 else cursor
@@ -148,6 +150,12 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
         }
+        if before_surgery[clause_number]:
+            clause_modifiers.add("preexisting")
+        if _USED_TO.search(masked.text):
+            clause_modifiers.discard("improving")  # 누우면 나았었는데: it no longer does
+        if offset >= 0:
+            clause_spans.append((offset, offset + len(clause.text), clause_modifiers))
         for family in rules.families:
             finding = _read_family(family, clause, masked, clause_modifiers, rules)
             if finding is not None:
@@ -180,7 +188,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         if finding is not None and not any(
             start <= finding.order < end for start, end in others_spans
         ):
-            findings.append(_with_order(finding, 9_999))
+            findings.append(_with_order(_in_its_time(finding, family, clause_spans), 9_999))
     findings.extend(_combinations(findings, rules))
     if highest(f.tier for f in findings) is Tier.GREEN and net:
         findings.append(net[0])
@@ -188,9 +196,10 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
 
 
 def prepare(text: str, rules: FreeTextRules) -> str:
-    """The message in standard written form (see ``reading.py``): Korean typed on an
-    English keyboard in Hangul, normalised, romanised Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
-    standard forms, numbers in digits, English typos repaired."""
+    """The message in standard written form (see ``reading.py``): chat noise dropped,
+    Korean typed on an English keyboard in Hangul, normalised, romanised Korean in Hangul,
+    English medical words in a Korean sentence in Korean, dialect and Konglish in standard
+    forms, numbers in digits, English typos repaired."""
     text = keyboard_korean(chat(text), rules.english_words)
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
@@ -249,6 +258,70 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
             owner = None
         owners.append(owner)
     return owners
+
+
+# what says a clause is about now, after the operation: 지금은, 이제는, 수술 후에는, now
+_NOW_CONTRAST = re.compile(
+    r"지금|이제|현재|요즘|수술\s?후|수술하고\s?나서|퇴원\s?후|오늘|어제|다만|"
+    r"\b(?:now|nowadays|these days|today|yesterday|since (?:the |my )?(?:op|operation|surgery)|"
+    r"after (?:the |my )?(?:op|operation|surgery))\b"
+)
+# the double past (나았었는데, 괜찮았었는데): a state that no longer holds
+_USED_TO = re.compile(r"[았었였]었(?:는데|지만|다가|어요|습니다|고)")
+# a sign back as it was before the operation is a recurrence, not a sign of the past
+_RECURRENCE = re.compile(r"다시|또|재발|돌아|\b(?:back|again|returned|recurr\w*)\b")
+_BUT = re.compile(r"(?<=[가-힣])(?:으나|지만|는데)\s|\bbut\b")
+# a clause that points back at the sign before it: 발이 끌리는 거는 / 수술 전에 그랬는데
+_ANAPHOR = re.compile(r"그랬|그러|그런|그렇|\b(?:that was|it was|same as)\b")
+
+
+def _in_its_time(
+    finding: _Finding, family: Family, spans: Sequence[tuple[int, int, set[str]]]
+) -> _Finding:
+    """A finding read across clauses, lowered when the clause it starts in is from before
+    surgery or improving (수술 전에는 소변 보는 것이 시원치 않아 / 걱정이 많았는데)."""
+    modifiers = next((m for start, end, m in spans if start <= finding.order < end), set())
+    if not modifiers & {"preexisting", "improving"}:
+        return finding
+    tier = _tier_with_modifiers(family, modifiers & {"preexisting", "improving"})
+    if tier.rank >= finding.tier.rank:
+        return finding
+    return _Finding(
+        finding.family, tier, finding.flags, finding.evidence, finding.question, finding.order
+    )
+
+
+def _before_surgery(parts: Sequence[Clause], rules: FreeTextRules) -> list[bool]:
+    """For each clause, whether the sentence it belongs to sets it before the operation
+    (수술 전에는 다리가 저려 잠도 못 이루고 화장실 가기도 힘들었는데, / 이제는 ...): a
+    clause that names a sign from before surgery carries that time to the clauses after
+    it in its sentence, and a clause that says "it was so before surgery" (수술 전에
+    그랬는데) to the clauses before it, up to a clause about now (지금은, 이제는, now)."""
+    preexisting = next((m for m in rules.modifiers if m.id == "preexisting"), None)
+    inherited = [False] * len(parts)
+    if preexisting is None:
+        return inherited
+    for number, clause in enumerate(parts):
+        if (
+            not _any(preexisting.patterns, clause)
+            or _NOW_CONTRAST.search(clause.text)
+            or _RECURRENCE.search(clause.text)
+        ):
+            continue
+        if _read_by_a_family(_masked(clause, rules), rules):
+            for later in range(number + 1, len(parts)):
+                # 넘어지기도 하였으나 지금은 ...: only what comes before the contrast
+                if _NOW_CONTRAST.search(_BUT.split(parts[later].text)[0]):
+                    break
+                inherited[later] = True
+                if _sentence_break(parts[later]):
+                    break
+        if _ANAPHOR.search(clause.text):
+            for earlier in range(number - 1, -1, -1):
+                if _sentence_break(parts[earlier]) or _NOW_CONTRAST.search(parts[earlier].text):
+                    break
+                inherited[earlier] = True
+    return inherited
 
 
 _KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<!이)면 ")
@@ -444,6 +517,10 @@ def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
                     yield match.start(), match.end(), sign
 
 
+# 안 written joined to a sign that does not hold it (지금은 안끌려요): not dragging now
+_KO_NOT_JOINED = re.compile(r"(?:^|\s)안$")
+
+
 def _status(
     clause: Clause, start: int, end: int, *, sign: bool, rules: FreeTextRules
 ) -> str | None:
@@ -453,7 +530,8 @@ def _status(
     ko_region = after if sign else _compact(text[start:end]) + after
     before = text[:start]
     negated = (
-        _found(rules.negation.ko_any, ko_region)
+        _KO_NOT_JOINED.search(text[:start]) is not None
+        or _found(rules.negation.ko_any, ko_region)
         or _found(rules.negation.en_any, before)
         or _found(rules.negation_after_en.en_any, text[end:], anchored=True)
     )
@@ -616,7 +694,9 @@ _NONE_SINCE = re.compile(
     r"\bno (?:pee|urine|wee|void)\b|\bsince\b|[가간본눈]\s?지\s?\d"
 )
 # hours counted by the writer: 화장실 간 지 10시간째, 9시간째예요, for 10 hours, 10 hrs
-_HOURS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:시간\s?째|시간\s?동안|시간이\s?(?:지났|넘었|됐)|hours?\b|hrs?\b)")
+_HOURS = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*(?:시간\s?째|시간\s?동안|시간이\s?(?:지났|넘었|됐)|hours?\b|hrs?\b)"
+)
 
 
 # urine passed at both times (6시에 보고 7시에 또 봤어요, peed at 6am and again at 2pm)

@@ -440,19 +440,27 @@ _EN_DIALECT = (
     # world Englishes: Nigerian Pidgin (him head dey pain am, e no better), Indian English
     # (is paining, pass motion, private part area), Singlish (cannot feel one lah)
     (re.compile(r"\b(?:dey|de)\b"), "is"),
-    (re.compile(r"\bhim (?=(?:head|leg|legs|foot|feet|back|neck|chest|belly|body|wound)\b)"), "his "),
+    (
+        re.compile(r"\bhim (?=(?:head|leg|legs|foot|feet|back|neck|chest|belly|body|wound)\b)"),
+        "his ",
+    ),
     (re.compile(r"\bpain am\b|\bpaining\b"), "hurting"),
     (re.compile(r"\be no better\b"), "it is not better"),
     (re.compile(r"\be (?=is |lie |no |can)"), "he "),
     (re.compile(r"\bpass(?:ing)? (?:the )?motions?\b"), "poo"),
     (re.compile(r"\bprivate parts?(?: area)?\b"), "privates"),
     (re.compile(r"\bbreath is (?:very |so |a bit |quite )?short\b"), "short of breath"),
-    (re.compile(r"\bcan(?:not|'t) finish (?:a |my |the |his |her )?sentences?\b"), "short of breath"),
+    (
+        re.compile(r"\bcan(?:not|'t) finish (?:a |my |the |his |her )?sentences?\b"),
+        "short of breath",
+    ),
     (re.compile(r"\b(feel|walk|stand|move|lift) one\b"), r"\1"),
     (re.compile(r"\s+(?:lah|leh|lor)\b"), ""),
     # not knowing the day is the sign, not a negation of what came before it
     (
-        re.compile(r"\b(?:don'?t|doesn'?t|do not|does not) know (?:which|what) (?:day|year|month) it is\b"),
+        re.compile(
+            r"\b(?:don'?t|doesn'?t|do not|does not) know (?:which|what) (?:day|year|month) it is\b"
+        ),
         "confused about the day",
     ),
 )
@@ -656,7 +664,10 @@ _KEYS = dict(
 _LEAD = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _VOWEL = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
 _TAIL = ["", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"]
-_PAIR_VOWEL = {"ㅗㅏ": "ㅘ", "ㅗㅐ": "ㅙ", "ㅗㅣ": "ㅚ", "ㅜㅓ": "ㅝ", "ㅜㅔ": "ㅞ", "ㅜㅣ": "ㅟ", "ㅡㅣ": "ㅢ"}
+_PAIR_VOWEL = {
+    "ㅗㅏ": "ㅘ", "ㅗㅐ": "ㅙ", "ㅗㅣ": "ㅚ", "ㅜㅓ": "ㅝ",
+    "ㅜㅔ": "ㅞ", "ㅜㅣ": "ㅟ", "ㅡㅣ": "ㅢ",
+}  # fmt: skip
 _PAIR_TAIL = {
     "ㄱㅅ": "ㄳ", "ㄴㅈ": "ㄵ", "ㄴㅎ": "ㄶ", "ㄹㄱ": "ㄺ", "ㄹㅁ": "ㄻ", "ㄹㅂ": "ㄼ",
     "ㄹㅅ": "ㄽ", "ㄹㅌ": "ㄾ", "ㄹㅍ": "ㄿ", "ㄹㅎ": "ㅀ", "ㅂㅅ": "ㅄ",
@@ -738,11 +749,32 @@ _FILLER = re.compile(
 )
 
 
+# a quoted question of the bot or a nurse ("> Is either leg weaker?"), then its answer
+_QUOTED = re.compile(r"^\s*>\s*(?:(?:bot|nurse|간호사|병원)\s*:\s*)?(.*)\n\s*(.*)", re.I | re.M)
+_ANSWER_NO = re.compile(
+    r"(?i)^(?:no\b|nope|nah|none|not (?:really|at all)|아니|아뇨|아니요|없어|없습|괜찮)"
+)
+_ANSWER_YES = re.compile(r"(?i)^(?:yes|yeah|yep|yup|네|예|응|맞아|그래)")
+
+
+def _quoted(match: re.Match[str]) -> str:
+    """A quoted question answered no says nothing; answered yes, it says what it asks."""
+    question, answer = match.group(1), match.group(2)
+    if _ANSWER_NO.match(answer):
+        return answer
+    if _ANSWER_YES.match(answer):
+        return question.rstrip(" ?") + ". " + answer
+    return question + "\n" + answer
+
+
 def chat(text: str) -> str:
     """A chat message read as plain text: export time stamps dropped (a clock time is not
-    a temperature), the fillers of dictated speech dropped, stretched letters said once, intensifiers without meaning dropped,
-    and the ironic "not me <doing>" as what happened."""
+    a temperature), a quoted question read with its answer (answered no, it is dropped;
+    answered yes, it is a statement), the fillers of dictated speech dropped, stretched
+    letters said once, intensifiers without meaning dropped, and the ironic "not me
+    <doing>" as what happened."""
     text = _STAMP.sub("", text)
+    text = _QUOTED.sub(_quoted, text)
     text = _FILLER.sub("", text)
     text = _STRETCHED.sub(r"\1", text)
     text = _INTENSIFIER.sub("", text)
