@@ -3,7 +3,7 @@
     python -m benchmarks.triage_model fit    # refit messages/triage/free_text_learned.tsv
     python -m benchmarks.triage_model lobo   # the leave-one-batch-out table (README)
 
-The model (``care/triage/learned.py``) is fitted with scikit-learn (a development
+The model (``care/domain/triage/learned.py``) is fitted with scikit-learn (a development
 dependency: the product only reads the fitted table) on every labelled message in
 ``tests/triage`` (labelled_messages.yaml, heldout_messages.yaml, heldout_batch*.yaml), as
 the rules read it (``free_text.prepare``). Its target is "a sign": every message not
@@ -33,10 +33,10 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from care.triage.free_text import classify_with, prepare
-from care.triage.learned import LEARNED_FILE, LearnedModel
-from care.triage.rules import load_free_text_rules
-from care.triage.tiers import Tier
+from care.domain.triage.free_text import classify_with, prepare
+from care.domain.triage.learned import LEARNED_FILE, LearnedModel
+from care.domain.triage.rules import load_free_text_rules
+from care.domain.triage.tiers import Tier
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "tests" / "triage"
 NGRAMS = (1, 5)
@@ -96,14 +96,14 @@ def fit(texts: Sequence[str], labels: Sequence[bool]) -> tuple[TfidfVectorizer, 
 
 
 def table(vectorizer: TfidfVectorizer, model: LogisticRegression, digest: str, count: int) -> str:
-    """The fitted model as the text the product reads (see care/triage/learned.py)."""
+    """The fitted model as the text the product reads (see care/domain/triage/learned.py)."""
     weights = model.coef_[0]
     rows = sorted(
         zip(vectorizer.get_feature_names_out(), vectorizer.idf_, weights, strict=True),
         key=lambda row: (-abs(row[2]), row[0]),
     )
     lines = [
-        "# The free-text reader's learned second opinion (care/triage/learned.py).",
+        "# The free-text reader's learned second opinion (care/domain/triage/learned.py).",
         "# Fitted by `python -m benchmarks.triage_model fit`; do not edit by hand.",
         f"# Trained on {count} labelled messages in tests/triage, as free_text.prepare reads",
         "# them; target: not labelled green. TF-IDF over character n-grams, spaces included",

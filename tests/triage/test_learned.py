@@ -1,4 +1,4 @@
-"""The learned second opinion (care/triage/learned.py): fresh, faithful to scikit-learn,
+"""The learned second opinion (care/domain/triage/learned.py): fresh, faithful to scikit-learn,
 and only ever raising a green reading to ask."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from benchmarks.triage_model import (
     table,
     training_hash,
 )
-from care.triage import Tier, classify
-from care.triage.free_text import classify_with, prepare
-from care.triage.learned import LEARNED_FILE, char_ngrams, load_learned_model
-from care.triage.rules import load_free_text_rules
+from care.domain.triage import Tier, classify
+from care.domain.triage.free_text import classify_with, prepare
+from care.domain.triage.learned import LEARNED_FILE, char_ngrams, load_learned_model
+from care.domain.triage.rules import load_free_text_rules
 
 MESSAGES = corpus()
 
