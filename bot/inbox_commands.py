@@ -26,6 +26,7 @@ from care import conversation
 from care.callbacks import Callback, encode
 from care.errors import NotAllowed
 from care.faq import load_faq
+from care.kinds import PATIENT_WORDS, ItemKind
 from care.messaging import Button, Keyboard
 from care.models import ConversationItem, InboundMessage, Patient
 from care.triage import Tier, classify
@@ -115,7 +116,7 @@ def item_line(services: BotServices, lang: str, item: ConversationItem) -> str:
     local = item.created_at.astimezone(ZoneInfo(services.config.default_timezone))
     arrow = "→" if item.direction == conversation.OUT else "←"
     words = " ".join((item.text or "").split())
-    if item.kind not in ("text", "note", "attachment", "reply"):
+    if item.kind not in (*PATIENT_WORDS, ItemKind.REPLY):
         words = services.text(lang, f"inbox.kind.{item.kind}", author="")
     preview = words if len(words) <= PREVIEW else words[: PREVIEW - 1] + "…"
     return f"{arrow} {local:%m-%d %H:%M} · {item.state} · {preview}"
@@ -211,7 +212,7 @@ def entry_line(
     tier_key = f"inbox.tier.{item.tier}" if item.tier else "inbox.tier.none"
     kind = (
         services.text(lang, "inbox.kind.attachment", attachment=item.attachment or "?")
-        if item.kind == "attachment"
+        if item.kind == ItemKind.ATTACHMENT
         else services.text(lang, f"inbox.kind.{item.kind}", author="")
     )
     words = " ".join((item.text or "").split())
@@ -223,7 +224,7 @@ def entry_line(
         time=f"{format_skeleton('MMMd', local, locale=lang)} {local:%H:%M}",
         code=entry.patient.code,
         tier=services.text(lang, tier_key if services.catalog.has(tier_key) else "inbox.tier.none"),
-        kind=kind.split(":")[0] if item.kind not in ("text", "note", "attachment") else kind,
+        kind=kind.split(":")[0] if item.kind not in PATIENT_WORDS else kind,
         preview=preview,
     )
 

@@ -14,6 +14,7 @@ from bot.services import BotServices, services_of
 from care import audit, conversation, enrollment, patients
 from care.callbacks import Callback
 from care.errors import InvalidInput, InviteRejected, NotAllowed
+from care.kinds import ItemKind
 from care.models import Patient, PatientStatus
 
 log = structlog.get_logger(__name__)
@@ -96,7 +97,9 @@ async def on_button(
         elif callback.action == "sdate":
             await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
             if answer != "yes":  # the patient was promised the nurse checks the date
-                conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
+                conversation.record_event(
+                    session, patient=patient, kind=ItemKind.DATE_DISPUTE, now=now
+                )
         elif callback.action == "wake":
             await patients.choose_window(
                 session, patient, answer, now=now, pathway=services.pathway

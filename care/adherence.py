@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import alerts
 from care.clock import utc_from_db
+from care.kinds import MessageKind
 from care.models import (
     Alert,
     CheckIn,
@@ -35,7 +36,7 @@ MISSED_AFTER = timedelta(hours=12)
 
 
 def is_prompt(row: ScheduledMessage) -> bool:
-    return row.kind == "checkin" and row.payload_key != NUDGE_PAYLOAD
+    return row.kind == MessageKind.CHECKIN and row.payload_key != NUDGE_PAYLOAD
 
 
 async def _prompts(
@@ -46,7 +47,7 @@ async def _prompts(
         select(ScheduledMessage)
         .where(
             ScheduledMessage.patient_id == patient_id,
-            ScheduledMessage.kind == "checkin",
+            ScheduledMessage.kind == MessageKind.CHECKIN,
             ScheduledMessage.payload_key != NUDGE_PAYLOAD,
             ScheduledMessage.state == MessageState.SENT,
         )
@@ -113,7 +114,7 @@ async def _nudge(
     local = due.astimezone(ZoneInfo(patient.timezone))
     values: dict[str, Any] = {
         "patient_id": patient.id,
-        "kind": "checkin",
+        "kind": MessageKind.CHECKIN,
         "payload_key": NUDGE_PAYLOAD,
         "dedupe_key": f"nudge:{prompt.dedupe_key}",
         "post_op_day": prompt.post_op_day,
@@ -150,7 +151,7 @@ async def _waiting_past_nudge(
             select(ScheduledMessage.patient_id, func.max(ScheduledMessage.sent_at))
             .where(
                 ScheduledMessage.patient_id.in_(patient_ids),
-                ScheduledMessage.kind == "checkin",
+                ScheduledMessage.kind == MessageKind.CHECKIN,
                 ScheduledMessage.payload_key != NUDGE_PAYLOAD,
                 ScheduledMessage.state == MessageState.SENT,
             )

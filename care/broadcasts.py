@@ -30,6 +30,7 @@ from care.audiences import Audience, Recipient, parse_audience, preview, recipie
 from care.clock import require_aware
 from care.errors import InvalidInput, NotFound
 from care.inbox import storable
+from care.kinds import MessageKind
 from care.models import (
     Broadcast,
     DeliveryAttempt,
@@ -38,7 +39,7 @@ from care.models import (
 )
 from care.plan import next_waking_instant
 
-KIND = "broadcast"
+KIND = MessageKind.BROADCAST
 TEXT_LIMIT = 4096  # Telegram's limit for one message
 INSERT_CHUNK = 500
 

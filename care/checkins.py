@@ -16,6 +16,7 @@ from care import alerts, audit
 from care.errors import InvalidInput
 from care.followups import ANSWER_WITHIN
 from care.inbox import storable
+from care.kinds import MessageKind
 from care.models import Alert, AlertState, CheckIn, CheckInAnswer, Patient, ScheduledMessage
 from care.patients import post_op_day
 from care.questionnaires import Questionnaire
@@ -39,7 +40,7 @@ async def start(
     """
     if scheduled_message_id is not None:
         prompt = await session.get(ScheduledMessage, scheduled_message_id)
-        if prompt is None or prompt.patient_id != patient.id or prompt.kind != "checkin":
+        if prompt is None or prompt.patient_id != patient.id or prompt.kind != MessageKind.CHECKIN:
             raise InvalidInput("no such check-in prompt for this patient")
         existing = await session.scalar(
             select(CheckIn).where(

@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from care.kinds import ItemKind, MessageKind
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -169,7 +171,7 @@ class ScheduledMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "message_kind"))
     payload_key: Mapped[str] = mapped_column(String(64))
     dedupe_key: Mapped[str] = mapped_column(String(80))
     post_op_day: Mapped[int | None] = mapped_column(Integer)
@@ -274,7 +276,7 @@ class ConversationItem(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     direction: Mapped[str] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
     text: Mapped[str | None] = mapped_column(Text)
     tier: Mapped[str | None] = mapped_column(String(8))
     attachment: Mapped[str | None] = mapped_column(String(16))

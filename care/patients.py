@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from care import alerts, audit, conversation, schedule
 from care.codes import normalise_patient_code
 from care.errors import InvalidInput, NotFound
+from care.kinds import ItemKind
 from care.models import Alert, Patient, PatientStatus
 from care.pathway import Pathway
 from care.plan import LANGUAGES, window
@@ -215,7 +216,7 @@ async def mark_unreachable(
             subject=patient.code,
             reason=reason,
         )
-        conversation.record_event(session, patient=patient, kind="unreachable", now=now)
+        conversation.record_event(session, patient=patient, kind=ItemKind.UNREACHABLE, now=now)
     return await alerts.open_alert(
         session,
         patient=patient,

@@ -31,11 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from care.clock import require_aware
+from care.kinds import PATHWAY_KINDS
 from care.models import MessageState, Patient, PatientStatus, ScheduledMessage
 from care.pathway import Occurrence, Pathway, WakingWindow, occurrences
 
 DEFAULT_HORIZON = timedelta(days=3)
-PATHWAY_KINDS = ("posture", "checkin", "milestone")
 INSERT_CHUNK = 500  # rows per INSERT statement (well under SQLite's bound-parameter limit)
 PATIENT_BATCH = 200  # patients per query in extend_all
 

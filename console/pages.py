@@ -14,6 +14,7 @@ from aiohttp import web
 
 from care import audiences, audit, broadcasts, exports
 from care.errors import InvalidInput, NotFound
+from care.kinds import AudienceKind, MessageKind
 from care.messaging import OutgoingMessage
 from care.triage.checkin import CheckinRules, load_checkin_rules
 from care.usecases import console_actions, console_views
@@ -217,7 +218,7 @@ def _message_text(services: ConsoleServices) -> Callable[[console_views.PlanItem
             "emergency_number": config.emergency_number,
             "clinic_phone": config.clinic_phone,
         }
-        if item.kind == "checkin":
+        if item.kind == MessageKind.CHECKIN:
             key = (
                 "adherence.nudge"
                 if item.payload_key == "nudge"
@@ -227,7 +228,7 @@ def _message_text(services: ConsoleServices) -> Callable[[console_views.PlanItem
                     else "scheduler.checkin.prompt"
                 )
             )
-        elif item.kind == "broadcast":
+        elif item.kind == MessageKind.BROADCAST:
             return item.text or item.payload_key
         else:
             key = item.payload_key
@@ -301,7 +302,7 @@ async def broadcast_page(request: web.Request) -> web.Response:
     return render(request, "broadcasts.html", recent=recent, kinds=AUDIENCE_KINDS)
 
 
-AUDIENCE_KINDS = ("all", "week", "approach", "language", "patient")
+AUDIENCE_KINDS = tuple(AudienceKind)
 
 
 async def broadcast_draft(request: web.Request) -> web.Response:
@@ -312,7 +313,7 @@ async def broadcast_draft(request: web.Request) -> web.Response:
     kind, value = str(form.get("kind", "all")), str(form.get("value", "")).strip()
     if kind not in AUDIENCE_KINDS:
         raise Problem(400, "console.problem.invalid", what=kind[:20])
-    audience = audiences.parse_audience(kind if kind == "all" else f"{kind}:{value}")
+    audience = audiences.parse_audience(kind if kind == AudienceKind.ALL else f"{kind}:{value}")
     async with services.db.uow() as uow:
         draft, _ = await broadcasts.draft(
             uow.session,

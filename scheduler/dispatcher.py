@@ -52,6 +52,7 @@ from care import broadcasts, outbox
 from care.alerts import DEFAULT_REALERT, open_alert
 from care.clock import Clock
 from care.db import Database
+from care.kinds import MessageKind
 from care.messaging import Delivery, Messenger, Outcome
 from care.models import Patient, PatientStatus
 from care.outbox import ClaimedMessage
@@ -303,11 +304,13 @@ class Dispatcher:
         if message.patient_status != PatientStatus.ACTIVE:
             await self._cancel(message, f"patient_{message.patient_status.value}", stats)
             return None, None
-        if message.kind == "posture" and message.lateness(now) > self.posture_late_after:
+        if message.kind == MessageKind.POSTURE and message.lateness(now) > self.posture_late_after:
             await self._skip(message, "late_posture_reminder", stats)
             return None, None
         broadcast = self._broadcasts.get(message.broadcast_id or 0)
-        if message.kind == "broadcast" and (broadcast is None or not broadcast.deliverable):
+        if message.kind == MessageKind.BROADCAST and (
+            broadcast is None or not broadcast.deliverable
+        ):
             await self._cancel(message, "broadcast_cancelled", stats)
             return None, None
         try:

@@ -16,6 +16,7 @@ from care.adherence import NUDGE_PAYLOAD
 from care.alert_context import AlertContext
 from care.broadcasts import BroadcastText
 from care.callbacks import encode
+from care.kinds import MessageKind
 from care.messaging import Button, Keyboard, OutgoingMessage
 from care.models import Alert
 from care.outbox import ClaimedMessage
@@ -42,7 +43,7 @@ def render_message(
         raise NotRenderable(f"patient {message.patient_id} has no chat")
     lang = message.language
     try:
-        if message.kind == "posture":
+        if message.kind == MessageKind.POSTURE:
             text = catalog.text(lang, message.payload_key)
             keyboard: Keyboard = (
                 (
@@ -54,14 +55,14 @@ def render_message(
                     ),
                 ),
             )
-        elif message.kind == "checkin":
+        elif message.kind == MessageKind.CHECKIN:
             text = _checkin_text(message, catalog, late=message.lateness(now) > late_after)
             keyboard = (
                 (Button(catalog.text(lang, "scheduler.checkin.start"), encode("ci", message.id)),),
             )
-        elif message.kind == "milestone":
+        elif message.kind == MessageKind.MILESTONE:
             text, keyboard = catalog.text(lang, message.payload_key), ()
-        elif message.kind == "broadcast":
+        elif message.kind == MessageKind.BROADCAST:
             if broadcast is None or broadcast.id != message.broadcast_id:
                 raise NotRenderable(f"broadcast of message {message.id} not found")
             text, keyboard = broadcast.text_for(lang), ()

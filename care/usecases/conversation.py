@@ -20,6 +20,7 @@ from care import audit, conversation, patients
 from care.clock import Clock
 from care.db import Database
 from care.errors import NotFound
+from care.kinds import ItemKind
 from care.models import Alert, AuditEntry, ConversationItem, Patient, PatientStatus
 from care.office_hours import OfficeHours
 
@@ -182,7 +183,7 @@ class CardJob:
 
     item_id: int
     direction: str
-    kind: str
+    kind: ItemKind
     text: str | None
     tier: str | None
     attachment: str | None
@@ -224,7 +225,7 @@ async def claim_cards(db: Database, clock: Clock, *, lease: timedelta, batch: in
                 CardJob(
                     item_id=item.id,
                     direction=item.direction,
-                    kind=item.kind,
+                    kind=ItemKind(item.kind),
                     text=item.text,
                     tier=item.tier,
                     attachment=item.attachment,
