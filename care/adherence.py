@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import alerts
 from care.clock import utc_from_db
-from care.kinds import MessageKind
+from care.kinds import AlertSource, MessageKind
 from care.models import (
     Alert,
     CheckIn,
@@ -87,7 +87,7 @@ async def review_patient(session: AsyncSession, patient: Patient, *, now: dateti
             already = await session.scalar(
                 select(func.count()).where(
                     Alert.patient_id == patient.id,
-                    Alert.source == "missed_checkins",
+                    Alert.source == AlertSource.MISSED_CHECKINS,
                     Alert.created_at >= latest.sent_at,
                 )
             )
@@ -96,7 +96,7 @@ async def review_patient(session: AsyncSession, patient: Patient, *, now: dateti
                     session,
                     patient=patient,
                     severity="amber",
-                    source="missed_checkins",
+                    source=AlertSource.MISSED_CHECKINS,
                     reasons=["two_missed_checkins"],
                     now=now,
                 )

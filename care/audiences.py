@@ -51,7 +51,7 @@ class Audience:
                 return f"language:{self.language}"
             case AudienceKind.PATIENT:
                 return f"patient:{self.patient_code}"
-        return "all"
+        return str(AudienceKind.ALL)
 
 
 def parse_audience(text: str) -> Audience:
@@ -59,20 +59,20 @@ def parse_audience(text: str) -> Audience:
     spec = text.strip()
     key, separator, value = spec.partition(":")
     key, value = key.strip().lower(), value.strip()
-    if key == "all" and not separator:
+    if key == AudienceKind.ALL and not separator:
         return Audience(AudienceKind.ALL)
     if not value:
         raise InvalidInput(f"audience {spec!r} not understood; use {AUDIENCE_HELP}")
-    if key == "week":
+    if key == AudienceKind.WEEK:
         first, last = _weeks(value)
         return Audience(AudienceKind.WEEK, first_week=first, last_week=last)
-    if key == "approach":
+    if key == AudienceKind.APPROACH:
         return Audience(AudienceKind.APPROACH, approach=parse_approach(value))
-    if key == "language":
+    if key == AudienceKind.LANGUAGE:
         if value.lower() not in LANGUAGES:
             raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
         return Audience(AudienceKind.LANGUAGE, language=value.lower())
-    if key == "patient":
+    if key == AudienceKind.PATIENT:
         code = normalise_patient_code(value)
         if len(code) > 16 or not all(c.isalnum() or c == "-" for c in code):
             raise InvalidInput(f"{value!r} is not a patient code such as P-7KQ2MX")

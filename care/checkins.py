@@ -16,7 +16,7 @@ from care import alerts, audit
 from care.errors import InvalidInput
 from care.followups import ANSWER_WITHIN
 from care.inbox import storable
-from care.kinds import MessageKind
+from care.kinds import AlertSource, MessageKind
 from care.models import Alert, AlertState, CheckIn, CheckInAnswer, Patient, ScheduledMessage
 from care.patients import post_op_day
 from care.questionnaires import Questionnaire
@@ -222,7 +222,7 @@ async def escalate_as_answered(
             session,
             patient=patient,
             severity="red" if red else "amber",
-            source="checkin",
+            source=AlertSource.CHECKIN,
             flags=assessment.flags,
             reasons=assessment.reasons,
             now=now,
@@ -255,7 +255,7 @@ async def escalate_as_answered(
         Alert(
             patient_id=patient.id,
             severity="red",
-            source="checkin",
+            source=AlertSource.CHECKIN,
             flags=list(assessment.flags),
             reasons=list(assessment.reasons),
             state=AlertState.OPEN,
@@ -273,7 +273,7 @@ def _awaiting(patient: Patient, checkin: CheckIn, assessment: Assessment, now: d
     return Alert(
         patient_id=patient.id,
         severity="amber",
-        source="checkin",
+        source=AlertSource.CHECKIN,
         flags=list(assessment.flags),
         reasons=list(assessment.reasons),
         state=AlertState.AWAITING,
@@ -293,7 +293,7 @@ def _audit_opened(session: AsyncSession, patient: Patient, alert: Alert, now: da
         subject=patient.code,
         alert_id=alert.id,
         severity=alert.severity,
-        source="checkin",
+        source=AlertSource.CHECKIN,
         flags=list(alert.flags),
     )
 

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care import audit
 from care.alerts import DEFAULT_REALERT
+from care.kinds import AlertSource
 from care.models import Alert, AlertState, InboundMessage, Patient
 from care.triage import Tier, TriageResult
 from care.triage.signs import load_signs
@@ -62,7 +63,7 @@ async def await_confirmation(
     alert = Alert(
         patient_id=patient.id,
         severity="red" if result.tier == Tier.RED else "amber",
-        source="free_text",
+        source=AlertSource.FREE_TEXT,
         flags=list(result.flags),
         reasons=reasons,
         state=AlertState.AWAITING,
@@ -173,7 +174,7 @@ async def _open_unclear(session: AsyncSession, alert: Alert) -> Alert | None:
         select(Alert)
         .where(
             Alert.patient_id == alert.patient_id,
-            Alert.source == "free_text",
+            Alert.source == AlertSource.FREE_TEXT,
             Alert.state == AlertState.OPEN,
             Alert.id != alert.id,
         )

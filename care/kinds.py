@@ -51,3 +51,13 @@ class AudienceKind(StrEnum):
     APPROACH = "approach"
     LANGUAGE = "language"
     PATIENT = "patient"
+
+
+class AlertSource(StrEnum):
+    """What opened an alert (``Alert.source``); at most one alert of a source is open."""
+
+    CHECKIN = "checkin"  # a check-in's answers
+    FREE_TEXT = "free_text"  # a typed message or an attachment
+    UNREACHABLE = "unreachable"  # the patient blocked the bot
+    DELIVERY_FAILED = "delivery_failed"  # a message could not be delivered
+    MISSED_CHECKINS = "missed_checkins"  # check-ins left unanswered

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from care.kinds import ItemKind, MessageKind
+from care.kinds import AlertSource, ItemKind, MessageKind
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -350,7 +350,7 @@ class Alert(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     severity: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[AlertSource] = mapped_column(_enum(AlertSource, "alert_source"))
     flags: Mapped[list[int]] = mapped_column(JSON)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     state: Mapped[AlertState] = mapped_column(_enum(AlertState, "alert_state"))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from care import alerts, audit, conversation, schedule
 from care.codes import normalise_patient_code
 from care.errors import InvalidInput, NotFound
-from care.kinds import ItemKind
+from care.kinds import AlertSource, ItemKind
 from care.models import Alert, Patient, PatientStatus
 from care.pathway import Pathway
 from care.plan import LANGUAGES, window
@@ -221,7 +221,7 @@ async def mark_unreachable(
         session,
         patient=patient,
         severity="red",
-        source="unreachable",
+        source=AlertSource.UNREACHABLE,
         reasons=[reason],
         now=now,
         realert=realert,

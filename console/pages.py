@@ -16,9 +16,11 @@ from care import audiences, audit, broadcasts, exports
 from care.errors import InvalidInput, NotFound
 from care.kinds import AudienceKind, MessageKind
 from care.messaging import OutgoingMessage
+from care.models import PatientStatus
 from care.triage.checkin import CheckinRules, load_checkin_rules
 from care.usecases import console_actions, console_views
 from care.usecases import conversation as conversation_uc
+from care.usecases.patient_status import Change
 from console.app import Problem, back_to, quoted, render, services_of, session_of
 from console.render import pain_chart
 from console.services import ConsoleServices
@@ -27,7 +29,13 @@ from messages.catalog import Catalog
 log = structlog.get_logger(__name__)
 
 SORTS = ("code", "name", "post_op_day", "approach", "last_checkin", "open_alerts", "adherence")
-STATUSES = ("active", "paused", "invited", "stopped", "unreachable")
+STATUSES = (
+    PatientStatus.ACTIVE,
+    PatientStatus.PAUSED,
+    PatientStatus.INVITED,
+    PatientStatus.STOPPED,
+    PatientStatus.UNREACHABLE,
+)
 AUDIT_SHOWN = 200
 
 
@@ -273,14 +281,15 @@ async def change_status(request: web.Request) -> web.Response:
     session = session_of(request)
     code = request.match_info["code"]
     form = await request.post()
-    action = form.get("action")
-    if action not in ("pause", "resume", "stop"):
-        raise Problem(400, "console.problem.invalid", what=str(action)[:20])
+    try:
+        action = Change(str(form.get("action")))
+    except ValueError:
+        raise Problem(400, "console.problem.invalid", what=str(form.get("action"))[:20]) from None
     days = _int(str(form.get("days") or console_actions.PAUSE_DAYS_DEFAULT))
     await console_actions.change_status(
         services.db,
         code,
-        action,  # type: ignore[arg-type]
+        action,
         actor=session.actor,
         now=services.clock.now(),
         pathway=services.pathway,

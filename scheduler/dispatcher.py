@@ -52,7 +52,7 @@ from care import broadcasts, outbox
 from care.alerts import DEFAULT_REALERT, open_alert
 from care.clock import Clock
 from care.db import Database
-from care.kinds import MessageKind
+from care.kinds import AlertSource, MessageKind
 from care.messaging import Delivery, Messenger, Outcome
 from care.models import Patient, PatientStatus
 from care.outbox import ClaimedMessage
@@ -527,7 +527,7 @@ class Dispatcher:
                     uow.session,
                     patient=patient,
                     severity="amber",
-                    source="delivery_failed",
+                    source=AlertSource.DELIVERY_FAILED,
                     reasons=[f"{message.kind}:{delivery.outcome.value}"],
                     now=now,
                     realert=self.realert,
