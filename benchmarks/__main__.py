@@ -26,7 +26,7 @@ import yaml
 
 from benchmarks import input_drills
 from benchmarks.fixtures import NOW, CountingMessenger, database_with_patients, due_messages
-from care.clock import FakeClock
+from care.domain.clock import FakeClock
 from care.settings import Settings
 from scheduler.dispatcher import Dispatcher
 from spinecare.logs import configure_logging
@@ -105,7 +105,7 @@ async def dispatch_throughput() -> None:
 
 def classifier_speed() -> None:
     header("3. free-text classifier over the labelled messages")
-    from care.triage import classify
+    from care.domain.triage import classify
 
     data = yaml.safe_load(
         (ROOT / "tests/triage/labelled_messages.yaml").read_text(encoding="utf-8")

@@ -25,11 +25,11 @@ from telegram.request import HTTPXRequest
 
 from bot.messenger import TelegramMessenger
 from bot.pace import PaceLimits, TelegramPace, pace_store
-from care import broadcasts, migrate
-from care.audiences import parse_audience
-from care.callbacks import decode
-from care.db import Database
-from care.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
+from care.domain.callbacks import decode
+from care.storage import broadcasts, migrate
+from care.storage.audiences import parse_audience
+from care.storage.db import Database
+from care.storage.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
 from sandbox import SandboxClient
 from scheduler.dispatcher import Dispatcher
 

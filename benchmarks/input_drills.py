@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from benchmarks.fixtures import NOW
-from care.clock import FakeClock
+from care.domain.clock import FakeClock
 
 FUZZ_INPUTS = 10_000
 DUPLICATED_TEXTS = 500

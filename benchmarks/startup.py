@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from benchmarks.fixtures import NOW, database_with_patients, rss_mb, sqlite_url
-from care.clock import FakeClock
-from care.models import ScheduledMessage
+from care.domain.clock import FakeClock
 from care.settings import Settings
+from care.storage.models import ScheduledMessage
 from sandbox import FloodLimits
 from spinecare.logs import configure_logging
 from spinecare.service import start_service

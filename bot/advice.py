@@ -1,10 +1,10 @@
-"""Advice in words: the sign's texts (care.triage.signs) for the clinic's hours right now."""
+"""Advice in words: the sign's texts (care.domain.triage.signs) for the clinic's hours right now."""
 
 from __future__ import annotations
 
 from bot.services import BotServices
-from care.triage import Tier
-from care.triage.signs import load_signs
+from care.domain.triage import Tier
+from care.domain.triage.signs import load_signs
 
 
 def clinic_open(services: BotServices) -> bool:

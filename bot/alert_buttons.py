@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.authz import ensure_coordinator
 from bot.services import BotServices
-from care.callbacks import Callback
+from care.domain.callbacks import Callback
 from care.usecases.alert_handling import Handling, handle
 
 log = structlog.get_logger(__name__)

@@ -17,8 +17,8 @@ from telegram.error import TelegramError
 
 from bot.registration import user_language
 from bot.services import BotServices
-from care import audit, coordinators
-from care.errors import NotAllowed
+from care.domain.errors import NotAllowed
+from care.storage import audit, coordinators
 
 log = structlog.get_logger(__name__)
 

@@ -16,9 +16,9 @@ from telegram.ext import ContextTypes
 from bot import keyboards
 from bot.advice import advice_text
 from bot.services import BotServices, services_of
-from care.callbacks import Callback, encode
-from care.messaging import Button, Keyboard
-from care.triage import Assessment, Question, Tier
+from care.domain.callbacks import Callback, encode
+from care.domain.messaging import Button, Keyboard
+from care.domain.triage import Assessment, Question, Tier
 from care.usecases import checkin as usecase
 from care.usecases.checkin import CheckinConfig, Refused, Step
 

@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.authz import coordinator_or_refuse
 from bot.services import services_of
-from care.errors import NotAllowed
+from care.domain.errors import NotAllowed
 from care.usecases import console_access
 
 log = structlog.get_logger(__name__)

@@ -11,8 +11,8 @@ from telegram.ext import ContextTypes
 
 from bot import registration
 from bot.services import BotServices, services_of
-from care import patients
-from care.models import Patient, PatientStatus
+from care.storage import patients
+from care.storage.models import Patient, PatientStatus
 
 SIGNS_CARD = "pathway.milestone.warning_signs"  # the same card the pathway sends
 

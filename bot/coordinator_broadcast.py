@@ -7,7 +7,7 @@ Conversation (per coordinator and chat; /cancel is always a way out):
                -> AUDIENCE (all, week:1-2, approach:..., language:..., patient:CODE)
                -> preview with "Send to N" and "Don't send" (a draft; the conversation ends)
 
-"Send" queues one durable delivery per recipient (care.broadcasts.send) and turns the
+"Send" queues one durable delivery per recipient (care.storage.broadcasts.send) and turns the
 preview into the progress message, which the scheduler edits in place until the final
 report; its "Stop sending" button cancels what is not sent yet. Prompts ask for a reply
 (ForceReply), so the answers reach the bot in a group with privacy mode on.
@@ -39,9 +39,9 @@ from bot.authz import coordinator_or_refuse, ensure_coordinator
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care.callbacks import Callback, encode
-from care.errors import InvalidInput, NotFound
-from care.messaging import Button, Keyboard
+from care.domain.callbacks import Callback, encode
+from care.domain.errors import InvalidInput, NotFound
+from care.domain.messaging import Button, Keyboard
 from care.usecases import broadcast
 
 log = structlog.get_logger(__name__)

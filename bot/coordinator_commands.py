@@ -32,12 +32,12 @@ from bot.handlers_types import ButtonHandler
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care import audit, coordinators, exports, patients
-from care import checkins as checkins_store
-from care.callbacks import Callback
-from care.errors import InvalidInput, NotFound
-from care.models import AlertState, PatientStatus
-from care.plan import (
+from care.domain.callbacks import Callback
+from care.domain.errors import InvalidInput, NotFound
+from care.storage import audit, coordinators, patients
+from care.storage import checkins as checkins_store
+from care.storage.models import AlertState, PatientStatus
+from care.storage.plan import (
     LANGUAGES,
     EnrollmentRequest,
     parse_approach,
@@ -46,6 +46,7 @@ from care.plan import (
     parse_phone,
 )
 from care.usecases import enrolment, export
+from care.views import exports
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)

@@ -1,4 +1,4 @@
-"""Texts of the coordinator console, built from care.exports rows: lists, summaries, alerts."""
+"""Texts of the coordinator console, built from care.views.exports rows: lists, summaries, alerts."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from care.callbacks import encode
-from care.messaging import Button, Keyboard
-from care.models import Patient
+from care.domain.callbacks import encode
+from care.domain.messaging import Button, Keyboard
+from care.storage.models import Patient
 from messages.catalog import Catalog
 
 PAIN_ROWS = 10

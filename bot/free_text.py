@@ -8,14 +8,14 @@ from telegram import CallbackQuery, Message
 from bot import inbox_commands, keyboards, undelivered
 from bot.advice import advice_text
 from bot.services import BotServices
-from care import followups, inbox, patients
-from care.callbacks import Callback, encode
-from care.errors import InvalidInput
-from care.messaging import Button, Keyboard
-from care.models import AlertState, Patient
-from care.triage import Tier, TriageResult, classify
-from care.triage.attachments import read_attachment, stored_text
-from care.triage.signs import load_signs
+from care.domain.callbacks import Callback, encode
+from care.domain.errors import InvalidInput
+from care.domain.messaging import Button, Keyboard
+from care.domain.triage import Tier, TriageResult, classify
+from care.domain.triage.attachments import read_attachment, stored_text
+from care.domain.triage.signs import load_signs
+from care.storage import followups, inbox, patients
+from care.storage.models import AlertState, Patient
 
 log = structlog.get_logger(__name__)
 

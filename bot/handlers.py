@@ -39,10 +39,10 @@ from bot.coordinator_commands import (
 from bot.handlers_types import ButtonHandler
 from bot.intake import register_intake
 from bot.services import BotServices, services_of
-from care import coordinators, patients
-from care.callbacks import decode
-from care.errors import NotAllowed, SpinecareError
-from care.models import PatientStatus
+from care.domain.callbacks import decode
+from care.domain.errors import NotAllowed, SpinecareError
+from care.storage import coordinators, patients
+from care.storage.models import PatientStatus
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)

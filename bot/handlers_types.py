@@ -7,6 +7,6 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery
 
 from bot.services import BotServices
-from care.callbacks import Callback
+from care.domain.callbacks import Callback
 
 ButtonHandler = Callable[[CallbackQuery, Callback, BotServices, int], Awaitable[None]]

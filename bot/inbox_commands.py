@@ -22,14 +22,14 @@ from bot.handlers_types import ButtonHandler
 from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care import conversation
-from care.callbacks import Callback, encode
-from care.errors import NotAllowed
-from care.faq import load_faq
-from care.kinds import PATIENT_WORDS, ItemKind
-from care.messaging import Button, Keyboard
-from care.models import ConversationItem, InboundMessage, Patient
-from care.triage import Tier, classify
+from care.domain.callbacks import Callback, encode
+from care.domain.errors import NotAllowed
+from care.domain.faq import load_faq
+from care.domain.kinds import PATIENT_WORDS, ItemKind
+from care.domain.messaging import Button, Keyboard
+from care.domain.triage import Tier, classify
+from care.storage import conversation
+from care.storage.models import ConversationItem, InboundMessage, Patient
 from care.usecases import conversation as usecases
 from messages.labels import answer_label, question_label
 

@@ -20,7 +20,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 from bot.free_text import attachment_kind
 from bot.registration import user_language
 from bot.services import BotServices, services_of
-from care.triage.attachments import stored_text
+from care.domain.triage.attachments import stored_text
 from care.usecases.receive import Incoming, Outcome, forget_old_updates, receive
 
 log = structlog.get_logger(__name__)

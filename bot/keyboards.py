@@ -1,12 +1,12 @@
-"""From care.messaging keyboards to Telegram's inline keyboards, and the ones the bot asks with."""
+"""From care.domain.messaging keyboards to Telegram's inline keyboards, and the ones the bot asks with."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from care.callbacks import encode
-from care.messaging import Button, Keyboard
-from care.plan import WINDOWS
+from care.domain.callbacks import encode
+from care.domain.messaging import Button, Keyboard
+from care.storage.plan import WINDOWS
 from messages.catalog import Catalog
 
 

@@ -11,7 +11,7 @@ from telegram import ChatMember, Update
 from telegram.ext import ContextTypes
 
 from bot.services import services_of
-from care import patients
+from care.storage import patients
 
 log = structlog.get_logger(__name__)
 

@@ -30,13 +30,13 @@ import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
 
 CHAT_NOT_FOUND = "chat not found"
 
 
 class TelegramMessenger:
-    """care.messaging.Messenger implemented with a ``telegram.Bot``."""
+    """care.domain.messaging.Messenger implemented with a ``telegram.Bot``."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot

@@ -1,10 +1,10 @@
-"""The bot's pace: python-telegram-bot's rate limiter over care.pace's shared reservations.
+"""The bot's pace: python-telegram-bot's rate limiter over care.storage.pace's shared reservations.
 
 Replaces PTB's AIORateLimiter, which limits the bot as a whole and groups but not private
 chats (a chat's 4th message in a second got a 429 that paused everything), falls into a cycle
 of bursts after a few 429s (15.9 msg/s for good), and is per process (two workers sent
 2 x 29/s against Telegram's 30/s). Here every send (any method with a ``chat_id``) reserves
-a time in its chat's pace and then in the bot's (care/pace.py), in the database on
+a time in its chat's pace and then in the bot's (care/storage/pace.py), in the database on
 PostgreSQL, so every process shares them:
 
 =============  ======================================================================
@@ -49,8 +49,8 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.messenger import retry_after_seconds
-from care.db import Database
-from care.pace import DatabasePace, MemoryPace, PaceStore
+from care.storage.db import Database
+from care.storage.pace import DatabasePace, MemoryPace, PaceStore
 
 log = structlog.get_logger(__name__)
 

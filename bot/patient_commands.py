@@ -15,10 +15,10 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import patients, privacy
-from care.callbacks import Callback
-from care.errors import InvalidInput
-from care.models import Patient, PatientStatus
+from care.domain.callbacks import Callback
+from care.domain.errors import InvalidInput
+from care.storage import patients, privacy
+from care.storage.models import Patient, PatientStatus
 from care.usecases import patient_status
 
 log = structlog.get_logger(__name__)

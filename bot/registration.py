@@ -11,11 +11,11 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.services import BotServices, services_of
-from care import audit, conversation, enrollment, patients
-from care.callbacks import Callback
-from care.errors import InvalidInput, InviteRejected, NotAllowed
-from care.kinds import ItemKind
-from care.models import Patient, PatientStatus
+from care.domain.callbacks import Callback
+from care.domain.errors import InvalidInput, InviteRejected, NotAllowed
+from care.domain.kinds import ItemKind
+from care.storage import audit, conversation, enrollment, patients
+from care.storage.models import Patient, PatientStatus
 
 log = structlog.get_logger(__name__)
 

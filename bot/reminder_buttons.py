@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import CallbackQuery, Message
 
 from bot.services import BotServices
-from care import patients, reminders
-from care.callbacks import Callback
-from care.errors import InvalidInput
+from care.domain.callbacks import Callback
+from care.domain.errors import InvalidInput
+from care.storage import patients, reminders
 
 
 async def on_posture_button(

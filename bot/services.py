@@ -11,15 +11,15 @@ from typing import Any
 from telegram.ext import ContextTypes
 
 from bot.kick import Kick
-from care.clock import Clock, SystemClock
-from care.db import Database
-from care.journal import Journal
-from care.office_hours import DEFAULT as DEFAULT_HOURS
-from care.office_hours import OfficeHours
-from care.office_hours import parse as parse_office_hours
-from care.pathway import Pathway
-from care.questionnaires import Questionnaire
-from care.throttle import AttemptThrottle
+from care.domain.clock import Clock, SystemClock
+from care.domain.office_hours import DEFAULT as DEFAULT_HOURS
+from care.domain.office_hours import OfficeHours
+from care.domain.office_hours import parse as parse_office_hours
+from care.domain.pathway import Pathway
+from care.domain.questionnaires import Questionnaire
+from care.storage.db import Database
+from care.storage.journal import Journal
+from care.storage.throttle import AttemptThrottle
 from messages.catalog import Catalog
 
 DEFAULT_JOURNAL = "spinecare-journal.jsonl"

@@ -18,9 +18,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from care import office_hours as hours_spec
-from care.errors import ConfigError, InvalidInput
-from care.questionnaires import Questionnaire, load_questionnaire
+from care.domain import office_hours as hours_spec
+from care.domain.errors import ConfigError, InvalidInput
+from care.domain.questionnaires import Questionnaire, load_questionnaire
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 ASYNC_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from aiohttp import web
 
-from care.errors import InvalidInput, NotFound, SpinecareError
+from care.domain.errors import InvalidInput, NotFound, SpinecareError
 from care.usecases import console_access
 from care.usecases.console_access import LinkRefused, Session
 from console.render import Words

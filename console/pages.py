@@ -12,15 +12,16 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from care import audiences, audit, broadcasts, exports
-from care.errors import InvalidInput, NotFound
-from care.kinds import AudienceKind, MessageKind
-from care.messaging import OutgoingMessage
-from care.models import PatientStatus
-from care.triage.checkin import CheckinRules, load_checkin_rules
+from care.domain.errors import InvalidInput, NotFound
+from care.domain.kinds import AudienceKind, MessageKind
+from care.domain.messaging import OutgoingMessage
+from care.domain.triage.checkin import CheckinRules, load_checkin_rules
+from care.storage import audiences, audit, broadcasts
+from care.storage.models import PatientStatus
 from care.usecases import console_actions, console_views
 from care.usecases import conversation as conversation_uc
 from care.usecases.patient_status import Change
+from care.views import exports
 from console.app import Problem, back_to, quoted, render, services_of, session_of
 from console.render import pain_chart
 from console.services import ConsoleServices
@@ -344,7 +345,7 @@ async def broadcast_show(request: web.Request) -> web.Response:
     async with services.db.uow() as uow:
         report = await broadcasts.settle(uow.session, broadcast_id, now=now)
         await uow.commit()
-        from care.models import Broadcast
+        from care.storage.models import Broadcast
 
         item = await uow.session.get(Broadcast, broadcast_id)
         count = None

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-from care.clock import Clock, SystemClock
-from care.db import Database
-from care.messaging import Messenger
-from care.pathway import Pathway
-from care.questionnaires import Questionnaire
+from care.domain.clock import Clock, SystemClock
+from care.domain.messaging import Messenger
+from care.domain.pathway import Pathway
+from care.domain.questionnaires import Questionnaire
+from care.storage.db import Database
 from messages.catalog import Catalog
 
 DemoStep = Literal["hour", "day", "next"]

@@ -1,4 +1,4 @@
-"""Alembic environment, async. The URL comes from the Config (set by ``care.migrate``) or,
+"""Alembic environment, async. The URL comes from the Config (set by ``care.storage.migrate``) or,
 for a developer running ``alembic`` directly, from SPINECARE_DATABASE_URL."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-from care.db import create_engine
-from care.models import Base, UtcDateTime
+from care.storage.db import create_engine
+from care.storage.models import Base, UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata

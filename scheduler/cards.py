@@ -19,14 +19,21 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from care.callbacks import encode
-from care.clock import Clock
-from care.conversation import IN, split_text
-from care.db import Database
-from care.kinds import PATIENT_WORDS, ItemKind
-from care.messaging import Button, CardMessenger, Delivery, Keyboard, Outcome, OutgoingMessage
-from care.models import PatientStatus
-from care.office_hours import OfficeHours
+from care.domain.callbacks import encode
+from care.domain.clock import Clock
+from care.domain.kinds import PATIENT_WORDS, ItemKind
+from care.domain.messaging import (
+    Button,
+    CardMessenger,
+    Delivery,
+    Keyboard,
+    Outcome,
+    OutgoingMessage,
+)
+from care.domain.office_hours import OfficeHours
+from care.storage.conversation import IN, split_text
+from care.storage.db import Database
+from care.storage.models import PatientStatus
 from care.usecases.conversation import (
     CardJob,
     Digest,

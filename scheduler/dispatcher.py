@@ -1,11 +1,11 @@
 """The dispatcher: claim due scheduled messages, send them, record what became of each.
 
-One ``run_once`` claims a batch (care.outbox.claim_due, with a lease), sends the messages
+One ``run_once`` claims a batch (care.storage.outbox.claim_due, with a lease), sends the messages
 through the Messenger port (one chat's messages in order, chats concurrently, at most
 ``concurrency`` at a time) and records the outcomes: sent messages are confirmed in groups
 of ``confirm_every`` and at the end of the batch, every other outcome at once; no
 transaction is open during a send. A crash exposes at most the claimed-but-unconfirmed
-batch, and each of its messages goes out at most twice (care/outbox.py, "The duplicate
+batch, and each of its messages goes out at most twice (care/storage/outbox.py, "The duplicate
 bound").
 
 Confirm before forgetting: when the database goes away mid-batch, the batch stops sending;
@@ -30,7 +30,7 @@ sent                                  sent, with Telegram's message id
 timeout or dropped connection after   in doubt: back to pending with backoff, re-sent once
 the request left (MAYBE_SENT)         (recorded before, confirmed at once after); if that
                                       answer is lost too: sent "maybe", never a 3rd copy,
-                                      never reported as failed (care/outbox.py)
+                                      never reported as failed (care/storage/outbox.py)
 any other 4xx (REJECTED), no text     failed + "delivery_failed" alert
 403, chat not found (BLOCKED)         failed; the patient becomes unreachable, every
                                       pending row is cancelled and a red "unreachable"
@@ -48,15 +48,15 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from care import broadcasts, outbox
-from care.alerts import DEFAULT_REALERT, open_alert
-from care.clock import Clock
-from care.db import Database
-from care.kinds import AlertSource, MessageKind
-from care.messaging import Delivery, Messenger, Outcome
-from care.models import Patient, PatientStatus
-from care.outbox import ClaimedMessage
-from care.patients import mark_unreachable
+from care.domain.clock import Clock
+from care.domain.kinds import AlertSource, MessageKind
+from care.domain.messaging import Delivery, Messenger, Outcome
+from care.storage import broadcasts, outbox
+from care.storage.alerts import DEFAULT_REALERT, open_alert
+from care.storage.db import Database
+from care.storage.models import Patient, PatientStatus
+from care.storage.outbox import ClaimedMessage
+from care.storage.patients import mark_unreachable
 from messages.catalog import Catalog, load_catalog
 from scheduler.escalation import Escalator
 from scheduler.render import NotRenderable, render_message

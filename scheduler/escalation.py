@@ -3,10 +3,10 @@
 An open alert is posted to the coordinators' chat; a red one still open ``realert`` later is
 posted there again, and ``realert`` after that to the escalation contacts (the coordinators'
 chat again when no escalation chat is set). Amber alerts are posted once. Each post records
-Telegram's message id and the escalation level (care.alerts.record_posted).
+Telegram's message id and the escalation level (care.storage.alerts.record_posted).
 
 Each post is claimed (a short transaction with a lease), sent with no transaction open, and
-recorded (another short transaction): care/alert_posting.py and scheduler/posting.py. Two
+recorded (another short transaction): care/storage/alert_posting.py and scheduler/posting.py. Two
 live workers never post the same alert at the same level; a dead worker's claim runs out.
 """
 
@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import alert_posting
-from care.alert_context import alert_context
-from care.alert_posting import POST_LEASE, ClaimedPost
-from care.alerts import DEFAULT_REALERT
-from care.clock import Clock
-from care.db import Database
-from care.messaging import Delivery, Messenger, Outcome, OutgoingMessage
-from care.models import Patient
+from care.domain.clock import Clock
+from care.domain.messaging import Delivery, Messenger, Outcome, OutgoingMessage
+from care.storage import alert_posting
+from care.storage.alert_posting import POST_LEASE, ClaimedPost
+from care.storage.alerts import DEFAULT_REALERT
+from care.storage.db import Database
+from care.storage.models import Patient
+from care.views.alert_context import alert_context
 from messages.catalog import Catalog, load_catalog
 from scheduler.posting import claim_send_record
 from scheduler.render import render_alert

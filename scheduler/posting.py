@@ -10,7 +10,7 @@ a transaction held that long makes every other writer fail with "database is loc
 3. ``record`` runs in its own short transaction with Telegram's answer: what became of the
    row, and the claim released.
 
-The alert escalator (scheduler/escalation.py, with care/alert_posting.py) uses it for every
+The alert escalator (scheduler/escalation.py, with care/storage/alert_posting.py) uses it for every
 post; any new job that posts rows (cards, reports) should do the same. The dispatcher
 (scheduler/dispatcher.py) is the same shape for batches: claim many, send, confirm in groups.
 """
@@ -24,8 +24,8 @@ from typing import Generic, TypeVar
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care.db import Database
-from care.messaging import Delivery, Messenger, Outcome, OutgoingMessage
+from care.domain.messaging import Delivery, Messenger, Outcome, OutgoingMessage
+from care.storage.db import Database
 
 log = structlog.get_logger(__name__)
 

@@ -1,6 +1,6 @@
 """Broadcast progress: one message per running broadcast, edited in place until the report.
 
-Each run reads the running broadcasts (care.broadcasts.running), settles those with nothing
+Each run reads the running broadcasts (care.storage.broadcasts.running), settles those with nothing
 left in flight (done or cancelled) and shows their counts in the chat that asked for them
 (the coordinators' group or a coordinator's private chat): the first time as a new message
 whose id is stored, then by editing that message. While a broadcast runs its message carries
@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from care import broadcasts
-from care.callbacks import encode
-from care.clock import Clock
-from care.db import Database
-from care.messaging import Button, Keyboard, Messenger, Outcome, OutgoingMessage
+from care.domain.callbacks import encode
+from care.domain.clock import Clock
+from care.domain.messaging import Button, Keyboard, Messenger, Outcome, OutgoingMessage
+from care.storage import broadcasts
+from care.storage.db import Database
 from messages.catalog import Catalog, load_catalog
 
 log = structlog.get_logger(__name__)

@@ -3,7 +3,7 @@
 Texts come from ``messages/`` in the patient's language (``pathway.po`` for the advice and
 milestones, ``scheduler.po`` for prompts and buttons); a broadcast's text comes from the
 ``broadcasts`` table, in the patient's language or else the other one. Buttons carry callback
-data made with ``care.callbacks.encode``.
+data made with ``care.domain.callbacks.encode``.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
 
-from care.adherence import NUDGE_PAYLOAD
-from care.alert_context import AlertContext
-from care.broadcasts import BroadcastText
-from care.callbacks import encode
-from care.kinds import MessageKind
-from care.messaging import Button, Keyboard, OutgoingMessage
-from care.models import Alert
-from care.outbox import ClaimedMessage
+from care.domain.callbacks import encode
+from care.domain.kinds import MessageKind
+from care.domain.messaging import Button, Keyboard, OutgoingMessage
+from care.storage.adherence import NUDGE_PAYLOAD
+from care.storage.broadcasts import BroadcastText
+from care.storage.models import Alert
+from care.storage.outbox import ClaimedMessage
+from care.views.alert_context import AlertContext
 from messages.catalog import Catalog
 from messages.labels import answer_label, question_label
 
@@ -107,7 +107,7 @@ def render_alert(
     """The care team's notice of an alert, in words, with "Acknowledge" and "Called patient".
 
     ``level`` is the escalation level this post makes: 1 first post, 2 re-post, 3 escalated.
-    With ``context`` (care.alert_context) it says who (name, phone), quotes the patient's
+    With ``context`` (care.views.alert_context) it says who (name, phone), quotes the patient's
     words, lists the answers that raised it as question and answer, what the patient was
     told, and the pain trend. Never a rule id or a flag number: the signs are named.
     """

@@ -34,18 +34,18 @@ from typing import Literal
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
-from care.adherence import review_page
-from care.clock import Clock
-from care.db import Database
-from care.followups import escalate_unanswered
-from care.messaging import CardMessenger, Messenger
-from care.office_hours import DEFAULT as DEFAULT_HOURS
-from care.office_hours import OfficeHours
-from care.office_hours import parse as parse_office_hours
-from care.pathway import Pathway
-from care.patients import resume_due
-from care.schedule import DEFAULT_HORIZON, extend_page
+from care.domain.clock import Clock
+from care.domain.messaging import CardMessenger, Messenger
+from care.domain.office_hours import DEFAULT as DEFAULT_HOURS
+from care.domain.office_hours import OfficeHours
+from care.domain.office_hours import parse as parse_office_hours
+from care.domain.pathway import Pathway
 from care.settings import Settings
+from care.storage.adherence import review_page
+from care.storage.db import Database
+from care.storage.followups import escalate_unanswered
+from care.storage.patients import resume_due
+from care.storage.schedule import DEFAULT_HORIZON, extend_page
 from messages.catalog import Catalog, load_catalog
 from scheduler.cards import CardPoster, MorningDigest
 from scheduler.dispatcher import Dispatcher, DispatchStats, RetryPolicy

@@ -7,9 +7,9 @@ is behind with one line that says to run ``spinecare db upgrade``.
 
 from __future__ import annotations
 
-from care import migrate
-from care.db import Database
 from care.settings import Settings
+from care.storage import migrate
+from care.storage.db import Database
 
 
 async def open_database(settings: Settings) -> Database:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care import coordinators, exports
-from care.clock import SystemClock
-from care.db import Database
-from care.plan import parse_date
+from care.domain.clock import SystemClock
 from care.settings import Settings
+from care.storage import coordinators
+from care.storage.db import Database
+from care.storage.plan import parse_date
 from care.usecases import broadcast
 from care.usecases import export as export_usecase
+from care.views import exports
 from spinecare.commands import _database
 
 CLI = "cli"

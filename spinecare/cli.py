@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from care.errors import SpinecareError
+from care.domain.errors import SpinecareError
 from spinecare import care_team_cli, inbox_cli
 from spinecare.cli_common import run_async, settings
 
@@ -41,7 +41,7 @@ def run(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Upgrade the schema (to head by default)."""
-    from care import migrate
+    from care.storage import migrate
 
     url = settings().database_url
     run_async(migrate.upgrade(url, revision))
@@ -51,7 +51,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Downgrade the schema to REVISION (``base`` removes every table)."""
-    from care import migrate
+    from care.storage import migrate
 
     url = settings().database_url
     run_async(migrate.downgrade(url, revision))
@@ -61,7 +61,7 @@ def db_downgrade(revision: str) -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision of the database and the newest one available."""
-    from care import migrate
+    from care.storage import migrate
 
     url = settings().database_url
     current = run_async(migrate.current_revision(url))
@@ -161,7 +161,7 @@ def triage(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Classify patient messages (red, amber, green or ask) with the bot's own rules."""
-    from care.triage import classify
+    from care.domain.triage import classify
 
     lines = [text] if text is not None else [line.rstrip("\n") for line in sys.stdin]
     for line in lines:

@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from care import patients
-from care.clock import SystemClock
-from care.db import Database
-from care.plan import EnrollmentRequest, parse_approach, parse_date, parse_level, parse_phone
+from care.domain.clock import SystemClock
 from care.settings import Settings
+from care.storage import patients
+from care.storage.db import Database
+from care.storage.plan import (
+    EnrollmentRequest,
+    parse_approach,
+    parse_date,
+    parse_level,
+    parse_phone,
+)
 from care.usecases import enrolment
 from spinecare.bootstrap import open_database
 from spinecare.patient_views import patient_summary

@@ -11,9 +11,9 @@ from aiohttp import web
 
 from bot.messenger import TelegramMessenger
 from bot.services import BotServices
-from care.clock import Clock, SystemClock
-from care.db import Database
+from care.domain.clock import Clock, SystemClock
 from care.settings import Settings
+from care.storage.db import Database
 from console.server import build_app
 from console.services import ConsoleConfig, ConsoleServices
 from spinecare.demo import DemoClock

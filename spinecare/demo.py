@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from care.clock import ControllableClock
-from care.db import Database
+from care.domain.clock import ControllableClock
+from care.storage.db import Database
 from care.usecases.demo_clock import next_due
 
 log = structlog.get_logger(__name__)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from care.clock import SystemClock
+from care.domain.clock import SystemClock
 from care.settings import Settings
 from care.usecases import conversation as usecases
 from spinecare.cli_common import run_async

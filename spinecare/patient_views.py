@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import checkins, schedule
-from care.clock import utc_from_db
-from care.models import CheckIn, Patient
-from care.questionnaires import Questionnaire
+from care.domain.clock import utc_from_db
+from care.domain.questionnaires import Questionnaire
+from care.storage import checkins, schedule
+from care.storage.models import CheckIn, Patient
 
 
 async def patient_summary(

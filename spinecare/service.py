@@ -21,17 +21,17 @@ from bot.intake import replay_forever
 from bot.messenger import TelegramMessenger
 from bot.services import BotConfig, BotServices
 from bot.webhook import start_webhook
-from care import migrate
-from care.clock import Clock, ShiftedClock, SystemClock
-from care.db import Database
-from care.errors import ConfigError
-from care.faq import load_faq
-from care.journal import Journal
-from care.pathway import load_pathway
+from care.domain.clock import Clock, ShiftedClock, SystemClock
+from care.domain.errors import ConfigError
+from care.domain.faq import load_faq
+from care.domain.pathway import load_pathway
+from care.domain.triage.checkin import load_checkin_rules
+from care.domain.triage.rules import load_free_text_rules
+from care.domain.triage.signs import load_signs
 from care.settings import Settings
-from care.triage.checkin import load_checkin_rules
-from care.triage.rules import load_free_text_rules
-from care.triage.signs import load_signs
+from care.storage import migrate
+from care.storage.db import Database
+from care.storage.journal import Journal
 from messages.catalog import load_catalog
 from scheduler.runner import SchedulerConfig, SchedulerRunner
 from spinecare.console_wiring import serve_console

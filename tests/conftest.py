@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from care.clock import FakeClock
-from care.db import Database
+from care.domain.clock import FakeClock
+from care.storage.db import Database
 from tests.databases import (
     POSTGRES_ENV,
     PostgresTemplate,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from care.db import Database
-from care.models import MessageState, ScheduledMessage
+from care.storage.db import Database
+from care.storage.models import MessageState, ScheduledMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = 50

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from care import migrate
+from care.storage import migrate
 
 POSTGRES_ENV = "SPINECARE_TEST_POSTGRES_URL"
 T = TypeVar("T")

@@ -11,10 +11,10 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from care import alerts
-from care.clock import Clock
-from care.db import Database
-from care.models import Patient
+from care.domain.clock import Clock
+from care.storage import alerts
+from care.storage.db import Database
+from care.storage.models import Patient
 
 
 class Handling(enum.StrEnum):

@@ -3,7 +3,7 @@
 One use case for the CLI (``spinecare broadcast``) and the coordinators' /broadcast with its
 "bc" buttons. Each function owns one short unit of work and returns what the caller shows;
 nothing here talks to Telegram, so no message goes out while a transaction is open. The
-dispatcher delivers the queued rows later (``care.broadcasts``).
+dispatcher delivers the queued rows later (``care.storage.broadcasts``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import audiences, broadcasts
-from care.audiences import Audience
-from care.clock import Clock
-from care.db import Database
-from care.errors import InvalidInput, NotFound
-from care.models import Broadcast
+from care.domain.clock import Clock
+from care.domain.errors import InvalidInput, NotFound
+from care.storage import audiences, broadcasts
+from care.storage.audiences import Audience
+from care.storage.db import Database
+from care.storage.models import Broadcast
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The check-in, as the patient answers it: start or resume, answer, add a note.
 
-Each answer is assessed as it comes (``care.checkins.escalate_as_answered``): a red sign
+Each answer is assessed as it comes (``care.storage.checkins.escalate_as_answered``): a red sign
 alerts the team at once and the patient is told what to do at once, while the remaining
 questions still follow. Everything happens in one short unit of work; the caller shows the
 returned step to the patient after the commit.
@@ -14,16 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import checkins, conversation, patients
-from care.alerts import DEFAULT_REALERT
-from care.clock import Clock
-from care.db import Database
-from care.errors import InvalidInput
-from care.inbox import storable
-from care.models import CheckIn, Patient, PatientStatus
-from care.questionnaires import Questionnaire
-from care.triage import Assessment, Question, Tier, classify
-from care.triage.checkin import NOTE_QUESTION, progress
+from care.domain.clock import Clock
+from care.domain.errors import InvalidInput
+from care.domain.questionnaires import Questionnaire
+from care.domain.triage import Assessment, Question, Tier, classify
+from care.domain.triage.checkin import NOTE_QUESTION, progress
+from care.storage import checkins, conversation, patients
+from care.storage.alerts import DEFAULT_REALERT
+from care.storage.db import Database
+from care.storage.inbox import storable
+from care.storage.models import CheckIn, Patient, PatientStatus
 
 ANSWERING = (PatientStatus.ACTIVE, PatientStatus.PAUSED)
 

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import audit, coordinators
-from care.db import Database
-from care.errors import NotAllowed
-from care.models import ConsoleLink, ConsoleSession
-from care.plan import LANGUAGES
+from care.domain.errors import NotAllowed
+from care.storage import audit, coordinators
+from care.storage.db import Database
+from care.storage.models import ConsoleLink, ConsoleSession
+from care.storage.plan import LANGUAGES
 
 LINK_TTL = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=12)

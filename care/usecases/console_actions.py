@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from care import alerts, patients
-from care.db import Database
-from care.errors import InvalidInput
-from care.models import Patient, PatientStatus
-from care.pathway import Pathway
+from care.domain.errors import InvalidInput
+from care.domain.pathway import Pathway
+from care.storage import alerts, patients
+from care.storage.db import Database
+from care.storage.models import Patient, PatientStatus
 from care.usecases.patient_status import Change
 
 AlertAction = Literal["ack", "called"]

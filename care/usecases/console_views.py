@@ -2,7 +2,7 @@
 
 Each function opens its own unit of work and returns plain dataclasses (no texts: the
 console words them in the coordinator's language). The numbers are the ones the bot and the
-exports give: ``care.exports`` rows, ``care.adherence`` rules, the pathway's own plan.
+exports give: ``care.views.exports`` rows, ``care.storage.adherence`` rules, the pathway's own plan.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import audit, exports, patients
-from care.adherence import MISSED_AFTER, NUDGE_PAYLOAD
-from care.clock import utc_from_db
-from care.db import Database
-from care.kinds import ItemKind, MessageKind
-from care.models import (
+from care.domain.clock import utc_from_db
+from care.domain.kinds import ItemKind, MessageKind
+from care.domain.pathway import Pathway, WakingWindow, occurrences
+from care.storage import audit, patients
+from care.storage.adherence import MISSED_AFTER, NUDGE_PAYLOAD
+from care.storage.db import Database
+from care.storage.models import (
     Alert,
     AlertState,
     Broadcast,
@@ -33,7 +34,7 @@ from care.models import (
     PatientStatus,
     ScheduledMessage,
 )
-from care.pathway import Pathway, WakingWindow, occurrences
+from care.views import exports
 
 RECENTLY_HANDLED = timedelta(hours=24)
 PAIN_QUESTIONS = ("legpain", "backpain")
@@ -69,7 +70,7 @@ class PatientLine:
 
 @dataclass(frozen=True)
 class ConversationView:
-    """One step of a patient's conversation (care/conversation.py): what the patient wrote or
+    """One step of a patient's conversation (care/storage/conversation.py): what the patient wrote or
     did ("in"), or a reply from the team ("out"), with who saw and handled it."""
 
     item_id: int

@@ -16,13 +16,13 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from care import audit, conversation, patients
-from care.clock import Clock
-from care.db import Database
-from care.errors import NotFound
-from care.kinds import ItemKind
-from care.models import Alert, AuditEntry, ConversationItem, Patient, PatientStatus
-from care.office_hours import OfficeHours
+from care.domain.clock import Clock
+from care.domain.errors import NotFound
+from care.domain.kinds import ItemKind
+from care.domain.office_hours import OfficeHours
+from care.storage import audit, conversation, patients
+from care.storage.db import Database
+from care.storage.models import Alert, AuditEntry, ConversationItem, Patient, PatientStatus
 
 log = structlog.get_logger(__name__)
 

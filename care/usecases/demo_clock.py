@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from care.clock import utc_from_db
-from care.db import Database
-from care.models import MessageState, ScheduledMessage
+from care.domain.clock import utc_from_db
+from care.storage.db import Database
+from care.storage.models import MessageState, ScheduledMessage
 
 
 async def next_due(db: Database, *, after: datetime) -> datetime | None:

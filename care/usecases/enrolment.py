@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from care import enrollment
-from care.clock import Clock
-from care.db import Database
-from care.plan import EnrollmentRequest
+from care.domain.clock import Clock
+from care.storage import enrollment
+from care.storage.db import Database
+from care.storage.plan import EnrollmentRequest
 
 
 @dataclass(frozen=True)

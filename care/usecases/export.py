@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from care import audit, exports
-from care.clock import Clock
-from care.db import Database
-from care.exports import Format, What
-from care.questionnaires import Questionnaire
+from care.domain.clock import Clock
+from care.domain.questionnaires import Questionnaire
+from care.storage import audit
+from care.storage.db import Database
+from care.views import exports
+from care.views.exports import Format, What
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-from care import conversation, patients, privacy
-from care.clock import Clock
-from care.conversation import EventKind
-from care.db import Database
-from care.errors import InvalidInput
-from care.kinds import ItemKind
-from care.models import Patient, PatientStatus
-from care.pathway import Pathway
+from care.domain.clock import Clock
+from care.domain.errors import InvalidInput
+from care.domain.kinds import ItemKind
+from care.domain.pathway import Pathway
+from care.storage import conversation, patients, privacy
+from care.storage.conversation import EventKind
+from care.storage.db import Database
+from care.storage.models import Patient, PatientStatus
 
 
 class Change(enum.StrEnum):

@@ -25,10 +25,10 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from care import inbox, patients
-from care.db import Database
-from care.journal import Journal
-from care.models import PatientStatus, ReceivedUpdate
+from care.storage import inbox, patients
+from care.storage.db import Database
+from care.storage.journal import Journal
+from care.storage.models import PatientStatus, ReceivedUpdate
 
 log = structlog.get_logger(__name__)
 

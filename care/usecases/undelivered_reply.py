@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from care import audit
-from care.alerts import DEFAULT_REALERT
-from care.db import Database
-from care.models import Alert, AlertState
+from care.storage import audit
+from care.storage.alerts import DEFAULT_REALERT
+from care.storage.db import Database
+from care.storage.models import Alert, AlertState
 
 log = structlog.get_logger(__name__)
 

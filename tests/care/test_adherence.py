@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from care import adherence
-from care.db import Database
-from care.models import (
+from care.storage import adherence
+from care.storage.db import Database
+from care.storage.models import (
     Alert,
     Approach,
     CheckIn,

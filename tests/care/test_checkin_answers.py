@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from care import followups
-from care.clock import FakeClock
-from care.db import Database
-from care.errors import InvalidInput
-from care.models import (
+from care.domain.clock import FakeClock
+from care.domain.errors import InvalidInput
+from care.domain.triage import Tier
+from care.storage import followups
+from care.storage.db import Database
+from care.storage.models import (
     Alert,
     AlertState,
     Approach,
@@ -22,7 +23,6 @@ from care.models import (
     PatientStatus,
     ScheduledMessage,
 )
-from care.triage import Tier
 from care.usecases import checkin as usecase
 from care.usecases.checkin import CheckinConfig, Step
 
@@ -218,7 +218,7 @@ async def test_a_check_in_cannot_be_opened_on_another_patients_or_a_missing_prom
 
 
 def test_a_pain_of_ten_is_not_told_it_is_doing_well() -> None:
-    from care.triage import assess_checkin
+    from care.domain.triage import assess_checkin
 
     calm = {**CALM, "fever": "no", "wound": "dry", "other": "none", "note": "none"}
     assert assess_checkin(calm, post_op_day=2, approach="interlaminar").advice_key == (

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from care import followups, inbox
-from care.db import Database
-from care.models import Alert, AlertState, InboundMessage, Patient
-from care.triage import classify
+from care.domain.triage import classify
+from care.storage import followups, inbox
+from care.storage.db import Database
+from care.storage.models import Alert, AlertState, InboundMessage, Patient
 from tests.care.test_checkin_answers import patient
 
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)

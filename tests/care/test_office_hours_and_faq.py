@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from care.errors import InvalidInput
-from care.faq import load_faq
-from care.office_hours import parse
+from care.domain.errors import InvalidInput
+from care.domain.faq import load_faq
+from care.domain.office_hours import parse
 
 SEOUL_FRIDAY_8AM = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # Fri 20 Nov, 08:00 in Seoul
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from care.errors import ConfigError
-from care.questionnaires import load_questionnaire
+from care.domain.errors import ConfigError
+from care.domain.questionnaires import load_questionnaire
+from care.domain.triage.checkin import NOTE_QUESTION, next_question
 from care.settings import load_settings
-from care.triage.checkin import NOTE_QUESTION, next_question
 from messages.catalog import load_catalog
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "messages" / "questionnaire.example.yaml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from care.clock import FakeClock
-from care.db import Database
-from care.journal import Journal
-from care.models import PatientStatus
+from care.domain.clock import FakeClock
+from care.storage.db import Database
+from care.storage.journal import Journal
+from care.storage.models import PatientStatus
 from care.usecases.receive import Incoming, Outcome, forget_old_updates, receive
 from tests.coordinator.coordinator_support import add_patient
 from tests.drills.support import counts, database_down, kept_texts

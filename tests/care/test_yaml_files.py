@@ -1,5 +1,5 @@
 """Every clinical YAML file is read by one loader: a mistake names the file, the path in the
-file and what is wrong, in one line (care/yaml_models.py)."""
+file and what is wrong, in one line (care/domain/yaml_models.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from care.errors import ConfigError
-from care.faq import FAQ_FILE, load_faq
-from care.pathway import DEFAULT_PATH, load_pathway
-from care.questionnaires import load_questionnaire
-from care.triage.checkin import CHECKIN_FILE, load_checkin_rules
-from care.triage.signs import SIGNS_FILE, load_signs
-from care.yaml_models import path_of, where_of
+from care.domain.errors import ConfigError
+from care.domain.faq import FAQ_FILE, load_faq
+from care.domain.pathway import DEFAULT_PATH, load_pathway
+from care.domain.questionnaires import load_questionnaire
+from care.domain.triage.checkin import CHECKIN_FILE, load_checkin_rules
+from care.domain.triage.signs import SIGNS_FILE, load_signs
+from care.domain.yaml_models import path_of, where_of
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "messages" / "questionnaire.example.yaml"

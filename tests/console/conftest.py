@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from care.clock import FakeClock
+from care.domain.clock import FakeClock
 from care.settings import Settings
 from care.usecases import console_access
 from sandbox import FloodLimits, SandboxClient

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from care import alerts, patients
-from care.models import CheckIn, CheckInAnswer
+from care.storage import alerts, patients
+from care.storage.models import CheckIn, CheckInAnswer
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
 

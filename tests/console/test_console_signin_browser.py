@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from care import coordinators
-from care.errors import NotAllowed
+from care.domain.errors import NotAllowed
+from care.storage import coordinators
 from tests.console.conftest import OTHER_NURSE, ConsoleServer, sign_in
 
 

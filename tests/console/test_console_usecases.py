@@ -7,12 +7,12 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from care import alerts, coordinators, enrollment
-from care.clock import FakeClock
-from care.db import Database
-from care.errors import NotAllowed
-from care.models import Approach, AuditEntry, ConsoleLink, Patient
-from care.plan import EnrollmentRequest
+from care.domain.clock import FakeClock
+from care.domain.errors import NotAllowed
+from care.storage import alerts, coordinators, enrollment
+from care.storage.db import Database
+from care.storage.models import Approach, AuditEntry, ConsoleLink, Patient
+from care.storage.plan import EnrollmentRequest
 from care.usecases import console_access, console_actions, console_views
 from care.usecases.console_access import LinkRefused, SignedIn
 

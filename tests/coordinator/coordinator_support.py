@@ -7,8 +7,15 @@ from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
-from care.db import Database
-from care.models import Approach, AuditEntry, MessageState, Patient, PatientStatus, ScheduledMessage
+from care.storage.db import Database
+from care.storage.models import (
+    Approach,
+    AuditEntry,
+    MessageState,
+    Patient,
+    PatientStatus,
+    ScheduledMessage,
+)
 
 
 async def add_patient(

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from care.audiences import Audience, parse_audience, post_op_week
-from care.errors import InvalidInput
-from care.models import Approach
+from care.domain.errors import InvalidInput
+from care.storage.audiences import Audience, parse_audience, post_op_week
+from care.storage.models import Approach
 
 
 @pytest.mark.parametrize(

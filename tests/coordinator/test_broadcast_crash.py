@@ -1,5 +1,5 @@
 """A worker SIGKILLed halfway through a broadcast, then restarted: everyone gets it once,
-apart from the claimed-but-unconfirmed batch (care/outbox.py, "The duplicate bound")."""
+apart from the claimed-but-unconfirmed batch (care/storage/outbox.py, "The duplicate bound")."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from care import broadcasts
-from care.audiences import parse_audience
-from care.clock import FakeClock
-from care.db import Database
+from care.domain.clock import FakeClock
+from care.storage import broadcasts
+from care.storage.audiences import parse_audience
+from care.storage.db import Database
 from sandbox import BotApiSandbox, FloodLimits, SandboxClient
 from tests.coordinator.coordinator_support import add_patients, delivery_states
 from tests.crash_support import BATCH, LEASE, claimed_rows, start_worker

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from care import broadcasts
-from care.audiences import parse_audience
-from care.clock import FakeClock
-from care.db import Database
-from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
-from care.models import MessageState, ScheduledMessage
+from care.domain.clock import FakeClock
+from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.storage import broadcasts
+from care.storage.audiences import parse_audience
+from care.storage.db import Database
+from care.storage.models import MessageState, ScheduledMessage
 from scheduler.progress import BroadcastProgress
 from tests.coordinator.coordinator_support import add_patient
 

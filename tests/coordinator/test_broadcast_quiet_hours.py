@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
-from care import audiences, broadcasts
-from care.db import Database
-from care.models import Patient, ScheduledMessage
+from care.storage import audiences, broadcasts
+from care.storage.db import Database
+from care.storage.models import Patient, ScheduledMessage
 from tests.coordinator.coordinator_support import add_patients
 
 NIGHT_IN_SEOUL = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 23:00 in Seoul

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from care.models import Approach, Broadcast
+from care.storage.models import Approach, Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, buttons, nurse, say
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness

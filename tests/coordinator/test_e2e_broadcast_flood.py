@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from care import broadcasts
-from care.audiences import parse_audience
-from care.models import DeliveryAttempt, MessageState, ScheduledMessage
+from care.storage import broadcasts
+from care.storage.audiences import parse_audience
+from care.storage.models import DeliveryAttempt, MessageState, ScheduledMessage
 from sandbox import FloodLimits
 from tests.coordinator.coordinator_support import add_patients, delivery_states
 from tests.e2e.conftest import Harness

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from care.alerts import open_alert
-from care.models import Patient, ScheduledMessage
+from care.storage.alerts import open_alert
+from care.storage.models import Patient, ScheduledMessage
 from tests.coordinator.console_flows import say
 from tests.coordinator.coordinator_support import add_patient
 from tests.e2e.conftest import Harness

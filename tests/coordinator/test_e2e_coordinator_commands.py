@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from care.alerts import open_alert
-from care.models import Alert, AlertState, AuditEntry, CheckIn, CheckInAnswer, Patient
+from care.storage.alerts import open_alert
+from care.storage.models import Alert, AlertState, AuditEntry, CheckIn, CheckInAnswer, Patient
 from tests.coordinator.console_flows import COORDINATORS, NURSE, STRANGER, buttons, nurse, say
 from tests.coordinator.coordinator_support import add_patient
 from tests.e2e.conftest import Harness

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from care import broadcasts
-from care.audiences import parse_audience
-from care.models import AuditEntry, Broadcast
+from care.storage import broadcasts
+from care.storage.audiences import parse_audience
+from care.storage.models import AuditEntry, Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, STRANGER, nurse, say
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness

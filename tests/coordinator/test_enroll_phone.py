@@ -9,8 +9,8 @@ import pytest
 
 from bot.coordinator_commands import enrollment_request
 from bot.services import BotConfig
-from care.errors import InvalidInput
-from care.plan import parse_phone
+from care.domain.errors import InvalidInput
+from care.storage.plan import parse_phone
 
 SERVICES: Any = SimpleNamespace(config=BotConfig())
 

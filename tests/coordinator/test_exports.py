@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from care import conversation, exports
-from care.alerts import open_alert
-from care.db import Database
-from care.errors import InvalidInput
-from care.models import CheckIn, CheckInAnswer, Patient
+from care.domain.errors import InvalidInput
+from care.storage import conversation
+from care.storage.alerts import open_alert
+from care.storage.db import Database
+from care.storage.models import CheckIn, CheckInAnswer, Patient
+from care.views import exports
 from tests.coordinator.coordinator_support import add_patient
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from care import conversation
-from care.clock import FakeClock
-from care.db import Database
-from care.models import AuditEntry, Patient, PatientStatus
+from care.domain.clock import FakeClock
+from care.storage import conversation
+from care.storage.db import Database
+from care.storage.models import AuditEntry, Patient, PatientStatus
 from care.usecases import conversation as usecases
 from tests.coordinator.coordinator_support import add_patient
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from care.clock import FakeClock
+from care.domain.clock import FakeClock
 from tests.e2e.conftest import Harness, running_harness
 
 

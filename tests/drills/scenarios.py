@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
-from care.models import InboundMessage, ReceivedUpdate
+from care.storage.models import InboundMessage, ReceivedUpdate
 from sandbox import FloodLimits
 from sandbox.client import SandboxError
 from tests.drills.support import database_down

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select
 
-from care.db import Database, create_engine, session_factory
-from care.models import Alert, AuditEntry, InboundMessage, ReceivedUpdate
+from care.storage.db import Database, create_engine, session_factory
+from care.storage.models import Alert, AuditEntry, InboundMessage, ReceivedUpdate
 
 # Nothing listens on port 9 (discard) here: connections are refused at once, as when the
 # PostgreSQL server is stopped.

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from care.callbacks import MAX_ID, Callback
-from care.errors import InvalidInput
-from care.inbox import storable
-from care.models import Alert, AlertState, CheckIn, InboundMessage
+from care.domain.callbacks import MAX_ID, Callback
+from care.domain.errors import InvalidInput
+from care.storage.inbox import storable
+from care.storage.models import Alert, AlertState, CheckIn, InboundMessage
 from tests.drills.support import counts
 from tests.e2e.conftest import Harness, button, running_harness
 from tests.e2e.flows import register

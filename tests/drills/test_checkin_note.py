@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from care.models import CheckInAnswer, InboundMessage
+from care.storage.models import CheckInAnswer, InboundMessage
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
 from tests.e2e.test_e2e_checkin import CALM, USER, answer_all, start_checkin

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.intake import replay_journal
 from bot.services import BotServices
-from care.models import Alert, AlertState
+from care.storage.models import Alert, AlertState
 from tests.drills.support import database_down, kept_texts
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register

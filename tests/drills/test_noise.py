@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from care.models import Alert, AlertState
+from care.storage.models import Alert, AlertState
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from care.clock import FakeClock
+from care.domain.clock import FakeClock
 from care.settings import Settings
 from sandbox import FloodLimits, SandboxClient
 from spinecare.service import Running, start_service

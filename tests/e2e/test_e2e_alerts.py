@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from care.models import Alert, AlertState, AuditEntry
+from care.storage.models import Alert, AlertState, AuditEntry
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
 

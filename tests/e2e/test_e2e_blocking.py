@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from care.models import Alert, MessageState, PatientStatus, ScheduledMessage
+from care.storage.models import Alert, MessageState, PatientStatus, ScheduledMessage
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import patient_row, register
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from care.clock import FakeClock
-from care.models import CheckInAnswer
+from care.domain.clock import FakeClock
+from care.storage.models import CheckInAnswer
 from tests.e2e.conftest import Harness, button, running_harness
 from tests.e2e.flows import register
 

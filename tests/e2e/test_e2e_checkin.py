@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from care.models import Alert, CheckIn, CheckInAnswer
+from care.storage.models import Alert, CheckIn, CheckInAnswer
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
 from tests.support.telegram import record_bot_api_calls

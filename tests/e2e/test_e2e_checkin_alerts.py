@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from care.followups import ANSWER_WITHIN
-from care.models import Alert, AlertState
+from care.storage.followups import ANSWER_WITHIN
+from care.storage.models import Alert, AlertState
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
 from tests.e2e.test_e2e_checkin import CALM, USER, answer_all, start_checkin

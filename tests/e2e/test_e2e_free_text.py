@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from care.models import Alert, AlertState, InboundMessage
+from care.storage.models import Alert, AlertState, InboundMessage
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
 

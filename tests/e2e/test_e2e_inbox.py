@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from care.models import AuditEntry, ConversationItem, Patient
+from care.storage.models import AuditEntry, ConversationItem, Patient
 from messages.catalog import load_catalog
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register

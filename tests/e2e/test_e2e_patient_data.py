@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import select, text
 
-from care import privacy
-from care.models import AuditEntry, Base, Patient, PatientStatus
+from care.storage import privacy
+from care.storage.models import AuditEntry, Base, Patient, PatientStatus
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import register
 

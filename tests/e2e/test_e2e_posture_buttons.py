@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from care.models import AuditEntry, MessageState, ScheduledMessage
+from care.storage.models import AuditEntry, MessageState, ScheduledMessage
 from tests.e2e.conftest import Harness, button
 from tests.e2e.flows import patient_row, register
 

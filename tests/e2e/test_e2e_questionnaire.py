@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from care import exports
-from care.clock import FakeClock
-from care.models import CheckIn, CheckInAnswer
+from care.domain.clock import FakeClock
+from care.storage.models import CheckIn, CheckInAnswer
+from care.views import exports
 from spinecare import commands
 from tests.coordinator.console_flows import NURSE, nurse, say
 from tests.e2e.conftest import Harness, running_harness

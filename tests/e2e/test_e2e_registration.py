@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from care import enrollment
-from care.models import AuditEntry, Invite, PatientStatus
+from care.storage import enrollment
+from care.storage.models import AuditEntry, Invite, PatientStatus
 from spinecare.patient_views import patient_summary
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import enrol, give_consents, open_link, patient_row, press, register, step

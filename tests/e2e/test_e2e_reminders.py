@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from care.models import MessageState, ScheduledMessage
+from care.storage.models import MessageState, ScheduledMessage
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import patient_row, register
 

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import func, select
 
-from care.models import AuditEntry, Invite, Patient
+from care.storage.models import AuditEntry, Invite, Patient
 from tests.e2e.conftest import Harness
 
 PATIENT = 5101

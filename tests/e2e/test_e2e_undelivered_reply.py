@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from care.models import Alert, AlertState, AuditEntry
+from care.storage.models import Alert, AlertState, AuditEntry
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
 

@@ -70,7 +70,7 @@ def import_graph() -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 targets.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                for alias in node.names:  # ``from care import audit`` imports care.audit
+                for alias in node.names:  # ``from care import audit`` imports care.storage.audit
                     submodule = f"{node.module}.{alias.name}"
                     targets.add(submodule if submodule in paths else node.module)
         graph[name] = {target for target in targets if target in paths and target != name}

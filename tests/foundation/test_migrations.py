@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from care import migrate
-from care.db import Database
-from care.models import Base
+from care.storage import migrate
+from care.storage.db import Database
+from care.storage.models import Base
 from tests.databases import PostgresTemplate, sqlite_url
 
 
@@ -79,7 +79,7 @@ async def test_sqlite_connections_use_wal_and_a_busy_timeout(sqlite_db: Database
 
 
 async def test_an_unreachable_database_is_one_clear_storage_error() -> None:
-    from care.errors import StorageError
+    from care.domain.errors import StorageError
 
     with pytest.raises(StorageError, match=r"127\.0\.0\.1:1"):
         await migrate.upgrade("postgresql+asyncpg://nobody@127.0.0.1:1/none")

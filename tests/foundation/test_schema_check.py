@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from care import migrate
+from care.storage import migrate
 from tests.databases import sqlite_url
 from tests.support.cli import run_async
 

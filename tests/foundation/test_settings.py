@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from care.errors import ConfigError
+from care.domain.errors import ConfigError
 from care.settings import load_settings
 
 VENV_BIN = Path(sys.executable).parent

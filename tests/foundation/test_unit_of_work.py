@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from care.db import Database
-from care.models import AuditEntry
+from care.storage.db import Database
+from care.storage.models import AuditEntry
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 

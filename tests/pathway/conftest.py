@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from care.pathway import DEFAULT_PATH, Pathway, load_pathway, parse_pathway
+from care.domain.pathway import DEFAULT_PATH, Pathway, load_pathway, parse_pathway
 
 EVER_START = datetime(2000, 1, 1, tzinfo=UTC)
 EVER_END = datetime(2100, 1, 1, tzinfo=UTC)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.pathway import Pathway, WakingWindow, occurrences, wall_clock_to_utc
+from care.domain.pathway import Pathway, WakingWindow, occurrences, wall_clock_to_utc
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from care.errors import ConfigError
-from care.pathway import DEFAULT_PATH, Pathway, load_pathway, parse_pathway
+from care.domain.errors import ConfigError
+from care.domain.pathway import DEFAULT_PATH, Pathway, load_pathway, parse_pathway
 
 
 def test_the_shipped_pathway_loads_with_its_routines_and_its_cap(pathway: Pathway) -> None:

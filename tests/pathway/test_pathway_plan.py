@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.errors import InvalidInput
-from care.pathway import Occurrence, Pathway, WakingWindow, occurrences, parse_pathway
+from care.domain.errors import InvalidInput
+from care.domain.pathway import Occurrence, Pathway, WakingWindow, occurrences, parse_pathway
 
 APPROACHES = ["interlaminar", "transforaminal", "biportal"]
 SEOUL = ZoneInfo("Asia/Seoul")

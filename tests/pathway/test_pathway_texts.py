@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from care.pathway import Pathway
+from care.domain.pathway import Pathway
 from messages.catalog import LANGUAGES, LOCALE_DIR, load_catalog, placeholders
 
 SURGEON_FIRST = {

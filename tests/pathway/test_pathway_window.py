@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.errors import InvalidInput
-from care.pathway import Occurrence, Pathway, WakingWindow, occurrences
+from care.domain.errors import InvalidInput
+from care.domain.pathway import Occurrence, Pathway, WakingWindow, occurrences
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")

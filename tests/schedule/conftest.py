@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.messenger import TelegramMessenger
-from care.pathway import Pathway, load_pathway
+from care.domain.pathway import Pathway, load_pathway
 from sandbox import BotApiSandbox, FloodLimits, SandboxClient
 
 TOKEN = "123456:SANDBOX"

@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.messenger import TelegramMessenger
-from care.db import Database
+from care.storage.db import Database
 from scheduler.dispatcher import Dispatcher
 
 TOKEN = "123456:SANDBOX"

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from care.callbacks import decode
-from care.db import Database, in_unit_of_work
-from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
-from care.models import (
+from care.domain.callbacks import decode
+from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.storage.db import Database, in_unit_of_work
+from care.storage.models import (
     Approach,
     DeliveryAttempt,
     MessageState,

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from care import conversation, inbox
-from care.callbacks import decode
-from care.clock import FakeClock
-from care.db import Database
-from care.messaging import Delivery, Outcome
-from care.models import ConversationItem, Patient, PatientStatus
+from care.domain.callbacks import decode
+from care.domain.clock import FakeClock
+from care.domain.messaging import Delivery, Outcome
+from care.storage import conversation, inbox
+from care.storage.db import Database
+from care.storage.models import ConversationItem, Patient, PatientStatus
 from care.usecases.conversation import reply_to_patient
 from messages.catalog import load_catalog
 from scheduler.cards import CardPoster

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from care.clock import FakeClock
-from care.db import Database
-from care.models import MessageState, Patient, PatientStatus
-from care.pathway import Pathway
-from care.schedule import extend_schedule
+from care.domain.clock import FakeClock
+from care.domain.pathway import Pathway
+from care.storage.db import Database
+from care.storage.models import MessageState, Patient, PatientStatus
+from care.storage.schedule import extend_schedule
 from messages.catalog import load_catalog
 from scheduler.dispatcher import Dispatcher
 from tests.schedule.schedule_support import (

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from care.callbacks import decode
-from care.clock import FakeClock
-from care.db import Database
-from care.models import ScheduledMessage
+from care.domain.callbacks import decode
+from care.domain.clock import FakeClock
+from care.storage.db import Database
+from care.storage.models import ScheduledMessage
 from sandbox import BotApiSandbox, SandboxClient
 from tests.crash_support import BATCH, LEASE, claimed_rows, start_worker
 from tests.schedule.schedule_support import add_due_messages, add_patients, states

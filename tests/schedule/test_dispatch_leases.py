@@ -6,11 +6,11 @@ import asyncio
 import time
 from datetime import date, timedelta
 
-from care import outbox
-from care.clock import FakeClock
-from care.db import Database
-from care.messaging import Delivery, OutgoingMessage
-from care.models import MessageState
+from care.domain.clock import FakeClock
+from care.domain.messaging import Delivery, OutgoingMessage
+from care.storage import outbox
+from care.storage.db import Database
+from care.storage.models import MessageState
 from scheduler.dispatcher import Dispatcher
 from tests.schedule.schedule_support import (
     RecordingMessenger,

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from care.clock import FakeClock
-from care.db import Database, UnitOfWork
-from care.messaging import Delivery, Outcome, OutgoingMessage
+from care.domain.clock import FakeClock
+from care.domain.messaging import Delivery, Outcome, OutgoingMessage
+from care.storage.db import Database, UnitOfWork
 from scheduler.dispatcher import Dispatcher, DispatchHalted
 from tests.schedule.schedule_support import (
     RecordingMessenger,

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.messenger import TelegramMessenger
-from care.callbacks import decode, encode
-from care.clock import FakeClock
-from care.db import Database
-from care.models import Alert, AlertState, MessageState, Patient, PatientStatus
-from care.pathway import Pathway
-from care.schedule import extend_schedule
+from care.domain.callbacks import decode, encode
+from care.domain.clock import FakeClock
+from care.domain.pathway import Pathway
+from care.storage.db import Database
+from care.storage.models import Alert, AlertState, MessageState, Patient, PatientStatus
+from care.storage.schedule import extend_schedule
 from sandbox import SandboxClient
 from scheduler.dispatcher import Dispatcher, RetryPolicy
 from tests.schedule.conftest import COORDINATOR_CHAT, ESCALATION_CHAT, PATIENT_CHAT

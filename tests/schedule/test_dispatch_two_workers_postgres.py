@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from care.clock import FakeClock
-from care.db import Database
+from care.domain.clock import FakeClock
+from care.storage.db import Database
 from scheduler.dispatcher import Dispatcher
 from tests.databases import PostgresTemplate
 from tests.schedule.schedule_support import (

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from care.alerts import acknowledge, mark_called, open_alert
-from care.callbacks import encode
-from care.clock import FakeClock
-from care.db import Database
-from care.models import Alert, AlertState, AuditEntry, Patient
+from care.domain.callbacks import encode
+from care.domain.clock import FakeClock
+from care.storage.alerts import acknowledge, mark_called, open_alert
+from care.storage.db import Database
+from care.storage.models import Alert, AlertState, AuditEntry, Patient
 from messages.catalog import load_catalog
 from scheduler.escalation import Escalator
 from tests.schedule.schedule_support import RecordingMessenger, add_patient

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from care.alert_context import AlertContext
-from care.models import Alert, AlertState
-from care.triage.checkin import load_checkin_rules
-from care.triage.rules import load_free_text_rules
+from care.domain.triage.checkin import load_checkin_rules
+from care.domain.triage.rules import load_free_text_rules
+from care.storage.models import Alert, AlertState
+from care.views.alert_context import AlertContext
 from messages.catalog import load_catalog
 from scheduler.render import TELEGRAM_TEXT_LIMIT, render_alert
 

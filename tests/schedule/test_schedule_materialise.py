@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.clock import FakeClock
-from care.db import Database
-from care.models import Approach, MessageState, Patient, PatientStatus
-from care.pathway import Pathway, WakingWindow, load_pathway, occurrences
-from care.schedule import cancel_pending, extend_all, extend_schedule, reschedule, upcoming
+from care.domain.clock import FakeClock
+from care.domain.pathway import Pathway, WakingWindow, load_pathway, occurrences
+from care.storage.db import Database
+from care.storage.models import Approach, MessageState, Patient, PatientStatus
+from care.storage.schedule import cancel_pending, extend_all, extend_schedule, reschedule, upcoming
 from tests.schedule.schedule_support import SEOUL, add_patient, rows, seoul, states
 
 SURGERY = date(2026, 11, 18)  # the clock starts on day 2, 09:00 in Seoul

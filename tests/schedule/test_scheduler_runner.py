@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from care.clock import FakeClock
-from care.db import Database
-from care.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
-from care.models import MessageState
-from care.pathway import Pathway
+from care.domain.clock import FakeClock
+from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.domain.pathway import Pathway
+from care.storage.db import Database
+from care.storage.models import MessageState
 from scheduler.runner import SchedulerConfig, SchedulerRunner
 from tests.schedule.schedule_support import (
     RecordingMessenger,

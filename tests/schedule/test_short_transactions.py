@@ -12,13 +12,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from care import followups
-from care.alerts import open_alert
-from care.clock import FakeClock
-from care.db import Database, in_unit_of_work
-from care.messaging import Delivery, Outcome, OutgoingMessage
-from care.models import Alert, AlertState, InboundMessage, Patient
-from care.triage import Tier, TriageResult
+from care.domain.clock import FakeClock
+from care.domain.messaging import Delivery, Outcome, OutgoingMessage
+from care.domain.triage import Tier, TriageResult
+from care.storage import followups
+from care.storage.alerts import open_alert
+from care.storage.db import Database, in_unit_of_work
+from care.storage.models import Alert, AlertState, InboundMessage, Patient
 from scheduler.dispatcher import Dispatcher
 from scheduler.escalation import Escalator
 from tests.schedule.schedule_support import (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import structlog
 from typer.testing import CliRunner
 
-from care.errors import SpinecareError
+from care.domain.errors import SpinecareError
 from spinecare import logs
 from spinecare.cli import app, error_line
 

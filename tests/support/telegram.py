@@ -1,12 +1,12 @@
 """Watching what the real bot sends: each Bot API call, and whether the task making it had a
-unit of work open (``care.db.in_unit_of_work``)."""
+unit of work open (``care.storage.db.in_unit_of_work``)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from care.db import in_unit_of_work
+from care.storage.db import in_unit_of_work
 from tests.e2e.conftest import Harness
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
-from care.triage import Tier, classify
+from care.domain.triage import Tier, classify
 
 FALSE_ALARMS_ALLOWED = 0.10
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from care.triage import Tier
-from care.triage.attachments import QUESTION, read_attachment, stored_text
+from care.domain.triage import Tier
+from care.domain.triage.attachments import QUESTION, read_attachment, stored_text
 
 
 def test_a_wordless_photo_asks_the_patient_what_worries_them() -> None:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from care.triage import Tier
-from care.triage.checkin import (
+from care.domain.triage import Tier
+from care.domain.triage.checkin import (
     Assessment,
     assess_checkin,
     checkin_questions,

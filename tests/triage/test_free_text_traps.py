@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from care.triage import Tier, TriageResult, classify
+from care.domain.triage import Tier, TriageResult, classify
 
 RED, AMBER, GREEN, ASK = Tier.RED, Tier.AMBER, Tier.GREEN, Tier.ASK
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from care.triage import Tier
+from care.domain.triage import Tier
 from tests.triage.scoring import assert_names_its_rows, load, report, score
 
 LABELLED = Path(__file__).with_name("labelled_messages.yaml")

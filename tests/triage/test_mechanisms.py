@@ -1,4 +1,4 @@
-"""Table tests, one table per reading mechanism (care/triage/reading.py, free_text.py).
+"""Table tests, one table per reading mechanism (care/domain/triage/reading.py, free_text.py).
 
 These are development examples written for each kind of wording the reader turns into
 standard form; none comes from a blind batch. Each row would fail if its mechanism were
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from care.triage import Tier, classify
-from care.triage.free_text import prepare
-from care.triage.reading import (
+from care.domain.triage import Tier, classify
+from care.domain.triage.free_text import prepare
+from care.domain.triage.reading import (
     denied_denials,
     labelled_values,
     number_words,
@@ -20,7 +20,7 @@ from care.triage.reading import (
     romanised_syllables,
     transliterate,
 )
-from care.triage.rules import load_free_text_rules
+from care.domain.triage.rules import load_free_text_rules
 
 RED, AMBER, GREEN, ASK = Tier.RED, Tier.AMBER, Tier.GREEN, Tier.ASK
 

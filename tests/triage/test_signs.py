@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from care.triage import Tier, assess_checkin, classify
-from care.triage.attachments import read_attachment
-from care.triage.checkin import load_checkin_rules
-from care.triage.rules import load_free_text_rules
-from care.triage.signs import load_signs
+from care.domain.triage import Tier, assess_checkin, classify
+from care.domain.triage.attachments import read_attachment
+from care.domain.triage.checkin import load_checkin_rules
+from care.domain.triage.rules import load_free_text_rules
+from care.domain.triage.signs import load_signs
 from messages.catalog import LANGUAGES, load_catalog, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from care.triage.checkin import load_checkin_rules
-from care.triage.rules import load_free_text_rules
+from care.domain.triage.checkin import load_checkin_rules
+from care.domain.triage.rules import load_free_text_rules
 from messages.catalog import LANGUAGES, load_catalog, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ TRIAGE_PO = [
 
 def referenced_keys() -> set[str]:
     keys = load_free_text_rules().message_keys() | load_checkin_rules().message_keys()
-    for source in (ROOT / "care" / "triage").glob("*.py"):
+    for source in (ROOT / "care" / "domain" / "triage").glob("*.py"):
         keys.update(re.findall(r"\"(triage\.[a-z_.0-9]+)\"", source.read_text(encoding="utf-8")))
     return keys
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from care import alerts
-from care.clock import FakeClock
-from care.db import Database
-from care.models import Alert, AlertState, Patient
+from care.domain.clock import FakeClock
+from care.storage import alerts
+from care.storage.db import Database
+from care.storage.models import Alert, AlertState, Patient
 from care.usecases.alert_handling import Handled, Handling, handle
 from tests.coordinator.coordinator_support import add_patient
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from care.clock import FakeClock
-from care.db import Database
-from care.errors import InvalidInput, NotFound
-from care.models import Approach
+from care.domain.clock import FakeClock
+from care.domain.errors import InvalidInput, NotFound
+from care.storage.db import Database
+from care.storage.models import Approach
 from care.usecases import broadcast
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 

@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from care.clock import FakeClock
-from care.db import Database
-from care.errors import InvalidInput
-from care.models import AuditEntry
+from care.domain.clock import FakeClock
+from care.domain.errors import InvalidInput
+from care.storage.db import Database
+from care.storage.models import AuditEntry
 from care.usecases.export import export
 from tests.coordinator.coordinator_support import add_patient
 

@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from care.clock import FakeClock
-from care.db import Database
-from care.models import ConversationItem, Patient, PatientStatus
-from care.pathway import load_pathway
+from care.domain.clock import FakeClock
+from care.domain.pathway import load_pathway
+from care.storage.db import Database
+from care.storage.models import ConversationItem, Patient, PatientStatus
 from care.usecases.patient_status import (
     Change,
     Changed,
