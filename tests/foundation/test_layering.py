@@ -1,9 +1,10 @@
 """Which way imports flow: adapters -> use cases -> domain and storage, and never in a circle.
 
-The domain imports neither Telegram nor the scheduler; bot/ and scheduler/ never import the
-CLI and composition root (spinecare/); the product never imports the sandbox; and no module
-of care, bot, scheduler, messages or spinecare reaches itself through its imports, counting
-the imports written inside functions.
+The core (care/) imports neither Telegram nor the scheduler nor any adapter; bot/ and scheduler/
+never import the CLI and composition root (spinecare/); the product never imports the sandbox;
+inside care/, the domain imports no storage, use case or view, storage imports no use case or
+view, and views import no use case; and no module of care, bot, scheduler, messages, spinecare
+or console reaches itself through its imports, counting the imports written inside functions.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("care", "bot", "scheduler", "messages", "spinecare")
+PRODUCT = ("care", "bot", "scheduler", "messages", "spinecare", "console")
 
 
 def imported_modules(package: str) -> dict[str, set[str]]:
@@ -33,7 +34,12 @@ def imported_modules(package: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("care", {"telegram", "apscheduler", "bot", "scheduler", "sandbox", "spinecare"}),
+        (
+            "care",
+            {"telegram", "apscheduler", "bot", "scheduler", "sandbox", "spinecare", "console"},
+        ),
+        # the domain is values and rules: no database, no network
+        ("care/domain", {"sqlalchemy", "alembic", "aiosqlite", "asyncpg", "aiohttp"}),
         ("scheduler", {"telegram", "bot", "sandbox", "spinecare"}),
         ("bot", {"scheduler", "sandbox", "apscheduler", "spinecare"}),
         ("messages", {"telegram", "apscheduler", "bot", "scheduler", "sandbox", "spinecare"}),
@@ -50,6 +56,70 @@ def test_package_does_not_import_what_it_must_not(package: str, forbidden: set[s
         for path, names in imported_modules(package).items()
         if names & forbidden
     }
+    assert offenders == {}
+
+
+CARE_LAYERS = ("domain", "storage", "usecases", "views")
+# care/ folder -> the care/ folders it must not import
+CARE_FORBIDDEN = {
+    "domain": {"storage", "usecases", "views"},
+    "storage": {"usecases", "views"},
+    "views": {"usecases"},
+}
+
+
+def care_layers_imported(source: str, module: str) -> set[str]:
+    """The care/ folders (domain, storage, ...) that the module named ``module`` imports.
+
+    Counts ``import care.x``, ``from care.x import ...``, ``from care import x`` and relative
+    imports (``from ..x import y``), at the top or inside a function.
+    """
+    package = module.split(".")[:-1]  # the package a relative import starts from
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        targets: list[list[str]] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name.split(".") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            base = base + (node.module.split(".") if node.module else [])
+            targets = [[*base, alias.name] for alias in node.names]
+        for parts in targets:
+            if len(parts) > 1 and parts[0] == "care" and parts[1] in CARE_LAYERS:
+                found.add(parts[1])
+    return found
+
+
+def test_the_care_layer_finder_sees_every_way_of_importing() -> None:
+    source = """
+import care.storage.db
+from care.views.exports import rows
+from care import usecases
+from ..domain import clock
+def late():
+    from . import sibling
+"""
+    assert care_layers_imported(source, "care.storage.alerts") == {
+        "storage",
+        "views",
+        "usecases",
+        "domain",
+    }
+    assert care_layers_imported("from care import settings\nimport care", "care.x") == set()
+
+
+@pytest.mark.parametrize(("layer", "forbidden"), sorted(CARE_FORBIDDEN.items()))
+def test_care_layer_does_not_import_a_layer_above_it(layer: str, forbidden: set[str]) -> None:
+    folder = ROOT / "care" / layer
+    assert folder.is_dir()
+    offenders = {}
+    for path in sorted(folder.rglob("*.py")):
+        name = module_name(path)
+        if path.name == "__init__.py":
+            name += ".__init__"  # relative imports in a package's __init__ start from the package
+        imported = care_layers_imported(path.read_text(encoding="utf-8"), name) & forbidden
+        if imported:
+            offenders[str(path.relative_to(ROOT))] = sorted(imported)
     assert offenders == {}
 
 
