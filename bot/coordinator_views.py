@@ -1,4 +1,4 @@
-"""Texts of the coordinator console, built from care.views.exports rows: lists, summaries, alerts."""
+"""Texts of the coordinator console from care.views.exports rows: lists, summaries, alerts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""From care.domain.messaging keyboards to Telegram's inline keyboards, and the ones the bot asks with."""
+"""From care.domain.messaging keyboards to Telegram's inline ones, and those the bot asks with."""
 
 from __future__ import annotations
 

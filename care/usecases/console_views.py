@@ -70,8 +70,10 @@ class PatientLine:
 
 @dataclass(frozen=True)
 class ConversationView:
-    """One step of a patient's conversation (care/storage/conversation.py): what the patient wrote or
-    did ("in"), or a reply from the team ("out"), with who saw and handled it."""
+    """One step of a patient's conversation (care/storage/conversation.py).
+
+    What the patient wrote or did ("in"), or a reply from the team ("out"), with who saw and
+    handled it."""
 
     item_id: int
     direction: str
