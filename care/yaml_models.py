@@ -134,6 +134,8 @@ def describe(error: ErrorDetails, source: str) -> str:
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     kind = error["type"]
     value = error.get("input")
+    if kind == "missing" and loc and isinstance(loc[-1], int):  # a list of fixed length
+        return _line(source, loc[:-1], f"the list is too short: no item [{loc[-1]}]")
     if kind == "missing":
         return _line(source, loc[:-1], f"{str(loc[-1])!r} is missing")
     if kind == "extra_forbidden":
