@@ -6,9 +6,13 @@ validates with a pydantic model, and turns every problem into one ``ConfigError`
     messages/pathway.yaml: milestones[3].day: expected a whole number, got 'x'
 
 that is the file, the path inside it, and what is wrong. Models derive from ``YamlModel``
-(frozen, unknown fields refused, naming the allowed ones). A check across fields raises
-``Problem(message, *where)`` from a validator; ``where`` is the path below the model that
-raised it, so the message points at the entry (``Problem("unknown slot", "checkins", 0)``).
+(frozen, unknown fields refused, naming the allowed ones) and use strict numbers and text
+(``StrictInt``, ``StrictStr``, ``Count``, ``Text``), so YAML 1.1's surprises are caught: an
+unquoted ``yes`` is a boolean, ``12:30`` the number 750, ``"84"`` is not a number.
+
+A check across fields raises ``Problem(message, *where)`` from a validator; ``where`` is the
+path below the model that raised it, so the message points at the entry
+(``Problem("unknown slot", "checkins", 0, "slot")``).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class YamlModel(BaseModel):
     def _known_fields(cls, data: object) -> object:
         if isinstance(data, dict):
             allowed = set(cls.model_fields)
-            extra = sorted((str(key) for key in data if key not in allowed), key=str)
+            extra = sorted(str(key) for key in data if key not in allowed)
             if extra:
                 names = ", ".join(sorted(allowed))
                 raise Problem(f"unknown field {extra[0]!r}; allowed: {names}")
@@ -134,6 +138,8 @@ def describe(error: ErrorDetails, source: str) -> str:
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     kind = error["type"]
     value = error.get("input")
+    if kind == "missing" and loc and isinstance(loc[-1], int):  # a list of fixed length
+        return _line(source, loc[:-1], f"the list is too short: no item [{loc[-1]}]")
     if kind == "missing":
         return _line(source, loc[:-1], f"{str(loc[-1])!r} is missing")
     if kind == "extra_forbidden":

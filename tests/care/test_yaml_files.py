@@ -147,6 +147,11 @@ BROKEN: list[tuple[str, Callable[[str], str], str]] = [
         _set("trends/back_pain_discitis/question", "pain"),
         "trends.back_pain_discitis.question: unknown question 'pain'",
     ),
+    (
+        "checkin",
+        _set("questions/0/scale", [0]),
+        "questions[0].scale: the list is too short: no item [1]",
+    ),
     ("questionnaire", _set("days", [42, "84"]), "days[1]: expected a whole number, got '84'"),
     (
         "questionnaire",

@@ -29,7 +29,6 @@ from care.domain.pathway.schedule import day_plan
 from care.domain.yaml_models import Count, Problem, YamlModel, load_yaml, matching, show, validate
 
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "messages" / "pathway.yaml"
-SUPPORTED_VERSION = 1
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _ID = re.compile(r"^[a-z0-9_]+$")
@@ -132,7 +131,7 @@ class _Milestone(YamlModel):
 class PathwayFile(YamlModel):
     """The whole of ``pathway.yaml``."""
 
-    version: Literal[1]
+    version: Literal[1]  # the format this code reads
     approaches: tuple[Name, ...]
     last_day: Count
     daily_cap: Annotated[StrictInt, Field(ge=1)]
