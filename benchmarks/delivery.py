@@ -26,10 +26,11 @@ from telegram.request import HTTPXRequest
 from bot.messenger import TelegramMessenger
 from bot.pace import PaceLimits, TelegramPace, pace_store
 from care.domain.callbacks import decode
+from care.domain.plan import Approach
 from care.storage import broadcasts, migrate
 from care.storage.audiences import parse_audience
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
+from care.storage.models import MessageState, Patient, PatientStatus, ScheduledMessage
 from messages.catalog import load_catalog
 from sandbox import SandboxClient
 from scheduler.dispatcher import Dispatcher

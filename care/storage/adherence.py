@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import utc_from_db
+from care.domain.plan import next_waking_instant
 from care.storage import alerts
 from care.storage.models import (
     Alert,
@@ -27,7 +28,6 @@ from care.storage.models import (
     PatientStatus,
     ScheduledMessage,
 )
-from care.storage.plan import next_waking_instant
 
 NUDGE_PAYLOAD = "nudge"
 NUDGE_AFTER = timedelta(hours=3)

@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from care.domain.plan import Approach
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -65,12 +67,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class Approach(enum.StrEnum):
-    INTERLAMINAR = "interlaminar"
-    TRANSFORAMINAL = "transforaminal"
-    BIPORTAL = "biportal"
 
 
 class PatientStatus(enum.StrEnum):
