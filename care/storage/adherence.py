@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import utc_from_db
 from care.domain.kinds import AlertSource, MessageKind
+from care.domain.plan import next_waking_instant
 from care.storage import alerts
 from care.storage.models import (
     Alert,
@@ -28,7 +29,6 @@ from care.storage.models import (
     PatientStatus,
     ScheduledMessage,
 )
-from care.storage.plan import next_waking_instant
 
 NUDGE_PAYLOAD = "nudge"
 NUDGE_AFTER = timedelta(hours=3)

@@ -19,8 +19,8 @@ from care.domain.clock import require_aware
 from care.domain.codes import normalise_patient_code
 from care.domain.errors import InvalidInput, NotFound
 from care.domain.kinds import AudienceKind
-from care.storage.models import Approach, Patient, PatientStatus
-from care.storage.plan import LANGUAGES, parse_approach
+from care.domain.plan import LANGUAGES, Approach, parse_approach
+from care.storage.models import Patient, PatientStatus
 
 MAX_WEEK = 52
 

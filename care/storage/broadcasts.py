@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from care.domain.clock import require_aware
 from care.domain.errors import InvalidInput, NotFound
 from care.domain.kinds import MessageKind
+from care.domain.plan import next_waking_instant
 from care.storage import audit
 from care.storage.audiences import Audience, Recipient, parse_audience, preview, recipients
 from care.storage.inbox import storable
@@ -37,7 +38,6 @@ from care.storage.models import (
     MessageState,
     ScheduledMessage,
 )
-from care.storage.plan import next_waking_instant
 
 KIND = MessageKind.BROADCAST
 TEXT_LIMIT = 4096  # Telegram's limit for one message

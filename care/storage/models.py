@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from care.domain.kinds import AlertSource, ItemKind, MessageKind
+from care.domain.plan import Approach
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,12 +68,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class Approach(enum.StrEnum):
-    INTERLAMINAR = "interlaminar"
-    TRANSFORAMINAL = "transforaminal"
-    BIPORTAL = "biportal"
 
 
 class PatientStatus(enum.StrEnum):

@@ -16,9 +16,9 @@ from care.domain.codes import normalise_patient_code
 from care.domain.errors import InvalidInput, NotFound
 from care.domain.kinds import AlertSource, ItemKind
 from care.domain.pathway import Pathway
+from care.domain.plan import LANGUAGES, window
 from care.storage import alerts, audit, conversation, schedule
 from care.storage.models import Alert, Patient, PatientStatus
-from care.storage.plan import LANGUAGES, window
 
 MAX_PAUSE_DAYS = 30
 LIVE = (PatientStatus.ACTIVE, PatientStatus.PAUSED, PatientStatus.INVITED)
