@@ -34,10 +34,7 @@ from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
 from care.domain.errors import InvalidInput, NotFound
-from care.storage import audit, coordinators, patients
-from care.storage import checkins as checkins_store
-from care.storage.models import AlertState, PatientStatus
-from care.storage.plan import (
+from care.domain.plan import (
     LANGUAGES,
     EnrollmentRequest,
     parse_approach,
@@ -45,6 +42,9 @@ from care.storage.plan import (
     parse_level,
     parse_phone,
 )
+from care.storage import audit, coordinators, patients
+from care.storage import checkins as checkins_store
+from care.storage.models import AlertState, PatientStatus
 from care.usecases import enrolment, export
 from care.views import exports
 from messages.catalog import Catalog

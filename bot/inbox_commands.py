@@ -25,6 +25,7 @@ from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback, encode
 from care.domain.errors import NotAllowed
 from care.domain.faq import load_faq
+from care.domain.kinds import PATIENT_WORDS, ItemKind
 from care.domain.messaging import Button, Keyboard
 from care.domain.triage import Tier, classify
 from care.storage import conversation
@@ -115,7 +116,7 @@ def item_line(services: BotServices, lang: str, item: ConversationItem) -> str:
     local = item.created_at.astimezone(ZoneInfo(services.config.default_timezone))
     arrow = "→" if item.direction == conversation.OUT else "←"
     words = " ".join((item.text or "").split())
-    if item.kind not in ("text", "note", "attachment", "reply"):
+    if item.kind not in (*PATIENT_WORDS, ItemKind.REPLY):
         words = services.text(lang, f"inbox.kind.{item.kind}", author="")
     preview = words if len(words) <= PREVIEW else words[: PREVIEW - 1] + "…"
     return f"{arrow} {local:%m-%d %H:%M} · {item.state} · {preview}"
@@ -211,7 +212,7 @@ def entry_line(
     tier_key = f"inbox.tier.{item.tier}" if item.tier else "inbox.tier.none"
     kind = (
         services.text(lang, "inbox.kind.attachment", attachment=item.attachment or "?")
-        if item.kind == "attachment"
+        if item.kind == ItemKind.ATTACHMENT
         else services.text(lang, f"inbox.kind.{item.kind}", author="")
     )
     words = " ".join((item.text or "").split())
@@ -223,7 +224,7 @@ def entry_line(
         time=f"{format_skeleton('MMMd', local, locale=lang)} {local:%H:%M}",
         code=entry.patient.code,
         tier=services.text(lang, tier_key if services.catalog.has(tier_key) else "inbox.tier.none"),
-        kind=kind.split(":")[0] if item.kind not in ("text", "note", "attachment") else kind,
+        kind=kind.split(":")[0] if item.kind not in PATIENT_WORDS else kind,
         preview=preview,
     )
 

@@ -13,6 +13,7 @@ from bot import keyboards
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
 from care.domain.errors import InvalidInput, InviteRejected, NotAllowed
+from care.domain.kinds import ItemKind
 from care.storage import audit, conversation, enrollment, patients
 from care.storage.models import Patient, PatientStatus
 
@@ -96,7 +97,9 @@ async def on_button(
         elif callback.action == "sdate":
             await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
             if answer != "yes":  # the patient was promised the nurse checks the date
-                conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
+                conversation.record_event(
+                    session, patient=patient, kind=ItemKind.DATE_DISPUTE, now=now
+                )
         elif callback.action == "wake":
             await patients.choose_window(
                 session, patient, answer, now=now, pathway=services.pathway

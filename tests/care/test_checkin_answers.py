@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from care.domain.clock import FakeClock
 from care.domain.errors import InvalidInput
+from care.domain.plan import Approach
 from care.domain.triage import Tier
 from care.storage import followups
 from care.storage.db import Database
 from care.storage.models import (
     Alert,
     AlertState,
-    Approach,
     CheckInAnswer,
     MessageState,
     Patient,

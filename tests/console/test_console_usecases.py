@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from care.domain.clock import FakeClock
 from care.domain.errors import NotAllowed
+from care.domain.plan import Approach, EnrollmentRequest
 from care.storage import alerts, coordinators, enrollment
 from care.storage.db import Database
-from care.storage.models import Approach, AuditEntry, ConsoleLink, Patient
-from care.storage.plan import EnrollmentRequest
+from care.storage.models import AuditEntry, ConsoleLink, Patient
 from care.usecases import console_access, console_actions, console_views
 from care.usecases.console_access import LinkRefused, SignedIn
 

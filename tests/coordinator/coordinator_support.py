@@ -7,15 +7,9 @@ from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
+from care.domain.plan import Approach
 from care.storage.db import Database
-from care.storage.models import (
-    Approach,
-    AuditEntry,
-    MessageState,
-    Patient,
-    PatientStatus,
-    ScheduledMessage,
-)
+from care.storage.models import AuditEntry, MessageState, Patient, PatientStatus, ScheduledMessage
 
 
 async def add_patient(

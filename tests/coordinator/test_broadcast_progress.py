@@ -12,8 +12,8 @@ from care.storage import broadcasts
 from care.storage.audiences import parse_audience
 from care.storage.db import Database
 from care.storage.models import MessageState, ScheduledMessage
-from scheduler.progress import BroadcastProgress
 from tests.coordinator.coordinator_support import add_patient
+from tests.support.parts import build_progress
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 CHAT = -1001
@@ -72,7 +72,7 @@ async def test_progress_is_posted_once_then_edited_until_the_final_report(
         )
         await uow.commit()
     messenger = ProgressMessenger()
-    progress = BroadcastProgress(db, messenger, clock, min_interval=timedelta(seconds=10))
+    progress = build_progress(db, messenger, clock, min_interval=timedelta(seconds=10))
 
     assert await progress.run_once() == 1
     assert await progress.run_once() == 0  # nothing new to show

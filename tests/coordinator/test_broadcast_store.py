@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from care.domain.clock import FakeClock
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.plan import Approach
 from care.storage import audiences, broadcasts
 from care.storage.audiences import parse_audience
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, PatientStatus, ScheduledMessage
+from care.storage.models import MessageState, PatientStatus, ScheduledMessage
 from tests.coordinator.coordinator_support import add_patient, audit_actions, delivery_states
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Seoul

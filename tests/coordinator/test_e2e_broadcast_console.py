@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from care.storage.models import Approach, Broadcast
+from care.domain.plan import Approach
+from care.storage.models import Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, buttons, nurse, say
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness

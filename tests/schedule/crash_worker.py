@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot.messenger import TelegramMessenger
 from care.storage.db import Database
-from scheduler.dispatcher import Dispatcher
+from tests.support.parts import build_dispatcher
 
 TOKEN = "123456:SANDBOX"
 
@@ -35,7 +35,7 @@ async def dispatch_all(args: argparse.Namespace) -> None:
     db = Database(args.database_url)
     request = HTTPXRequest(connection_pool_size=16, read_timeout=10.0)
     async with Bot(TOKEN, base_url=args.api_url, request=request) as bot:
-        worker = Dispatcher(
+        worker = build_dispatcher(
             db,
             TelegramMessenger(bot),
             ShiftedClock(timedelta(seconds=args.clock_offset)),

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from care.domain.callbacks import decode
 from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.domain.plan import Approach
 from care.storage.db import Database, in_unit_of_work
 from care.storage.models import (
-    Approach,
     DeliveryAttempt,
     MessageState,
     Patient,

@@ -19,6 +19,7 @@ from tests.schedule.schedule_support import (
     rows,
     seoul,
 )
+from tests.support.parts import build_dispatcher
 
 SURGERY = date(2026, 11, 18)
 DAY_3 = date(2026, 11, 21)
@@ -33,7 +34,7 @@ async def plan(db: Database, patient_id: int, pathway: Pathway, clock: FakeClock
 
 
 def worker(db: Database, messenger: RecordingMessenger, clock: FakeClock) -> Dispatcher:
-    return Dispatcher(db, messenger, clock, worker_id="w", coordinator_chat_id=-1)
+    return build_dispatcher(db, messenger, clock, worker_id="w", coordinator_chat_id=-1)
 
 
 async def test_six_hours_down_in_the_morning_skips_the_stale_reminder_and_sends_the_recent_one(

@@ -11,7 +11,6 @@ from care.domain.messaging import Delivery, OutgoingMessage
 from care.storage import outbox
 from care.storage.db import Database
 from care.storage.models import MessageState
-from scheduler.dispatcher import Dispatcher
 from tests.schedule.schedule_support import (
     RecordingMessenger,
     add_due_messages,
@@ -19,6 +18,7 @@ from tests.schedule.schedule_support import (
     attempts,
     rows,
 )
+from tests.support.parts import build_dispatcher
 
 SURGERY = date(2026, 11, 18)
 
@@ -35,7 +35,9 @@ async def test_a_dead_workers_claims_are_sent_by_another_once_the_lease_expires(
         await uow.commit()
     assert [m.id for m in taken] == due
     messenger = RecordingMessenger()
-    survivor = Dispatcher(db, messenger, clock, worker_id="alive", lease=timedelta(seconds=60))
+    survivor = build_dispatcher(
+        db, messenger, clock, worker_id="alive", lease=timedelta(seconds=60)
+    )
 
     clock.advance(timedelta(seconds=59))
     assert (await survivor.run_once()).claimed == 0
@@ -68,8 +70,8 @@ async def test_a_live_worker_renews_its_leases_while_a_slow_batch_is_sent(
     await add_due_messages(sqlite_db, 2, patients=1, due_at=clock.now())
     slow = HeldMessenger()
     lease = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
-    busy = Dispatcher(sqlite_db, slow, clock, worker_id="busy", lease=lease)
-    other = Dispatcher(sqlite_db, RecordingMessenger(), clock, worker_id="other", lease=lease)
+    busy = build_dispatcher(sqlite_db, slow, clock, worker_id="busy", lease=lease)
+    other = build_dispatcher(sqlite_db, RecordingMessenger(), clock, worker_id="other", lease=lease)
 
     sending = asyncio.create_task(busy.run_once())
     await asyncio.wait_for(slow.started.wait(), timeout=5)

@@ -14,7 +14,7 @@ import pytest
 from care.domain.clock import FakeClock
 from care.domain.messaging import Delivery, Outcome, OutgoingMessage
 from care.storage.db import Database, UnitOfWork
-from scheduler.dispatcher import Dispatcher, DispatchHalted
+from scheduler.dispatcher import DispatchHalted
 from tests.schedule.schedule_support import (
     RecordingMessenger,
     add_due_messages,
@@ -22,6 +22,7 @@ from tests.schedule.schedule_support import (
     message_ids,
     states,
 )
+from tests.support.parts import build_dispatcher
 
 SURGERY = date(2026, 11, 18)
 MESSAGES = 40
@@ -55,7 +56,9 @@ async def test_sent_messages_survive_a_failed_confirmation_and_nothing_is_sent_t
             return Delivery(Outcome.SENT)
 
         messenger = RecordingMessenger(outage_after_the_fifteenth)
-        worker = Dispatcher(db, messenger, clock, worker_id="w", batch=MESSAGES, concurrency=4)
+        worker = build_dispatcher(
+            db, messenger, clock, worker_id="w", batch=MESSAGES, concurrency=4
+        )
 
         with pytest.raises(DispatchHalted):
             await worker.run_once()

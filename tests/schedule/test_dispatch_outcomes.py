@@ -24,6 +24,7 @@ from tests.schedule.schedule_support import (
     patient,
     rows,
 )
+from tests.support.parts import build_dispatcher
 
 SURGERY = date(2026, 11, 18)
 
@@ -31,7 +32,7 @@ SURGERY = date(2026, 11, 18)
 def dispatcher(
     db: Database, messenger: TelegramMessenger, clock: FakeClock, **options: Any
 ) -> Dispatcher:
-    return Dispatcher(
+    return build_dispatcher(
         db,
         messenger,
         clock,

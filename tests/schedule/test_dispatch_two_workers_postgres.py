@@ -12,7 +12,6 @@ import pytest
 
 from care.domain.clock import FakeClock
 from care.storage.db import Database
-from scheduler.dispatcher import Dispatcher
 from tests.databases import PostgresTemplate
 from tests.schedule.schedule_support import (
     RecordingMessenger,
@@ -21,6 +20,7 @@ from tests.schedule.schedule_support import (
     message_ids,
     states,
 )
+from tests.support.parts import build_dispatcher
 
 MESSAGES = 2_000
 PATIENTS = 200
@@ -48,7 +48,7 @@ async def test_two_workers_send_two_thousand_due_messages_each_exactly_once(
     engines = [Database(postgres_url), Database(postgres_url)]
     messengers = [RecordingMessenger(pause=0.0005), RecordingMessenger(pause=0.0005)]
     workers = [
-        Dispatcher(db, messenger, clock, worker_id=f"worker-{n}", batch=50)
+        build_dispatcher(db, messenger, clock, worker_id=f"worker-{n}", batch=50)
         for n, (db, messenger) in enumerate(zip(engines, messengers, strict=True))
     ]
 

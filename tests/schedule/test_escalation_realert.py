@@ -14,6 +14,7 @@ from care.storage.models import Alert, AlertState, AuditEntry, Patient
 from messages.catalog import load_catalog
 from scheduler.escalation import Escalator
 from tests.schedule.schedule_support import RecordingMessenger, add_patient
+from tests.support.parts import build_escalator
 
 COORDINATORS = -500
 ESCALATION = -600
@@ -40,7 +41,7 @@ async def open_for(
 
 
 def escalator(db: Database, messenger: RecordingMessenger, clock: FakeClock) -> Escalator:
-    return Escalator(
+    return build_escalator(
         db,
         messenger,
         clock,

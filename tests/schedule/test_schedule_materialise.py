@@ -9,8 +9,9 @@ import pytest
 
 from care.domain.clock import FakeClock
 from care.domain.pathway import Pathway, WakingWindow, load_pathway, occurrences
+from care.domain.plan import Approach
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, Patient, PatientStatus
+from care.storage.models import MessageState, Patient, PatientStatus
 from care.storage.schedule import cancel_pending, extend_all, extend_schedule, reschedule, upcoming
 from tests.schedule.schedule_support import SEOUL, add_patient, rows, seoul, states
 

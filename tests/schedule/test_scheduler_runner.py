@@ -18,6 +18,7 @@ from tests.schedule.schedule_support import (
     rows,
     seoul,
 )
+from tests.support.parts import build_runner
 
 SURGERY = date(2026, 11, 18)
 
@@ -26,7 +27,7 @@ def runner(
     db: Database, messenger: object, clock: FakeClock, pathway: Pathway, role: str = "all"
 ) -> SchedulerRunner:
     config = SchedulerConfig(coordinator_chat_id=-1, dispatch_every=timedelta(seconds=0.05))
-    return SchedulerRunner(db, messenger, clock, pathway, config, role=role)  # type: ignore[arg-type]
+    return build_runner(db, messenger, clock, pathway, config, role=role)  # type: ignore[arg-type]
 
 
 async def test_tick_materialises_the_plan_and_sends_what_is_due_on_the_fake_clock(

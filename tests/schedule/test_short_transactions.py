@@ -19,14 +19,13 @@ from care.storage import followups
 from care.storage.alerts import open_alert
 from care.storage.db import Database, in_unit_of_work
 from care.storage.models import Alert, AlertState, InboundMessage, Patient
-from scheduler.dispatcher import Dispatcher
-from scheduler.escalation import Escalator
 from tests.schedule.schedule_support import (
     GuardedMessenger,
     add_due_messages,
     add_patients,
     states,
 )
+from tests.support.parts import build_dispatcher, build_escalator
 
 COORDINATORS = -500
 SURGERY = date(2026, 11, 18)
@@ -54,7 +53,7 @@ async def test_the_escalator_posts_every_alert_with_no_transaction_open(
             )
         await uow.commit()
     messenger = GuardedMessenger()
-    team = Escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS)
+    team = build_escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS)
 
     assert await team.run_once() == 3
     assert await team.run_once() == 0
@@ -85,7 +84,7 @@ async def test_the_dispatcher_sends_and_reports_with_no_transaction_open(
         return next(answers, Delivery(Outcome.SENT))
 
     messenger = GuardedMessenger(script)
-    worker = Dispatcher(
+    worker = build_dispatcher(
         db, messenger, clock, worker_id="w", coordinator_chat_id=COORDINATORS, concurrency=4
     )
 
@@ -110,7 +109,7 @@ async def test_twenty_five_patients_confirm_a_red_sign_within_a_second_and_none_
         await add_patients(db, PATIENTS, surgery_date=SURGERY, now=clock.now())
         inbound = await awaiting_red_signs(db, clock)
         messenger = GuardedMessenger(pause=0.04)  # a group's paced sends
-        team = Escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS, batch=50)
+        team = build_escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS, batch=50)
         kicks: list[asyncio.Task[int]] = []
 
         async def confirm(patient_id: int, inbound_id: int) -> None:
@@ -190,7 +189,9 @@ async def test_an_alert_whose_post_fails_is_tried_once_a_run_and_others_still_go
             return Delivery(Outcome.TRANSIENT, error_code=502)
         return Delivery(Outcome.SENT)
 
-    team = Escalator(db, GuardedMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS)
+    team = build_escalator(
+        db, GuardedMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS
+    )
 
     assert await team.run_once() == 1
     assert await team.run_once() == 1

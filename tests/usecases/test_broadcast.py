@@ -6,8 +6,8 @@ import pytest
 
 from care.domain.clock import FakeClock
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.plan import Approach
 from care.storage.db import Database
-from care.storage.models import Approach
 from care.usecases import broadcast
 from tests.coordinator.coordinator_support import add_patient, delivery_states
 
