@@ -20,7 +20,7 @@ from care.storage.alerts import open_alert
 from care.storage.db import Database, in_unit_of_work
 from care.storage.models import Alert, AlertState, InboundMessage, Patient
 from tests.schedule.schedule_support import (
-    GuardedMessenger,
+    RecordingMessenger,
     add_due_messages,
     add_patients,
     states,
@@ -52,7 +52,7 @@ async def test_the_escalator_posts_every_alert_with_no_transaction_open(
                 uow.session, patient=patient, severity="red", source="checkin", now=clock.now()
             )
         await uow.commit()
-    messenger = GuardedMessenger()
+    messenger = RecordingMessenger()
     team = build_escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS)
 
     assert await team.run_once() == 3
@@ -83,7 +83,7 @@ async def test_the_dispatcher_sends_and_reports_with_no_transaction_open(
             return Delivery(Outcome.SENT)
         return next(answers, Delivery(Outcome.SENT))
 
-    messenger = GuardedMessenger(script)
+    messenger = RecordingMessenger(script)
     worker = build_dispatcher(
         db, messenger, clock, worker_id="w", coordinator_chat_id=COORDINATORS, concurrency=4
     )
@@ -108,7 +108,7 @@ async def test_twenty_five_patients_confirm_a_red_sign_within_a_second_and_none_
     try:
         await add_patients(db, PATIENTS, surgery_date=SURGERY, now=clock.now())
         inbound = await awaiting_red_signs(db, clock)
-        messenger = GuardedMessenger(pause=0.04)  # a group's paced sends
+        messenger = RecordingMessenger(pause=0.04)  # a group's paced sends
         team = build_escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS, batch=50)
         kicks: list[asyncio.Task[int]] = []
 
@@ -190,7 +190,7 @@ async def test_an_alert_whose_post_fails_is_tried_once_a_run_and_others_still_go
         return Delivery(Outcome.SENT)
 
     team = build_escalator(
-        db, GuardedMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS
+        db, RecordingMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS
     )
 
     assert await team.run_once() == 1
