@@ -12,10 +12,12 @@ from telegram.ext import ContextTypes
 from bot import keyboards
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
-from care.domain.errors import InvalidInput, InviteRejected, NotAllowed
+from care.domain.errors import InvalidInput, InviteRejected
 from care.domain.kinds import ItemKind
-from care.storage import audit, conversation, enrollment, patients
+from care.storage import conversation, enrollment, patients
 from care.storage.models import Patient, PatientStatus
+from care.usecases import registration
+from care.usecases.registration import StartReply
 
 log = structlog.get_logger(__name__)
 
@@ -27,50 +29,33 @@ def user_language(update: Update, default: str) -> str:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start [invite]: the way in. Without a valid invite nothing about the person is stored."""
+    """/start [invite]: the way in (care/usecases/registration.py); answered after the commit."""
     services = services_of(context)
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
-    lang = user_language(update, services.config.default_language)
-    code = context.args[0] if context.args else None
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        known = await patients.by_chat(uow.session, chat.id)
-        if code is None or chat.type != "private":
-            if known is not None and known.status != PatientStatus.DELETED:
-                await message.reply_text(services.text(known.language, "help.patient"))
-            else:
-                await message.reply_text(services.text(lang, "start.no_invite"))
-            return
-        throttle_key = f"invite:{user.id}"
-        if services.invite_throttle.blocked(throttle_key):
-            await message.reply_text(services.text(lang, "reg.too_many_attempts"))
-            return
-        try:
-            patient = await enrollment.open_invite(uow.session, code, chat_id=chat.id, now=now)
-        except InviteRejected:
-            if known is not None and known.status == PatientStatus.INVITED:
-                await ask_language(message.reply_text, services)
-                return
-            if services.invite_throttle.failed(throttle_key):
-                audit.record(
-                    uow.session, at=now, actor=f"telegram:{user.id}", action="invite.throttled"
-                )
-                await uow.commit()
-            log.info("invite_rejected", action="invite.rejected")
-            await message.reply_text(services.text(lang, "reg.invalid_invite"))
-            return
-        except NotAllowed:
-            await uow.commit()
-            await message.reply_text(services.text(lang, "reg.already_linked"))
-            return
-        await uow.commit()
-    await message.reply_text(
-        services.text(patient.language, "reg.consent"),
-        reply_markup=keyboards.markup(keyboards.consent(services.catalog, patient.language)),
+    answer = await registration.start(
+        services.db,
+        services.clock,
+        services.invite_throttle,
+        chat_id=chat.id,
+        user_id=user.id,
+        private_chat=chat.type == "private",
+        code=context.args[0] if context.args else None,
+        language=user_language(update, services.config.default_language),
     )
-    log.info("invite_opened", action="invite.opened", patient=patient.code)
+    if answer.reply == StartReply.ASK_LANGUAGE:
+        await ask_language(message.reply_text, services)
+    elif answer.reply == StartReply.ASK_CONSENT:
+        await message.reply_text(
+            services.text(answer.language, answer.reply),
+            reply_markup=keyboards.markup(keyboards.consent(services.catalog, answer.language)),
+        )
+        log.info("invite_opened", action="invite.opened", patient=answer.patient_code)
+    else:
+        if answer.reply == StartReply.INVALID_INVITE:
+            log.info("invite_rejected", action="invite.rejected")
+        await message.reply_text(services.text(answer.language, answer.reply))
 
 
 async def on_button(
