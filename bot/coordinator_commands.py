@@ -33,7 +33,7 @@ from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
-from care.domain.errors import InvalidInput, NotFound
+from care.domain.errors import InvalidInput
 from care.domain.plan import (
     LANGUAGES,
     EnrollmentRequest,
@@ -42,10 +42,9 @@ from care.domain.plan import (
     parse_level,
     parse_phone,
 )
-from care.storage import audit, coordinators, patients
-from care.storage import checkins as checkins_store
+from care.storage import coordinators
 from care.storage.models import AlertState, PatientStatus
-from care.usecases import enrolment, export
+from care.usecases import enrolment, export, patient_summary
 from care.views import exports
 from messages.catalog import Catalog
 
@@ -137,45 +136,35 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not context.args:
         await asker.message.reply_text(services.text(asker.lang, "coord.patient.usage"))
         return
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        session = uow.session
-        try:
-            patient = await patients.by_code(session, context.args[0])
-        except NotFound:
-            await asker.message.reply_text(
-                services.text(asker.lang, "coord.patient.not_found", code=context.args[0][:16])
-            )
-            return
-        checkins = await exports.checkin_rows(
-            session, patient_id=patient.id, limit=coordinator_views.PAIN_ROWS, newest_first=True
+    questionnaire = services.questionnaire
+    found = await patient_summary.look_up(
+        services.db,
+        services.clock,
+        code=context.args[0],
+        actor=asker.actor,
+        questionnaire=questionnaire,
+        pain_rows=coordinator_views.PAIN_ROWS,
+        recent=inbox_commands.RECENT,
+    )
+    if found is None:
+        await asker.message.reply_text(
+            services.text(asker.lang, "coord.patient.not_found", code=context.args[0][:16])
         )
-        alerts = await exports.alert_rows(
-            session, patient_id=patient.id, limit=5, newest_first=True
-        )
-        deliveries = await exports.delivery_counts(session, patient.id)
-        questionnaire = services.questionnaire
-        outcomes = (
-            await checkins_store.questionnaire_results(session, patient, questionnaire)
-            if questionnaire
-            else []
-        )
-        audit.record(
-            session, at=now, actor=asker.actor, action="patient.viewed", subject=patient.code
-        )
-        await uow.commit()
+        return
     text = coordinator_views.patient_summary(
         services.catalog,
         asker.lang,
-        patient,
-        day=patients.post_op_day(patient, now),
-        checkins=list(reversed(checkins)),
-        alerts=alerts,
-        deliveries=deliveries,
-        outcomes=outcomes,
+        found.patient,
+        day=found.day,
+        checkins=found.checkins,
+        alerts=found.alerts,
+        deliveries=found.deliveries,
+        outcomes=found.outcomes,
         questionnaire_name=questionnaire.name[asker.lang] if questionnaire else "",
     )
-    talk = await inbox_commands.patient_conversation(services, asker.lang, patient)
+    talk = inbox_commands.patient_conversation(
+        services, asker.lang, found.patient, found.recent, found.last_answers
+    )
     await asker.message.reply_text(f"{text}\n\n{talk}" if talk else text)
 
 

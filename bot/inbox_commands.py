@@ -8,6 +8,7 @@ replies to a card there sends the reply to the patient; anyone else is refused a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -89,11 +90,15 @@ def keep_note(
     )
 
 
-async def patient_conversation(services: BotServices, lang: str, patient: Patient) -> str:
-    """For /patient: name and phone, the last messages both ways, the last check-in's answers."""
-    async with services.db.uow() as uow:
-        items = await conversation.recent(uow.session, patient, limit=RECENT)
-        answers = await conversation.last_checkin_answers(uow.session, patient)
+def patient_conversation(
+    services: BotServices,
+    lang: str,
+    patient: Patient,
+    items: Sequence[ConversationItem],
+    answers: Sequence[tuple[str, str]],
+) -> str:
+    """For /patient: name and phone, the last messages both ways (``items``, newest first), the
+    last check-in's answers."""
     lines = []
     if patient.display_name or patient.phone:
         lines.append(" · ".join(part for part in (patient.display_name, patient.phone) if part))
