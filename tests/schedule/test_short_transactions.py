@@ -42,6 +42,21 @@ async def test_the_unit_of_work_marks_the_task_inside_it(db: Database) -> None:
     assert not in_unit_of_work()
 
 
+async def test_a_messenger_call_inside_a_unit_of_work_is_counted(
+    db: Database, clock: FakeClock
+) -> None:
+    """What every scheduler test checks at teardown (tests/schedule/conftest.py) can fail."""
+    messenger = RecordingMessenger()
+    message = OutgoingMessage(chat_id=1, text="hello")
+    async with db.uow():
+        await messenger.send(message)
+        await messenger.edit(1, 1, "edited")
+    await messenger.send(message)
+
+    assert messenger.inside_transaction == 2
+    messenger.inside_transaction = 0  # this test's own teardown check passes
+
+
 async def test_the_escalator_posts_every_alert_with_no_transaction_open(
     db: Database, clock: FakeClock
 ) -> None:
