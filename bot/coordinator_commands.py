@@ -44,7 +44,7 @@ from care.domain.plan import (
 )
 from care.storage import coordinators
 from care.storage.models import AlertState, PatientStatus
-from care.usecases import enrolment, export, patient_summary
+from care.usecases import enrolment, export, identity, patient_summary
 from care.views import exports
 from messages.catalog import Catalog
 
@@ -353,11 +353,7 @@ async def answer_help(update: Update, services: BotServices) -> bool:
         return False
     if chat.type != "private" and chat.id != services.config.coordinator_chat_id:
         return False
-    async with services.db.uow() as uow:
-        allowed = await coordinators.is_coordinator(
-            uow.session, user.id, services.config.coordinator_ids
-        )
-    if not allowed:
+    if not await identity.is_coordinator(services.db, user.id, services.config.coordinator_ids):
         return False
     lang = user_language(update, services.config.default_language)
     lines = [services.text(lang, "coord.help")]

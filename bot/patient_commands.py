@@ -18,8 +18,8 @@ from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
 from care.domain.errors import InvalidInput
 from care.storage import patients, privacy
-from care.storage.models import Patient, PatientStatus
-from care.usecases import patient_status
+from care.storage.models import Patient
+from care.usecases import identity, patient_status
 
 log = structlog.get_logger(__name__)
 
@@ -29,9 +29,8 @@ async def _patient(update: Update, services: BotServices) -> tuple[Message, Pati
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return None
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-    if patient is None or patient.status == PatientStatus.DELETED:
+    patient = await identity.patient_in_chat(services.db, chat.id)
+    if patient is None:
         await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
         return None
     return message, patient
@@ -42,9 +41,8 @@ async def answer_help(update: Update, services: BotServices) -> bool:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or chat.type != "private":
         return False
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-    if patient is None or patient.status == PatientStatus.DELETED:
+    patient = await identity.patient_in_chat(services.db, chat.id)
+    if patient is None:
         return False
     await message.reply_text(services.text(patient.language, "help.patient"))
     return True
