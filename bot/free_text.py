@@ -9,13 +9,13 @@ from bot import inbox_commands, keyboards, undelivered
 from bot.advice import advice_text
 from bot.services import BotServices
 from care.domain.callbacks import Callback, encode
-from care.domain.errors import InvalidInput
 from care.domain.messaging import Button, Keyboard
 from care.domain.triage import Tier, TriageResult, classify
 from care.domain.triage.attachments import read_attachment, stored_text
 from care.domain.triage.signs import load_signs
-from care.storage import followups, inbox, patients
+from care.storage import followups, inbox
 from care.storage.models import AlertState, Patient
+from care.usecases.follow_up import answer_follow_up
 
 log = structlog.get_logger(__name__)
 
@@ -110,24 +110,15 @@ async def on_follow_up(
 ) -> None:
     """The answer to a follow-up; checked against the pressing patient's own message and the
     question's own answers."""
-    inbound_id = callback.arg_int(0)
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id, lock=True)
-        if patient is None:
-            raise InvalidInput("follow-up from a chat with no patient")
-        alert = await followups.answer(
-            uow.session,
-            patient=patient,
-            inbound_message_id=inbound_id,
-            answer_id=callback.args[1],
-            now=now,
-            realert=services.config.realert,
-        )
-        if alert is None:
-            raise InvalidInput("no follow-up awaiting for this message")
-        await uow.commit()
-    lang = patient.language
+    answered = await answer_follow_up(
+        services.db,
+        services.clock,
+        chat_id=chat_id,
+        inbound_message_id=callback.arg_int(0),
+        answer_id=callback.args[1],
+        realert=services.config.realert,
+    )
+    lang, alert = answered.language, answered.alert
     if alert.state == AlertState.OPEN:
         services.post_alerts()
         tier = Tier.RED if alert.severity == "red" else Tier.AMBER
@@ -138,7 +129,7 @@ async def on_follow_up(
     log.info(
         "follow_up_answered",
         action="free_text.follow_up",
-        patient=patient.code,
+        patient=answered.patient_code,
         alert_id=alert.id,
         state=alert.state.value,
     )
