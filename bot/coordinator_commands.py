@@ -10,7 +10,6 @@ and answered "not allowed", and nothing else happens. /broadcast lives in
 from __future__ import annotations
 
 import io
-import math
 from datetime import timedelta
 
 import structlog
@@ -43,8 +42,7 @@ from care.domain.plan import (
     parse_phone,
 )
 from care.storage import coordinators
-from care.storage.models import AlertState, PatientStatus
-from care.usecases import enrolment, export, identity, patient_summary
+from care.usecases import enrolment, export, identity, patient_summary, team_lists
 from care.views import exports
 from messages.catalog import Catalog
 
@@ -77,20 +75,11 @@ def coordinator_language(user: User, services: BotServices) -> str:
 async def _patients_page(
     services: BotServices, lang: str, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    active = [PatientStatus.ACTIVE]
-    async with services.db.uow() as uow:
-        total = await exports.count_patients(uow.session, active)
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(max(page, 0), pages - 1)
-        rows = await exports.patient_rows(
-            uow.session,
-            now=services.clock.now(),
-            statuses=active,
-            offset=page * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+    found = await team_lists.active_patients(
+        services.db, services.clock, page=page, page_size=PAGE_SIZE
+    )
     text, keyboard = coordinator_views.patients_page(
-        services.catalog, lang, rows, total=total, page=page, pages=pages
+        services.catalog, lang, found.rows, total=found.total, page=found.page, pages=found.pages
     )
     return text, markup(keyboard)
 
@@ -178,9 +167,8 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if asker is None:
         return
     now = services.clock.now()
-    async with services.db.uow() as uow:
-        total = await exports.count_alerts(uow.session, [AlertState.OPEN])
-        rows = await exports.alert_rows(uow.session, states=[AlertState.OPEN], limit=ALERTS_SHOWN)
+    found = await team_lists.open_alerts(services.db, limit=ALERTS_SHOWN)
+    rows, total = found.rows, found.total
     if not rows:
         await asker.message.reply_text(services.text(asker.lang, "coord.alerts.none"))
         return
