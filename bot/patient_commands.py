@@ -17,9 +17,10 @@ from bot import keyboards
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
 from care.domain.errors import InvalidInput
-from care.storage import patients, privacy
+from care.storage import patients
 from care.storage.models import Patient
 from care.usecases import identity, patient_status
+from care.usecases.my_data import my_data
 
 log = structlog.get_logger(__name__)
 
@@ -136,13 +137,14 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mydata: a readable summary and, as a file, everything stored."""
     services = services_of(context)
-    found = await _patient(update, services)
-    if not found:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
         return
-    message, patient = found
-    async with services.db.uow() as uow:
-        patient = await uow.session.get_one(Patient, patient.id)
-        data = await privacy.export(uow.session, patient)
+    found = await my_data(services.db, chat_id=chat.id)
+    if found is None:
+        await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
+        return
+    patient, data = found.patient, found.data
     lang = patient.language
     await message.reply_text(
         mydata_summary(services, patient, data),
