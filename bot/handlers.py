@@ -29,7 +29,6 @@ from bot import (
     registration,
     reminder_buttons,
 )
-from bot.authz import RefusedQuietly
 from bot.console_command import register_console_handler
 from bot.coordinator_commands import (
     COORDINATOR_BUTTONS,
@@ -40,7 +39,7 @@ from bot.handlers_types import ButtonHandler
 from bot.intake import register_intake
 from bot.services import BotServices, services_of
 from care.domain.callbacks import decode
-from care.domain.errors import NotAllowed, SpinecareError
+from care.domain.errors import NotAllowed, RefusedQuietly, SpinecareError
 from care.usecases import identity
 from messages.catalog import Catalog
 
