@@ -12,10 +12,8 @@ from telegram.ext import ContextTypes
 from bot import keyboards
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
-from care.domain.errors import InvalidInput, InviteRejected
-from care.domain.kinds import ItemKind
-from care.storage import conversation, enrollment, patients
-from care.storage.models import Patient, PatientStatus
+from care.domain.errors import InvalidInput
+from care.storage.models import Patient
 from care.usecases import registration
 from care.usecases.registration import StartReply
 
@@ -67,30 +65,15 @@ async def on_button(
     if callback.action in ("consent", "hconsent"):
         await _on_consent(query, callback, services, chat_id)
         return
-    now = services.clock.now()
     answer = callback.args[0]
-    async with services.db.uow() as uow:
-        session = uow.session
-        patient = await patients.by_chat(session, chat_id, lock=True)
-        if patient is None or patient.status == PatientStatus.DELETED:
-            raise InviteRejected("button from a chat with no patient")
-        registering = patient.status == PatientStatus.INVITED
-        if registering == (callback.action == "setlang"):
-            raise InvalidInput(f"{callback.action} button out of its step")
-        if callback.action in ("lang", "setlang"):
-            await patients.choose_language(session, patient, answer, now=now)
-        elif callback.action == "sdate":
-            await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
-            if answer != "yes":  # the patient was promised the nurse checks the date
-                conversation.record_event(
-                    session, patient=patient, kind=ItemKind.DATE_DISPUTE, now=now
-                )
-        elif callback.action == "wake":
-            await patients.choose_window(
-                session, patient, answer, now=now, pathway=services.pathway
-            )
-            await patients.activate(session, patient, now=now, pathway=services.pathway)
-        await uow.commit()
+    patient = await registration.answer_step(
+        services.db,
+        services.clock,
+        services.pathway,
+        chat_id=chat_id,
+        step=_step(callback.action),
+        answer=answer,
+    )
     lang = patient.language
     if callback.action == "setlang":
         await query.edit_message_text(services.text(lang, "language.done"))
@@ -124,21 +107,11 @@ async def _on_consent(
     """Two explicit choices: the service, then health data. Each consent text stays in the
     chat with the choice made under it (re-readable, and /privacy shows it again); only both
     together store anything, and refusing either stores nothing about the person."""
-    now = services.clock.now()
     agreed = callback.args[0] == "yes"
     health = callback.action == "hconsent"
-    async with services.db.uow() as uow:
-        known = await patients.by_chat(uow.session, chat_id, lock=True)
-        if known is not None and (known.status != PatientStatus.INVITED or not agreed):
-            raise InvalidInput("consent button after consent was given")
-        if known is None:
-            if not agreed:
-                await enrollment.decline_consent(uow.session, chat_id=chat_id)
-            elif health:
-                known = await enrollment.give_consent(uow.session, chat_id=chat_id, now=now)
-            else:
-                await enrollment.open_consent(uow.session, chat_id=chat_id, now=now)
-            await uow.commit()
+    known = await registration.consent(
+        services.db, services.clock, chat_id=chat_id, agreed=agreed, health=health
+    )
     lang = known.language if known is not None else _lang(query, services)
     message = query.message if isinstance(query.message, Message) else None
     choice = "consent.chosen.yes" if agreed else "consent.chosen.no"
@@ -180,3 +153,10 @@ async def ask_surgery_date(query: CallbackQuery, services: BotServices, patient:
 def _lang(query: CallbackQuery, services: BotServices) -> str:
     code = query.from_user.language_code or ""
     return "en" if code.startswith("en") else services.config.default_language
+
+
+def _step(action: str) -> registration.Step:
+    try:
+        return registration.Step(action)
+    except ValueError:
+        raise InvalidInput(f"no registration step {action!r}") from None

@@ -1,8 +1,8 @@
-"""/start: the way in, in one unit of work. Without a valid invite nothing about the person is
-stored (a throttled run of wrong codes is audited, without the person).
+"""Registration, each step in one unit of work: /start with an invite, the two consents, the
+language, the surgery date and the waking window. Without a valid invite nothing about the
+person is stored (a throttled run of wrong codes is audited, without the person).
 
-The caller (bot/registration.py) says the returned reply after the commit. Nothing here talks
-to Telegram.
+The caller (bot/registration.py) answers after the commit. Nothing here talks to Telegram.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from care.domain.clock import Clock
-from care.domain.errors import InviteRejected, NotAllowed
-from care.storage import audit, enrollment, patients
+from care.domain.errors import InvalidInput, InviteRejected, NotAllowed
+from care.domain.kinds import ItemKind
+from care.domain.pathway import Pathway
+from care.storage import audit, conversation, enrollment, patients
 from care.storage.db import Database
-from care.storage.models import PatientStatus
+from care.storage.models import Patient, PatientStatus
 from care.storage.throttle import AttemptThrottle
 
 
@@ -76,3 +78,67 @@ async def start(
             return StartAnswer(StartReply.ALREADY_LINKED, language)
         await uow.commit()
     return StartAnswer(StartReply.ASK_CONSENT, patient.language, patient.code)
+
+
+async def consent(
+    db: Database, clock: Clock, *, chat_id: int, agreed: bool, health: bool
+) -> Patient | None:
+    """The answer to one of the two consent questions (the service's, then health data's).
+
+    Only both together store anything: agreeing to the health consent creates the patient and
+    returns it; the service consent and any refusal return None (a refusal stores nothing
+    about the person). A chat whose patient is still invited gets that patient back (a second
+    "yes" changes nothing); any other press after consent was given is InvalidInput."""
+    now = clock.now()
+    async with db.uow() as uow:
+        known = await patients.by_chat(uow.session, chat_id, lock=True)
+        if known is not None and (known.status != PatientStatus.INVITED or not agreed):
+            raise InvalidInput("consent button after consent was given")
+        if known is None:
+            if not agreed:
+                await enrollment.decline_consent(uow.session, chat_id=chat_id)
+            elif health:
+                known = await enrollment.give_consent(uow.session, chat_id=chat_id, now=now)
+            else:
+                await enrollment.open_consent(uow.session, chat_id=chat_id, now=now)
+            await uow.commit()
+    return known
+
+
+class Step(StrEnum):
+    """A registration button after consent; the value is its callback action."""
+
+    LANGUAGE = "lang"  # the language chosen while registering
+    SET_LANGUAGE = "setlang"  # /language from a registered patient
+    SURGERY_DATE = "sdate"  # the surgery date confirmed or disputed
+    WAKING_WINDOW = "wake"  # the waking window chosen: the patient becomes active
+
+
+async def answer_step(
+    db: Database, clock: Clock, pathway: Pathway, *, chat_id: int, step: Step, answer: str
+) -> Patient:
+    """Record one registration answer, checked against the state it acts on: a button from a
+    step already passed (an active patient's old registration message) is refused with
+    InvalidInput and changes nothing; InviteRejected for a chat with no patient."""
+    now = clock.now()
+    async with db.uow() as uow:
+        session = uow.session
+        patient = await patients.by_chat(session, chat_id, lock=True)
+        if patient is None or patient.status == PatientStatus.DELETED:
+            raise InviteRejected("button from a chat with no patient")
+        registering = patient.status == PatientStatus.INVITED
+        if registering == (step == Step.SET_LANGUAGE):
+            raise InvalidInput(f"{step.value} button out of its step")
+        if step in (Step.LANGUAGE, Step.SET_LANGUAGE):
+            await patients.choose_language(session, patient, answer, now=now)
+        elif step == Step.SURGERY_DATE:
+            await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
+            if answer != "yes":  # the patient was promised the nurse checks the date
+                conversation.record_event(
+                    session, patient=patient, kind=ItemKind.DATE_DISPUTE, now=now
+                )
+        else:
+            await patients.choose_window(session, patient, answer, now=now, pathway=pathway)
+            await patients.activate(session, patient, now=now, pathway=pathway)
+        await uow.commit()
+    return patient

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from care.domain.clock import FakeClock
+from care.domain.errors import InvalidInput, InviteRejected
+from care.domain.kinds import ItemKind
+from care.domain.pathway import Pathway, load_pathway
 from care.storage.db import Database
-from care.storage.models import Invite, PatientStatus
+from care.storage.models import ConversationItem, Invite, PatientStatus, ScheduledMessage
 from care.storage.throttle import AttemptThrottle
 from care.usecases.enrolment import EnrolmentPolicy, enrol
-from care.usecases.registration import StartAnswer, StartReply, start
+from care.usecases.registration import (
+    StartAnswer,
+    StartReply,
+    Step,
+    answer_step,
+    consent,
+    start,
+)
 from tests.coordinator.coordinator_support import add_patient, audit_actions
 from tests.usecases.test_enrolment import request
 
@@ -158,3 +169,67 @@ async def test_an_invited_patient_whose_code_was_used_is_asked_for_the_language_
 
     assert answer == StartAnswer(StartReply.ASK_LANGUAGE, "en")
     assert await audit_actions(db, "invite.throttled") == []
+
+
+@pytest.fixture(scope="module")
+def pathway() -> Pathway:
+    return load_pathway()
+
+
+async def opened(db: Database, clock: FakeClock) -> str:
+    """An enrolled patient whose invite was opened from CHAT: its code."""
+    patient, code = await invite(db, clock)
+    answer = await start(
+        db,
+        clock,
+        AttemptThrottle(),
+        chat_id=CHAT,
+        user_id=CHAT,
+        private_chat=True,
+        code=code,
+        language="ko",
+    )
+    assert answer.reply == StartReply.ASK_CONSENT
+    return patient
+
+
+async def test_both_consents_then_each_step_make_an_active_patient_with_a_plan(
+    db: Database, clock: FakeClock, pathway: Pathway
+) -> None:
+    code = await opened(db, clock)
+
+    assert await consent(db, clock, chat_id=CHAT, agreed=True, health=False) is None
+    patient = await consent(db, clock, chat_id=CHAT, agreed=True, health=True)
+    assert patient is not None and (patient.code, patient.status) == (code, PatientStatus.INVITED)
+
+    async def step(kind: Step, answer: str) -> PatientStatus:
+        return (
+            await answer_step(db, clock, pathway, chat_id=CHAT, step=kind, answer=answer)
+        ).status
+
+    with pytest.raises(InvalidInput):  # /language's button while still registering
+        await step(Step.SET_LANGUAGE, "en")
+    assert await step(Step.LANGUAGE, "en") == PatientStatus.INVITED
+    assert await step(Step.SURGERY_DATE, "no") == PatientStatus.INVITED
+    assert await step(Step.WAKING_WINDOW, "9-22") == PatientStatus.ACTIVE
+    with pytest.raises(InvalidInput):  # an old registration button, once active
+        await step(Step.WAKING_WINDOW, "7-21")
+
+    async with db.session() as session:
+        items = list(await session.scalars(select(ConversationItem.kind)))
+        planned = list(await session.scalars(select(ScheduledMessage.id)))
+    assert items == [ItemKind.DATE_DISPUTE]  # the team checks the date
+    assert planned  # activation scheduled the pathway
+    final = await answer_step(db, clock, pathway, chat_id=CHAT, step=Step.SET_LANGUAGE, answer="ko")
+    assert (final.language, final.waking_start) == ("ko", time(9))
+
+
+async def test_refusing_a_consent_stores_nothing_and_a_stranger_s_step_is_rejected(
+    db: Database, clock: FakeClock, pathway: Pathway
+) -> None:
+    await opened(db, clock)
+
+    assert await consent(db, clock, chat_id=CHAT, agreed=False, health=True) is None
+    assert await pending_chats(db) == [None]  # the invite forgot the chat
+    with pytest.raises(InviteRejected):
+        await answer_step(db, clock, pathway, chat_id=CHAT, step=Step.LANGUAGE, answer="en")
