@@ -41,7 +41,6 @@ from care.domain.plan import (
     parse_level,
     parse_phone,
 )
-from care.storage import coordinators
 from care.usecases import enrolment, export, identity, patient_summary, team_lists
 from care.views import exports
 from messages.catalog import Catalog
@@ -366,8 +365,7 @@ async def publish_coordinator_commands(
     default) and English. A chat Telegram does not know yet (a coordinator who never opened
     the bot) is skipped; returns the chats done."""
     config = services.config
-    async with services.db.uow() as uow:
-        stored = {c.telegram_user_id for c in await coordinators.stored(uow.session)}
+    stored = await identity.stored_coordinators(services.db)
     chats = sorted(config.coordinator_ids | stored)
     if config.coordinator_chat_id is not None:
         chats.insert(0, config.coordinator_chat_id)

@@ -115,8 +115,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def _language(update: Update, services: BotServices) -> str:
     chat = update.effective_chat
     if chat is not None:
-        async with services.db.uow() as uow:
-            patient = await patients.by_chat(uow.session, chat.id)
+        patient = await identity.patient_in_chat(services.db, chat.id)  # erasure blanks chat_id
         if patient is not None:
             return patient.language
     return services.config.default_language

@@ -26,3 +26,9 @@ async def is_coordinator(db: Database, user_id: int, listed: Collection[int]) ->
         return True
     async with db.uow() as uow:
         return await coordinators.is_coordinator(uow.session, user_id, listed)
+
+
+async def stored_coordinators(db: Database) -> set[int]:
+    """The Telegram ids added with ``spinecare coordinator add`` (the listed ones aside)."""
+    async with db.uow() as uow:
+        return {c.telegram_user_id for c in await coordinators.stored(uow.session)}

@@ -6,7 +6,7 @@ from care.domain.clock import FakeClock
 from care.storage import coordinators
 from care.storage.db import Database
 from care.storage.models import PatientStatus
-from care.usecases.identity import is_coordinator, patient_in_chat
+from care.usecases.identity import is_coordinator, patient_in_chat, stored_coordinators
 from tests.coordinator.coordinator_support import add_patient
 
 CHAT = 8901
@@ -37,3 +37,4 @@ async def test_a_coordinator_is_listed_in_the_settings_or_added_and_no_one_else_
     assert await is_coordinator(db, 7001, listed={7001})
     assert await is_coordinator(db, 7002, listed={7001})
     assert not await is_coordinator(db, 7003, listed={7001})
+    assert await stored_coordinators(db) == {7002}
