@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,11 @@ from care.domain.clock import FakeClock
 from care.settings import Settings
 from sandbox import FloodLimits, SandboxClient
 from spinecare.service import Running, start_service
+from tests.support.telegram import (
+    BotApiCall,
+    fail_on_calls_inside_a_unit_of_work,
+    watch_bot_api_calls,
+)
 
 
 @dataclass
@@ -22,6 +27,8 @@ class Harness:
     running: Running
     sandbox: SandboxClient
     clock: FakeClock
+    # Every Bot API call of the test; none may be made inside a unit of work (checked at exit).
+    bot_api_calls: list[BotApiCall] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -49,6 +56,9 @@ async def running_harness(
 
     Telegram's flood limits are off unless ``sandbox_options`` says otherwise, for speed;
     the sandbox's own tests and the broadcast test run with them on.
+
+    Every Bot API call the bot (and the scheduler, which shares its bot) makes is recorded; on
+    a clean exit the test fails if any was made inside an open unit of work.
     """
     settings.setdefault("journal_path", Path(tempfile.mkdtemp()) / "journal.jsonl")
     settings.setdefault("journal_replay_seconds", 3600)  # tests replay the journal themselves
@@ -64,8 +74,10 @@ async def running_harness(
         config, clock=clock, sandbox_port=0, sandbox_options=options, start_jobs=False
     ) as running:
         assert running.sandbox_control_url is not None
+        calls = watch_bot_api_calls(running.application.bot)
         async with SandboxClient(running.sandbox_control_url) as client:
-            yield Harness(running, client, clock)
+            yield Harness(running, client, clock, calls)
+    fail_on_calls_inside_a_unit_of_work(calls)  # the shutdown's last sends included
 
 
 @pytest.fixture

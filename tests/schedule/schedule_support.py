@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -155,15 +156,27 @@ Script = Callable[[OutgoingMessage], Delivery]
 
 
 class RecordingMessenger:
-    """A Messenger that records what it is asked to send; a script may answer otherwise."""
+    """A Messenger that records what it is asked to send; a script may answer otherwise.
+
+    It also counts the calls made inside an open unit of work (``inside_transaction``); every
+    one made in a test is checked at its end (tests/schedule/conftest.py): none may be.
+    """
+
+    made: ClassVar[list[RecordingMessenger]] = []  # this test's messengers
 
     def __init__(self, script: Script | None = None, *, pause: float = 0.0) -> None:
         self.sent: list[OutgoingMessage] = []
         self.script = script
         self.pause = pause
         self._next_id = 0
+        self.inside_transaction = 0
+        RecordingMessenger.made.append(self)
+
+    def note_call(self) -> None:
+        self.inside_transaction += in_unit_of_work()
 
     async def send(self, message: OutgoingMessage) -> Delivery:
+        self.note_call()
         if self.pause:
             await asyncio.sleep(self.pause)  # lets concurrent workers interleave
         if self.script is not None:
@@ -177,6 +190,7 @@ class RecordingMessenger:
     async def edit(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
     ) -> Delivery:
+        self.note_call()
         return Delivery(Outcome.SENT, message_id=message_id)
 
     def to(self, chat_id: int) -> list[OutgoingMessage]:
@@ -193,21 +207,3 @@ def message_ids(keyboards: Sequence[Keyboard]) -> list[int]:
                 if callback.action in ("pdone", "ci"):
                     found.append(callback.arg_int(0))
     return found
-
-
-class GuardedMessenger(RecordingMessenger):
-    """A RecordingMessenger that notes every call made inside an open unit of work."""
-
-    def __init__(self, script: Script | None = None, *, pause: float = 0.0) -> None:
-        super().__init__(script, pause=pause)
-        self.inside_transaction = 0
-
-    async def send(self, message: OutgoingMessage) -> Delivery:
-        self.inside_transaction += in_unit_of_work()
-        return await super().send(message)
-
-    async def edit(
-        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
-    ) -> Delivery:
-        self.inside_transaction += in_unit_of_work()
-        return await super().edit(chat_id, message_id, text, keyboard)

@@ -37,6 +37,7 @@ class CardMessenger(RecordingMessenger):
         silent: bool = False,
         reply_to: int | None = None,
     ) -> Delivery:
+        self.note_call()
         self.copies.append((chat_id, from_chat_id, message_id, reply_to))
         self._next_id += 1
         return Delivery(Outcome.SENT, message_id=self._next_id)

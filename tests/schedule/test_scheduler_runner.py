@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, timedelta
 
 from care.domain.clock import FakeClock
-from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.domain.messaging import Delivery, OutgoingMessage
 from care.domain.pathway import Pathway
 from care.storage.db import Database
 from care.storage.models import MessageState
@@ -64,11 +64,6 @@ class SlowMessenger(RecordingMessenger):
         self.started.set()
         await self.release.wait()
         return await super().send(message)
-
-    async def edit(
-        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
-    ) -> Delivery:
-        return Delivery(Outcome.SENT, message_id=message_id)
 
 
 async def test_apscheduler_dispatches_due_rows_and_shutdown_waits_for_the_batch_in_flight(
