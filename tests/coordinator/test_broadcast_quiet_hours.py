@@ -9,7 +9,7 @@ from sqlalchemy import select
 from care.storage import audiences, broadcasts
 from care.storage.db import Database
 from care.storage.models import Patient, ScheduledMessage
-from tests.coordinator.coordinator_support import add_patients
+from tests.support.factories import add_patients
 
 NIGHT_IN_SEOUL = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 23:00 in Seoul
 NEXT_MORNING = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # 08:00 in Seoul

@@ -12,8 +12,9 @@ from care.storage import broadcasts
 from care.storage.audiences import parse_audience
 from care.storage.models import DeliveryAttempt, MessageState, ScheduledMessage
 from sandbox import FloodLimits
-from tests.coordinator.coordinator_support import add_patients, delivery_states
 from tests.e2e.conftest import Harness
+from tests.support.factories import add_patients
+from tests.support.queries import states
 
 PATIENTS = 300
 FIRST_CHAT = 700_000
@@ -32,12 +33,10 @@ async def dispatch_until_settled(harness: Harness, broadcast_id: int, deadline: 
         harness.clock.advance(timedelta(seconds=now - last))
         last = now
         await harness.running.scheduler.dispatch()
-        states = await delivery_states(harness.running.db, broadcast_id)
-        if not states["pending"] and not states["claimed"]:
+        left = await states(harness.running.db, broadcast_id)
+        if not left["pending"] and not left["claimed"]:
             return
-    raise AssertionError(
-        f"broadcast not settled: {await delivery_states(harness.running.db, broadcast_id)}"
-    )
+    raise AssertionError(f"broadcast not settled: {await states(harness.running.db, broadcast_id)}")
 
 
 async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limits(
@@ -88,7 +87,7 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
     by_chat = {m["chat"]["id"]: m["text"] for m in sent}
     assert by_chat[FIRST_CHAT] == TEXT_KO  # even: Korean
     assert by_chat[FIRST_CHAT + 1] == TEXT_EN  # odd: English
-    assert await delivery_states(db, broadcast.id) == {"sent": PATIENTS, "failed": 1}
+    assert await states(db, broadcast.id) == {"sent": PATIENTS, "failed": 1}
     assert retried == 0
 
     await harness.running.scheduler.show_progress()

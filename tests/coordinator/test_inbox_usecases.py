@@ -11,7 +11,7 @@ from care.storage import conversation
 from care.storage.db import Database
 from care.storage.models import AuditEntry, Patient, PatientStatus
 from care.usecases import conversation as usecases
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 
 async def test_the_inbox_pages_oldest_first_and_marks_what_it_shows_seen(

@@ -21,12 +21,9 @@ from care.storage.db import Database, in_unit_of_work
 from care.storage.models import Alert, AlertState, InboundMessage, Patient
 from scheduler.dispatcher import Dispatcher
 from scheduler.escalation import Escalator
-from tests.schedule.schedule_support import (
-    GuardedMessenger,
-    add_due_messages,
-    add_patients,
-    states,
-)
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import GuardedMessenger
+from tests.support.queries import states
 
 COORDINATORS = -500
 SURGERY = date(2026, 11, 18)

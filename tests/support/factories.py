@@ -1,0 +1,122 @@
+"""Rows written straight into the database: patients and due messages, for any test."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from care.storage.db import Database
+from care.storage.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
+
+SEOUL = ZoneInfo("Asia/Seoul")
+DAYTIME = (time(8, 0), time(21, 0))
+
+
+def seoul(day: date, hour: int, minute: int = 0) -> datetime:
+    """An aware UTC instant from a Seoul wall-clock time."""
+    return datetime.combine(day, time(hour, minute), SEOUL).astimezone(UTC)
+
+
+async def add_patient(
+    db: Database,
+    code: str = "P0001",
+    *,
+    now: datetime,
+    chat_id: int | None = 1001,
+    surgery_date: date | None = date(2026, 11, 20),
+    approach: Approach = Approach.TRANSFORAMINAL,
+    level: str | None = "L4-5",
+    language: str = "ko",
+    timezone: str = "Asia/Seoul",
+    status: PatientStatus = PatientStatus.ACTIVE,
+    waking: tuple[time, time] = DAYTIME,
+) -> int:
+    """One patient; with a chat it has registered (consented ``now``). Returns its id."""
+    async with db.uow() as uow:
+        patient = Patient(
+            code=code,
+            chat_id=chat_id,
+            language=language,
+            timezone=timezone,
+            surgery_date=surgery_date,
+            approach=approach,
+            level=level,
+            status=status,
+            waking_start=waking[0],
+            waking_end=waking[1],
+            consented_at=now if chat_id else None,
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(patient)
+        await uow.session.flush()
+        patient_id = patient.id
+        await uow.commit()
+    return patient_id
+
+
+async def add_patients(
+    db: Database,
+    count: int,
+    *,
+    now: datetime,
+    surgery_date: date,
+    first_chat: int = 10_000,
+    waking: tuple[time, time] = DAYTIME,
+) -> list[int]:
+    """``count`` active patients, every other one in English, chats from ``first_chat``."""
+    async with db.uow() as uow:
+        patients = [
+            Patient(
+                code=f"P-B{n:05d}",
+                chat_id=first_chat + n,
+                language="en" if n % 2 else "ko",
+                timezone="Asia/Seoul",
+                surgery_date=surgery_date,
+                approach=Approach.INTERLAMINAR,
+                status=PatientStatus.ACTIVE,
+                waking_start=waking[0],
+                waking_end=waking[1],
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(count)
+        ]
+        uow.session.add_all(patients)
+        await uow.session.flush()
+        ids = [patient.id for patient in patients]
+        await uow.commit()
+    return ids
+
+
+async def add_due_messages(
+    db: Database, count: int, *, patients: int, due_at: datetime
+) -> list[int]:
+    """``count`` due check-ins spread over the first ``patients`` patients (by id)."""
+    local = due_at.astimezone(SEOUL)
+    async with db.uow() as uow:
+        ids = list(await uow.session.scalars(select(Patient.id).order_by(Patient.id)))[:patients]
+        rows = [
+            ScheduledMessage(
+                patient_id=ids[n % len(ids)],
+                kind="checkin",
+                payload_key="checkin",
+                dedupe_key=f"load:{n}",
+                post_op_day=5,
+                local_date=local.date(),
+                local_time=local.time().replace(tzinfo=None),
+                timezone="Asia/Seoul",
+                due_at=due_at,
+                state=MessageState.PENDING,
+                attempts=0,
+                created_at=due_at,
+            )
+            for n in range(count)
+        ]
+        uow.session.add_all(rows)
+        await uow.session.flush()
+        message_ids = [row.id for row in rows]
+        await uow.commit()
+    return message_ids
