@@ -92,9 +92,16 @@ async def add_patients(
 
 
 async def add_due_messages(
-    db: Database, count: int, *, patients: int, due_at: datetime
+    db: Database,
+    count: int,
+    *,
+    patients: int,
+    due_at: datetime,
+    key: str = "load",
+    state: MessageState = MessageState.PENDING,
 ) -> list[int]:
-    """``count`` due check-ins spread over the first ``patients`` patients (by id)."""
+    """``count`` check-ins due at ``due_at``, spread over the first ``patients`` patients (by
+    id); ``key`` tells one call's rows from another's (each row's dedupe key is KEY:N)."""
     local = due_at.astimezone(SEOUL)
     async with db.uow() as uow:
         ids = list(await uow.session.scalars(select(Patient.id).order_by(Patient.id)))[:patients]
@@ -103,13 +110,13 @@ async def add_due_messages(
                 patient_id=ids[n % len(ids)],
                 kind="checkin",
                 payload_key="checkin",
-                dedupe_key=f"load:{n}",
+                dedupe_key=f"{key}:{n}",
                 post_op_day=5,
                 local_date=local.date(),
                 local_time=local.time().replace(tzinfo=None),
                 timezone="Asia/Seoul",
                 due_at=due_at,
-                state=MessageState.PENDING,
+                state=state,
                 attempts=0,
                 created_at=due_at,
             )
