@@ -11,11 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from care.domain.clock import FakeClock
-from care.storage import broadcasts
-from care.storage.audiences import parse_audience
 from care.storage.db import Database
 from sandbox import BotApiSandbox, FloodLimits, SandboxClient
-from tests.support.factories import add_patients
+from tests.support.factories import add_broadcast, add_patients
 from tests.support.processes import BATCH, LEASE, claimed_rows, kill_after, start_worker
 from tests.support.queries import states
 
@@ -45,16 +43,7 @@ async def test_a_broadcast_killed_halfway_reaches_everyone_once_after_a_restart(
         surgery_date=now.date(),
         waking=(datetime.min.time(), datetime.max.time()),
     )
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko=TEXT,
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=now,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=now, text_ko=TEXT)
     async with SandboxClient(sandbox.control_url) as control:
         for n in range(PATIENTS):
             await control.ensure_user(FIRST_CHAT + n, f"Patient {n}")

@@ -9,11 +9,10 @@ from sqlalchemy import update
 from care.domain.clock import FakeClock
 from care.domain.messaging import Delivery, Outcome
 from care.storage import broadcasts
-from care.storage.audiences import parse_audience
 from care.storage.db import Database
 from care.storage.models import MessageState, ScheduledMessage
 from scheduler.progress import BroadcastProgress
-from tests.support.factories import add_patient
+from tests.support.factories import add_broadcast, add_patient
 from tests.support.fakes import RecordingMessenger
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -36,17 +35,7 @@ async def test_progress_is_posted_once_then_edited_until_the_final_report(
     clock.set(NOW)
     for n in range(2):
         await add_patient(db, f"P-PROG{n}", now=NOW, chat_id=300 + n)
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="공지",
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=NOW,
-            progress_chat_id=CHAT,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=NOW, progress_chat_id=CHAT)
     messenger = RecordingMessenger()
     progress = BroadcastProgress(db, messenger, clock, min_interval=timedelta(seconds=10))
 

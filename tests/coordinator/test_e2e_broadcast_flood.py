@@ -9,11 +9,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from care.storage import broadcasts
-from care.storage.audiences import parse_audience
 from care.storage.models import DeliveryAttempt, MessageState, ScheduledMessage
 from sandbox import FloodLimits
 from tests.e2e.conftest import Harness
-from tests.support.factories import add_patients
+from tests.support.factories import add_broadcast, add_patients
 from tests.support.queries import states
 
 PATIENTS = 300
@@ -54,17 +53,14 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
         await sandbox.ensure_user(FIRST_CHAT + n, f"Patient {n}", language_code="ko")
     await sandbox.block(BLOCKED_CHAT, notify=False)  # only the 403 tells the bot
     await sandbox.set_flood_limits(FloodLimits())
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko=TEXT_KO,
-            text_en=TEXT_EN,
-            audience=parse_audience("all"),
-            actor="coordinator:9001",
-            now=harness.clock.now(),
-            progress_chat_id=COORDINATORS,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(
+        db,
+        now=harness.clock.now(),
+        text_ko=TEXT_KO,
+        text_en=TEXT_EN,
+        actor="coordinator:9001",
+        progress_chat_id=COORDINATORS,
+    )
     before = await sandbox.stats()
 
     started = time.perf_counter()
@@ -113,16 +109,7 @@ async def test_a_patient_who_blocked_the_bot_is_reported_blocked_and_not_retried
     await sandbox.ensure_user(FIRST_CHAT + 1, "Gone")
     await sandbox.block(FIRST_CHAT + 1, notify=False)  # only the 403 tells the bot
     await sandbox.set_flood_limits(FloodLimits())
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko=TEXT_KO,
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=harness.clock.now(),
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=harness.clock.now(), text_ko=TEXT_KO)
     await harness.running.scheduler.tick()
     for _ in range(3):  # hours later, nothing is tried again
         harness.clock.advance(timedelta(hours=1))

@@ -13,7 +13,7 @@ from care.storage import audiences, broadcasts
 from care.storage.audiences import parse_audience
 from care.storage.db import Database
 from care.storage.models import Approach, MessageState, PatientStatus, ScheduledMessage
-from tests.support.factories import add_patient
+from tests.support.factories import add_broadcast, add_patient
 from tests.support.queries import audit_entries, states
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
@@ -87,16 +87,9 @@ async def test_an_unknown_patient_code_is_not_found(db: Database) -> None:
 
 async def test_creating_a_broadcast_queues_one_due_delivery_per_recipient(db: Database) -> None:
     ids = await clinic(db)
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="내일 휴진합니다.",
-            text_en="The clinic is closed tomorrow.",
-            audience=parse_audience("all"),
-            actor="cli",
-            now=NOW,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(
+        db, now=NOW, text_ko="내일 휴진합니다.", text_en="The clinic is closed tomorrow."
+    )
     async with db.session() as session:
         rows = list(
             await session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.patient_id))
@@ -188,16 +181,7 @@ async def test_cancelling_stops_pending_deliveries_and_the_report_counts_them(
     db: Database, clock: FakeClock
 ) -> None:
     await clinic(db)
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="공지",
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=NOW,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=NOW)
     async with db.uow() as uow:  # one was sent before the cancel
         row = await uow.session.scalar(
             select(ScheduledMessage).where(ScheduledMessage.broadcast_id == broadcast.id).limit(1)

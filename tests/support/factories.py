@@ -1,4 +1,4 @@
-"""Rows written straight into the database: patients and due messages, for any test."""
+"""Rows written straight into the database: patients, due messages, broadcasts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from care.storage import broadcasts
+from care.storage.audiences import parse_audience
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
+from care.storage.models import (
+    Approach,
+    Broadcast,
+    MessageState,
+    Patient,
+    PatientStatus,
+    ScheduledMessage,
+)
 
 SEOUL = ZoneInfo("Asia/Seoul")
 DAYTIME = (time(8, 0), time(21, 0))
@@ -127,3 +136,28 @@ async def add_due_messages(
         message_ids = [row.id for row in rows]
         await uow.commit()
     return message_ids
+
+
+async def add_broadcast(
+    db: Database,
+    *,
+    now: datetime,
+    text_ko: str = "공지",
+    text_en: str | None = None,
+    audience: str = "all",
+    actor: str = "cli",
+    progress_chat_id: int | None = None,
+) -> Broadcast:
+    """A broadcast created and queued (``broadcasts.create``) and committed."""
+    async with db.uow() as uow:
+        broadcast = await broadcasts.create(
+            uow.session,
+            text_ko=text_ko,
+            text_en=text_en,
+            audience=parse_audience(audience),
+            actor=actor,
+            now=now,
+            progress_chat_id=progress_chat_id,
+        )
+        await uow.commit()
+    return broadcast
