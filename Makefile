@@ -29,8 +29,10 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
 
+# In parallel, one process a CPU (pytest-xdist); a file's tests stay together, so a module's
+# browser or service starts once. `pytest tests/x.py` alone runs in this one process.
 pytest: $(VENV)/.synced
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 test: lint typecheck pytest
 
