@@ -30,7 +30,7 @@ from sandbox import FloodLimits, SandboxClient
 from spinecare.console_wiring import serve_console
 from spinecare.service import Running, start_service
 from tests.databases import SqliteTemplate
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import UNPACED, Harness, set_pace
 
 T = TypeVar("T")
 NURSE = 9001
@@ -101,6 +101,7 @@ class ConsoleServer:
                 serve_console(running, listen=settings.console_listen, wall=self.wall),
             ):
                 assert running.sandbox_control_url is not None
+                set_pace(running, UNPACED)  # Telegram's flood limits are off too
                 async with SandboxClient(running.sandbox_control_url) as client:
                     self.running, self.sandbox = running, client
                     self._ready.set_result(None)

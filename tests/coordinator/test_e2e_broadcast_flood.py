@@ -39,8 +39,9 @@ async def dispatch_until_settled(harness: Harness, broadcast_id: int, deadline: 
 
 
 async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limits(
-    harness: Harness,
+    paced_harness: Harness,
 ) -> None:
+    harness = paced_harness  # the bot at its real pace: the limits go on below
     db, sandbox = harness.running.db, harness.sandbox
     await add_patients(
         db,
@@ -95,8 +96,9 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
 
 
 async def test_a_patient_who_blocked_the_bot_is_reported_blocked_and_not_retried(
-    harness: Harness,
+    paced_harness: Harness,
 ) -> None:
+    harness = paced_harness  # the bot at its real pace: the limits go on below
     db, sandbox = harness.running.db, harness.sandbox
     await add_patients(
         db,
