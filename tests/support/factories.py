@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,12 +29,11 @@ def seoul(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), SEOUL).astimezone(UTC)
 
 
-async def add_patient(
-    db: Database,
-    code: str = "P0001",
+def patient_row(
+    code: str,
     *,
     now: datetime,
-    chat_id: int | None = 1001,
+    chat_id: int | None,
     surgery_date: date | None = date(2026, 11, 20),
     approach: Approach = Approach.TRANSFORAMINAL,
     level: str | None = "L4-5",
@@ -41,24 +41,37 @@ async def add_patient(
     timezone: str = "Asia/Seoul",
     status: PatientStatus = PatientStatus.ACTIVE,
     waking: tuple[time, time] = DAYTIME,
+    consented: bool = True,
+) -> Patient:
+    """A patient not yet added; with a chat and ``consented`` it has registered ``now``."""
+    return Patient(
+        code=code,
+        chat_id=chat_id,
+        language=language,
+        timezone=timezone,
+        surgery_date=surgery_date,
+        approach=approach,
+        level=level,
+        status=status,
+        waking_start=waking[0],
+        waking_end=waking[1],
+        consented_at=now if chat_id and consented else None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def add_patient(
+    db: Database,
+    code: str = "P0001",
+    *,
+    now: datetime,
+    chat_id: int | None = 1001,
+    **fields: Any,
 ) -> int:
-    """One patient; with a chat it has registered (consented ``now``). Returns its id."""
+    """One patient (``patient_row``'s fields), committed. Returns its id."""
     async with db.uow() as uow:
-        patient = Patient(
-            code=code,
-            chat_id=chat_id,
-            language=language,
-            timezone=timezone,
-            surgery_date=surgery_date,
-            approach=approach,
-            level=level,
-            status=status,
-            waking_start=waking[0],
-            waking_end=waking[1],
-            consented_at=now if chat_id else None,
-            created_at=now,
-            updated_at=now,
-        )
+        patient = patient_row(code, now=now, chat_id=chat_id, **fields)
         uow.session.add(patient)
         await uow.session.flush()
         patient_id = patient.id
@@ -78,18 +91,16 @@ async def add_patients(
     """``count`` active patients, every other one in English, chats from ``first_chat``."""
     async with db.uow() as uow:
         patients = [
-            Patient(
-                code=f"P-B{n:05d}",
+            patient_row(
+                f"P-B{n:05d}",
+                now=now,
                 chat_id=first_chat + n,
                 language="en" if n % 2 else "ko",
-                timezone="Asia/Seoul",
                 surgery_date=surgery_date,
                 approach=Approach.INTERLAMINAR,
-                status=PatientStatus.ACTIVE,
-                waking_start=waking[0],
-                waking_end=waking[1],
-                created_at=now,
-                updated_at=now,
+                level=None,
+                waking=waking,
+                consented=False,
             )
             for n in range(count)
         ]
