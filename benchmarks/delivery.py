@@ -374,8 +374,8 @@ async def faults_drill(
 async def crash_drill(url: str, *, messages: int, kills: int, patients: int = 200) -> DrillResult:
     """Dispatcher processes SIGKILLed ``kills`` times during the run, each restart taking
     over the dead worker's claims (its clock moved past the lease), then one finishes."""
-    from tests.crash_support import LEASE, start_worker  # the crash test's worker process
-    from tests.schedule.crash_worker import TOKEN as WORKER_TOKEN
+    from tests.support.crash_worker import TOKEN as WORKER_TOKEN
+    from tests.support.processes import LEASE, start_worker  # the crash test's worker process
 
     await migrate.upgrade(url)
     now = datetime.now(UTC)

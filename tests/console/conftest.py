@@ -30,7 +30,7 @@ from sandbox import FloodLimits, SandboxClient
 from spinecare.console_wiring import serve_console
 from spinecare.service import Running, start_service
 from tests.databases import SqliteTemplate
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import UNPACED, Harness, set_pace
 from tests.support.telegram import (
     BotApiCall,
     fail_on_calls_inside_a_unit_of_work,
@@ -108,6 +108,7 @@ class ConsoleServer:
             ):
                 assert running.sandbox_control_url is not None
                 self.bot_api_calls = watch_bot_api_calls(running.application.bot)
+                set_pace(running, UNPACED)  # Telegram's flood limits are off too
                 async with SandboxClient(running.sandbox_control_url) as client:
                     self.running, self.sandbox = running, client
                     self._ready.set_result(None)

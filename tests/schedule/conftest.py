@@ -15,7 +15,7 @@ from telegram.request import HTTPXRequest
 from bot.messenger import TelegramMessenger
 from care.domain.pathway import Pathway, load_pathway
 from sandbox import BotApiSandbox, FloodLimits, SandboxClient
-from tests.schedule.schedule_support import RecordingMessenger
+from tests.support.fakes import RecordingMessenger
 from tests.support.telegram import fail_on_calls_inside_a_unit_of_work, watch_bot_api_calls
 
 TOKEN = "123456:SANDBOX"

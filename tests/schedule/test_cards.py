@@ -15,8 +15,8 @@ from care.storage.models import ConversationItem, Patient, PatientStatus
 from care.usecases.conversation import reply_to_patient
 from messages.catalog import load_catalog
 from scheduler.cards import CardPoster
-from tests.coordinator.coordinator_support import add_patient
-from tests.schedule.schedule_support import RecordingMessenger, Script
+from tests.support.factories import add_patient
+from tests.support.fakes import RecordingMessenger, Script
 
 GROUP = -1001
 

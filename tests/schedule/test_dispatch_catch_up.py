@@ -11,15 +11,10 @@ from care.storage.models import MessageState, Patient, PatientStatus
 from care.storage.schedule import extend_schedule
 from messages.catalog import load_catalog
 from scheduler.dispatcher import Dispatcher
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_patient,
-    attempts,
-    message_ids,
-    rows,
-    seoul,
-)
+from tests.support.factories import add_patient, seoul
+from tests.support.fakes import RecordingMessenger, message_ids
 from tests.support.parts import build_dispatcher
+from tests.support.queries import attempts, rows
 
 SURGERY = date(2026, 11, 18)
 DAY_3 = date(2026, 11, 21)

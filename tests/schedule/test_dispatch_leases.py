@@ -7,18 +7,13 @@ import time
 from datetime import date, timedelta
 
 from care.domain.clock import FakeClock
-from care.domain.messaging import Delivery, OutgoingMessage
 from care.storage import outbox
 from care.storage.db import Database
 from care.storage.models import MessageState
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patient,
-    attempts,
-    rows,
-)
+from tests.support.factories import add_due_messages, add_patient
+from tests.support.fakes import HeldMessenger, RecordingMessenger
 from tests.support.parts import build_dispatcher
+from tests.support.queries import attempts, rows
 
 SURGERY = date(2026, 11, 18)
 
@@ -49,18 +44,6 @@ async def test_a_dead_workers_claims_are_sent_by_another_once_the_lease_expires(
         (MessageState.SENT, 2, "alive")
     }
     assert [a.outcome for a in await attempts(db, due[0])] == ["sent"]
-
-
-class HeldMessenger(RecordingMessenger):
-    def __init__(self) -> None:
-        super().__init__()
-        self.started = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def send(self, message: OutgoingMessage) -> Delivery:
-        self.started.set()
-        await self.release.wait()
-        return await super().send(message)
 
 
 async def test_a_live_worker_renews_its_leases_while_a_slow_batch_is_sent(

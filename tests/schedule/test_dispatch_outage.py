@@ -15,14 +15,10 @@ from care.domain.clock import FakeClock
 from care.domain.messaging import Delivery, Outcome, OutgoingMessage
 from care.storage.db import Database, UnitOfWork
 from scheduler.dispatcher import DispatchHalted
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patients,
-    message_ids,
-    states,
-)
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import RecordingMessenger, message_ids
 from tests.support.parts import build_dispatcher
+from tests.support.queries import states
 
 SURGERY = date(2026, 11, 18)
 MESSAGES = 40

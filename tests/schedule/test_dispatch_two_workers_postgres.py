@@ -13,14 +13,10 @@ import pytest
 from care.domain.clock import FakeClock
 from care.storage.db import Database
 from tests.databases import PostgresTemplate
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patients,
-    message_ids,
-    states,
-)
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import RecordingMessenger, message_ids
 from tests.support.parts import build_dispatcher
+from tests.support.queries import states
 
 MESSAGES = 2_000
 PATIENTS = 200

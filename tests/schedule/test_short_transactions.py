@@ -19,13 +19,10 @@ from care.storage import followups
 from care.storage.alerts import open_alert
 from care.storage.db import Database, in_unit_of_work
 from care.storage.models import Alert, AlertState, InboundMessage, Patient
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patients,
-    states,
-)
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import RecordingMessenger
 from tests.support.parts import build_dispatcher, build_escalator
+from tests.support.queries import states
 
 COORDINATORS = -500
 SURGERY = date(2026, 11, 18)

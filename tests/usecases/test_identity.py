@@ -7,7 +7,7 @@ from care.storage import coordinators
 from care.storage.db import Database
 from care.storage.models import PatientStatus
 from care.usecases.identity import is_coordinator, patient_in_chat, stored_coordinators
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 CHAT = 8901
 

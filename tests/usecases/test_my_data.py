@@ -6,7 +6,7 @@ from care.domain.clock import FakeClock
 from care.storage.db import Database
 from care.storage.models import PatientStatus
 from care.usecases.my_data import my_data
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 CHAT = 8951
 

@@ -10,7 +10,8 @@ from care.storage import conversation
 from care.storage.db import Database
 from care.storage.models import CheckIn, CheckInAnswer, Patient
 from care.usecases.patient_summary import look_up
-from tests.coordinator.coordinator_support import add_patient, audit_actions
+from tests.support.factories import add_patient
+from tests.support.queries import audit_entries
 
 CHAT = 8801
 
@@ -64,7 +65,7 @@ async def test_the_summary_holds_the_last_check_ins_and_items_and_the_look_is_au
     assert [item.kind for item in found.recent] == [ItemKind.STOP, ItemKind.RESUME]
     assert sum(found.deliveries.values()) == 0
     assert (found.alerts, found.outcomes) == ([], [])
-    viewed = await audit_actions(db, "patient.viewed")
+    viewed = await audit_entries(db, "patient.viewed")
     assert [(a.actor, a.subject) for a in viewed] == [("telegram:9001", "P-SUM01")]
 
 
@@ -84,4 +85,4 @@ async def test_an_unknown_code_finds_nothing_and_audits_nothing(
     )
 
     assert found is None
-    assert await audit_actions(db, "patient.viewed") == []
+    assert await audit_entries(db, "patient.viewed") == []

@@ -12,7 +12,8 @@ from care.domain.errors import InvalidInput
 from care.storage.db import Database
 from care.storage.models import MessageState, ScheduledMessage
 from care.usecases.posture import PostureAnswer, answer_posture_reminder
-from tests.coordinator.coordinator_support import add_patient, audit_actions
+from tests.support.factories import add_patient
+from tests.support.queries import audit_entries
 
 CHAT = 8601
 
@@ -53,7 +54,7 @@ async def test_done_is_recorded_and_said_in_the_patients_language(
     answer = await answer_posture_reminder(db, clock, chat_id=CHAT, message_id=reminder, done=True)
 
     assert answer == PostureAnswer("en", "posture.done")
-    assert [entry.subject for entry in await audit_actions(db, "posture.done")] == ["P-POST01"]
+    assert [entry.subject for entry in await audit_entries(db, "posture.done")] == ["P-POST01"]
     assert await snoozed(db) == []
 
 
@@ -85,5 +86,5 @@ async def test_a_button_from_a_stranger_or_on_anothers_reminder_changes_nothing(
         await answer_posture_reminder(db, clock, chat_id=4242, message_id=reminder, done=True)
     with pytest.raises(InvalidInput):
         await answer_posture_reminder(db, clock, chat_id=CHAT + 1, message_id=reminder, done=False)
-    assert await audit_actions(db, "posture.done") == []
+    assert await audit_entries(db, "posture.done") == []
     assert await snoozed(db) == []

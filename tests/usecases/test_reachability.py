@@ -12,7 +12,7 @@ from care.storage.db import Database
 from care.storage.models import Alert, MessageState, Patient, PatientStatus, ScheduledMessage
 from care.storage.schedule import extend_schedule
 from care.usecases.reachability import Blocked, Unblocked, chat_blocked, chat_unblocked
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 PATHWAY = load_pathway()
 CHAT = 8701

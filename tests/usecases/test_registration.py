@@ -23,7 +23,8 @@ from care.usecases.registration import (
     consent,
     start,
 )
-from tests.coordinator.coordinator_support import add_patient, audit_actions
+from tests.support.factories import add_patient
+from tests.support.queries import audit_entries
 from tests.usecases.test_enrolment import request
 
 CHAT = 8701
@@ -122,7 +123,7 @@ async def test_wrong_codes_are_refused_then_throttled_with_one_audit_entry_and_n
 
     assert [await try_code(f"WRONG{n}") for n in range(2)] == [StartReply.INVALID_INVITE] * 2
     assert await try_code(code) == StartReply.TOO_MANY_ATTEMPTS  # even the right one, for now
-    assert [(a.actor, a.subject) for a in await audit_actions(db, "invite.throttled")] == [
+    assert [(a.actor, a.subject) for a in await audit_entries(db, "invite.throttled")] == [
         (f"telegram:{CHAT}", None)
     ]
     assert await pending_chats(db) == [None]
@@ -146,7 +147,7 @@ async def test_an_account_linked_to_another_patient_is_refused_and_the_refusal_a
     )
 
     assert answer == StartAnswer(StartReply.ALREADY_LINKED, "en")
-    refused = await audit_actions(db, "invite.refused_linked_account")
+    refused = await audit_entries(db, "invite.refused_linked_account")
     assert [(a.actor, a.subject) for a in refused] == [("patient:P-REG02", patient)]
     assert await pending_chats(db) == [None]
 
@@ -168,7 +169,7 @@ async def test_an_invited_patient_whose_code_was_used_is_asked_for_the_language_
     )
 
     assert answer == StartAnswer(StartReply.ASK_LANGUAGE, "en")
-    assert await audit_actions(db, "invite.throttled") == []
+    assert await audit_entries(db, "invite.throttled") == []
 
 
 @pytest.fixture(scope="module")

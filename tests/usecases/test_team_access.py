@@ -10,7 +10,7 @@ from care.domain.errors import NotAllowed, RefusedQuietly
 from care.storage.db import Database
 from care.storage.throttle import AttemptThrottle
 from care.usecases.team_access import require_coordinator
-from tests.coordinator.coordinator_support import audit_actions
+from tests.support.queries import audit_entries
 
 NURSE = 9001
 STRANGER = 6666
@@ -41,7 +41,7 @@ async def test_a_coordinator_acts_privately_or_in_the_teams_group_and_nothing_is
     await check(db, clock, throttle, NURSE, NURSE)
     await check(db, clock, throttle, NURSE, GROUP)
 
-    assert await audit_actions(db) == []
+    assert await audit_entries(db) == []
 
 
 async def test_a_coordinator_in_another_group_is_refused_and_the_attempt_audited(
@@ -50,7 +50,7 @@ async def test_a_coordinator_in_another_group_is_refused_and_the_attempt_audited
     with pytest.raises(NotAllowed):
         await check(db, clock, AttemptThrottle(), NURSE, -2002)
 
-    refused = await audit_actions(db, "coordinator.refused")
+    refused = await audit_entries(db, "coordinator.refused")
     assert [(a.actor, a.subject) for a in refused] == [(f"telegram:{NURSE}", "alerts.list")]
 
 
@@ -66,5 +66,5 @@ async def test_past_the_allowance_a_stranger_is_refused_quietly_with_one_throttl
     with pytest.raises(RefusedQuietly):
         await check(db, clock, throttle, STRANGER, STRANGER)
 
-    assert len(await audit_actions(db, "coordinator.refused")) == 2
-    assert len(await audit_actions(db, "coordinator.refusals_throttled")) == 1
+    assert len(await audit_entries(db, "coordinator.refused")) == 2
+    assert len(await audit_entries(db, "coordinator.refusals_throttled")) == 1

@@ -11,7 +11,7 @@ from care.storage.alerts import open_alert
 from care.storage.db import Database
 from care.storage.models import Patient, PatientStatus
 from care.usecases.team_lists import active_patients, open_alerts
-from tests.coordinator.coordinator_support import add_patient, add_patients
+from tests.support.factories import add_patient, add_patients
 
 
 async def test_active_patients_are_paged_in_enrolment_order_and_a_page_past_the_end_is_the_last(

@@ -1,4 +1,4 @@
-"""A dispatcher process for the crash test: ``python -m tests.schedule.crash_worker URL API_URL``.
+"""A dispatcher process for the crash tests: ``python -m tests.support.crash_worker URL API_URL``.
 
 Dispatches every due message through the real Bot (PTB over HTTP) and exits when none is
 left. ``--clock-offset`` shifts its clock forward, standing in for the time a restarted
