@@ -17,6 +17,7 @@ from care.storage.db import Database
 from care.storage.models import AuditEntry, ConsoleLink, Patient, PatientStatus
 from care.usecases import console_access, console_actions, console_views
 from care.usecases.console_access import LinkRefused, SignedIn
+from care.usecases.patient_status import Change
 
 LISTED = {9001}
 
@@ -199,13 +200,13 @@ async def test_pause_resume_and_stop_from_the_console_are_audited_under_the_coor
         console_actions.change_status, db, found.code, actor="console:9001", pathway=pathway
     )
 
-    assert await act("pause", now=clock.now(), days=3) == "paused"
+    assert await act(Change.PAUSE, now=clock.now(), days=3) == "paused"
     with pytest.raises(InvalidInput):
-        await act("pause", now=clock.now(), days=0)
-    assert await act("resume", now=clock.now()) == "active"
-    assert await act("stop", now=clock.now()) == "stopped"
+        await act(Change.PAUSE, now=clock.now(), days=0)
+    assert await act(Change.RESUME, now=clock.now()) == "active"
+    assert await act(Change.STOP, now=clock.now()) == "stopped"
     with pytest.raises(InvalidInput):  # a stopped plan is not stopped twice
-        await act("stop", now=clock.now())
+        await act(Change.STOP, now=clock.now())
     with pytest.raises(NotFound):
         await console_actions.change_status(
             db, "P-NOPE01", "pause", actor="console:9001", now=clock.now(), pathway=pathway

@@ -11,8 +11,8 @@ from care.domain.errors import InvalidInput
 from care.storage.db import Database
 from care.storage.models import AlertState
 from care.usecases.follow_up import answer_follow_up
-from tests.care.test_checkin_answers import patient
-from tests.care.test_follow_up_answers import read
+from tests.storage.test_followups import read
+from tests.usecases.test_checkin import patient
 
 CHAT = 4242  # the chat of tests.care's patient and of its messages
 REALERT = timedelta(minutes=15)

@@ -12,7 +12,7 @@ from care.storage import inbox
 from care.storage.db import Database
 from care.storage.models import Alert, AlertState, ConversationItem, InboundMessage, Patient
 from care.usecases.free_text import Reading, read_free_text
-from tests.care.test_checkin_answers import patient
+from tests.usecases.test_checkin import patient as add_checkin_patient
 
 CHAT = 4242
 REALERT = timedelta(minutes=15)
@@ -37,6 +37,13 @@ async def read(
         file_id="FILE-1" if attachment else None,
         realert=REALERT,
     )
+
+
+async def patient(db: Database) -> Patient:
+    """The check-in tests' patient, as a row."""
+    patient_id = await add_checkin_patient(db)
+    async with db.session() as session:
+        return await session.get_one(Patient, patient_id)
 
 
 async def test_a_calm_message_is_kept_and_carded_with_no_alert(
