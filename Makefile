@@ -29,8 +29,12 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
 
+# In parallel, one process a CPU (pytest-xdist); a file's tests stay together, so a module's
+# browser or service starts once. Files go out in collection order, not by their number of
+# tests: the few slow end-to-end and drill files start early instead of trailing behind the
+# thousands of quick table tests. `pytest tests/x.py` alone runs in this one process.
 pytest: $(VENV)/.synced
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck pytest
 

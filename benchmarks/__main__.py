@@ -28,6 +28,7 @@ from benchmarks import input_drills
 from benchmarks.fixtures import NOW, CountingMessenger, database_with_patients, due_messages
 from care.domain.clock import FakeClock
 from care.settings import Settings
+from messages.catalog import load_catalog
 from scheduler.dispatcher import Dispatcher
 from spinecare.logs import configure_logging
 
@@ -64,7 +65,9 @@ async def dispatch_once(url: str, messages: int) -> float:
     db = await database_with_patients(url, 500)
     await due_messages(db, messages)
     messenger = CountingMessenger()
-    dispatcher = Dispatcher(db, messenger, FakeClock(NOW), worker_id="bench")
+    dispatcher = Dispatcher(
+        db, messenger, FakeClock(NOW), worker_id="bench", catalog=load_catalog(), escalator=None
+    )
     started = time.perf_counter()
     await dispatcher.run_until_idle(max_batches=10_000)
     elapsed = time.perf_counter() - started

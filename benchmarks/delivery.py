@@ -26,10 +26,12 @@ from telegram.request import HTTPXRequest
 from bot.messenger import TelegramMessenger
 from bot.pace import PaceLimits, TelegramPace, pace_store
 from care.domain.callbacks import decode
+from care.domain.plan import Approach
 from care.storage import broadcasts, migrate
 from care.storage.audiences import parse_audience
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
+from care.storage.models import MessageState, Patient, PatientStatus, ScheduledMessage
+from messages.catalog import load_catalog
 from sandbox import SandboxClient
 from scheduler.dispatcher import Dispatcher
 
@@ -251,7 +253,9 @@ async def drain(
     With ``clock_ahead`` the clock jumps 10 minutes whenever the worker finds nothing due,
     so messages put back with a backoff come round again at once."""
     clock = AheadClock()
-    worker = Dispatcher(db, messenger, clock, worker_id=worker_id)
+    worker = Dispatcher(
+        db, messenger, clock, worker_id=worker_id, catalog=load_catalog(), escalator=None
+    )
     while True:
         await worker.run_until_idle(max_batches=10_000)
         if await unsettled(db) == 0:
@@ -370,8 +374,8 @@ async def faults_drill(
 async def crash_drill(url: str, *, messages: int, kills: int, patients: int = 200) -> DrillResult:
     """Dispatcher processes SIGKILLed ``kills`` times during the run, each restart taking
     over the dead worker's claims (its clock moved past the lease), then one finishes."""
-    from tests.crash_support import LEASE, start_worker  # the crash test's worker process
-    from tests.schedule.crash_worker import TOKEN as WORKER_TOKEN
+    from tests.support.crash_worker import TOKEN as WORKER_TOKEN
+    from tests.support.processes import LEASE, start_worker  # the crash test's worker process
 
     await migrate.upgrade(url)
     now = datetime.now(UTC)

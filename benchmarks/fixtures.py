@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.domain.plan import Approach
 from care.storage import migrate
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, Patient, PatientStatus, ScheduledMessage
+from care.storage.models import MessageState, Patient, PatientStatus, ScheduledMessage
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 APPROACHES = list(Approach)

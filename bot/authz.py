@@ -17,48 +17,28 @@ from telegram.error import TelegramError
 
 from bot.registration import user_language
 from bot.services import BotServices
-from care.domain.errors import NotAllowed
-from care.storage import audit, coordinators
+from care.domain.errors import NotAllowed, RefusedQuietly
+from care.usecases import team_access
 
 log = structlog.get_logger(__name__)
-
-
-class RefusedQuietly(NotAllowed):
-    """A refusal past the person's allowance: not audited again, not answered."""
 
 
 async def ensure_coordinator(
     services: BotServices, *, user_id: int, chat_id: int, chat_type: str, action: str
 ) -> None:
-    """Raise NotAllowed unless a listed coordinator acts in a private chat or the team's group."""
-    key = str(user_id)
-    if services.refusal_throttle.blocked(key):
-        log.info("refusal_throttled", action="coordinator.refused", user_id=user_id)
-        raise RefusedQuietly(f"user {user_id} refused too often")
-    async with services.db.uow() as uow:
-        try:
-            await coordinators.require_coordinator(
-                uow.session,
-                user_id=user_id,
-                chat_id=chat_id,
-                private=chat_type == "private",
-                listed=services.config.coordinator_ids,
-                coordinator_chat_id=services.config.coordinator_chat_id,
-                action=action,
-                now=services.clock.now(),
-            )
-        except NotAllowed:
-            if services.refusal_throttle.failed(key):
-                audit.record(
-                    uow.session,
-                    at=services.clock.now(),
-                    actor=f"telegram:{user_id}",
-                    action="coordinator.refusals_throttled",
-                    subject=action,
-                    chat_id=chat_id,
-                )
-            await uow.commit()  # keep the audit entry of the refused attempt
-            raise
+    """Raise NotAllowed unless a listed coordinator acts in a private chat or the team's group
+    (care/usecases/team_access.py)."""
+    await team_access.require_coordinator(
+        services.db,
+        services.clock,
+        services.refusal_throttle,
+        user_id=user_id,
+        chat_id=chat_id,
+        private_chat=chat_type == "private",
+        listed=services.config.coordinator_ids,
+        coordinator_chat_id=services.config.coordinator_chat_id,
+        action=action,
+    )
 
 
 async def tell_refused(

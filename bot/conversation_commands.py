@@ -11,8 +11,8 @@ from telegram.ext import ContextTypes
 
 from bot import registration
 from bot.services import BotServices, services_of
-from care.storage import patients
-from care.storage.models import Patient, PatientStatus
+from care.storage.models import Patient
+from care.usecases import identity
 
 SIGNS_CARD = "pathway.milestone.warning_signs"  # the same card the pathway sends
 
@@ -21,9 +21,7 @@ async def _sender(update: Update, services: BotServices) -> Patient | None:
     chat = update.effective_chat
     if chat is None:
         return None
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-    return None if patient is None or patient.status == PatientStatus.DELETED else patient
+    return await identity.patient_in_chat(services.db, chat.id)
 
 
 async def signs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,7 +10,6 @@ and answered "not allowed", and nothing else happens. /broadcast lives in
 from __future__ import annotations
 
 import io
-import math
 from datetime import timedelta
 
 import structlog
@@ -33,11 +32,8 @@ from bot.keyboards import markup
 from bot.registration import user_language
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
-from care.domain.errors import InvalidInput, NotFound
-from care.storage import audit, coordinators, patients
-from care.storage import checkins as checkins_store
-from care.storage.models import AlertState, PatientStatus
-from care.storage.plan import (
+from care.domain.errors import InvalidInput
+from care.domain.plan import (
     LANGUAGES,
     EnrollmentRequest,
     parse_approach,
@@ -45,7 +41,7 @@ from care.storage.plan import (
     parse_level,
     parse_phone,
 )
-from care.usecases import enrolment, export
+from care.usecases import enrolment, export, identity, patient_summary, team_lists
 from care.views import exports
 from messages.catalog import Catalog
 
@@ -78,20 +74,11 @@ def coordinator_language(user: User, services: BotServices) -> str:
 async def _patients_page(
     services: BotServices, lang: str, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    active = [PatientStatus.ACTIVE]
-    async with services.db.uow() as uow:
-        total = await exports.count_patients(uow.session, active)
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(max(page, 0), pages - 1)
-        rows = await exports.patient_rows(
-            uow.session,
-            now=services.clock.now(),
-            statuses=active,
-            offset=page * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+    found = await team_lists.active_patients(
+        services.db, services.clock, page=page, page_size=PAGE_SIZE
+    )
     text, keyboard = coordinator_views.patients_page(
-        services.catalog, lang, rows, total=total, page=page, pages=pages
+        services.catalog, lang, found.rows, total=found.total, page=found.page, pages=found.pages
     )
     return text, markup(keyboard)
 
@@ -137,45 +124,35 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not context.args:
         await asker.message.reply_text(services.text(asker.lang, "coord.patient.usage"))
         return
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        session = uow.session
-        try:
-            patient = await patients.by_code(session, context.args[0])
-        except NotFound:
-            await asker.message.reply_text(
-                services.text(asker.lang, "coord.patient.not_found", code=context.args[0][:16])
-            )
-            return
-        checkins = await exports.checkin_rows(
-            session, patient_id=patient.id, limit=coordinator_views.PAIN_ROWS, newest_first=True
+    questionnaire = services.questionnaire
+    found = await patient_summary.look_up(
+        services.db,
+        services.clock,
+        code=context.args[0],
+        actor=asker.actor,
+        questionnaire=questionnaire,
+        pain_rows=coordinator_views.PAIN_ROWS,
+        recent=inbox_commands.RECENT,
+    )
+    if found is None:
+        await asker.message.reply_text(
+            services.text(asker.lang, "coord.patient.not_found", code=context.args[0][:16])
         )
-        alerts = await exports.alert_rows(
-            session, patient_id=patient.id, limit=5, newest_first=True
-        )
-        deliveries = await exports.delivery_counts(session, patient.id)
-        questionnaire = services.questionnaire
-        outcomes = (
-            await checkins_store.questionnaire_results(session, patient, questionnaire)
-            if questionnaire
-            else []
-        )
-        audit.record(
-            session, at=now, actor=asker.actor, action="patient.viewed", subject=patient.code
-        )
-        await uow.commit()
+        return
     text = coordinator_views.patient_summary(
         services.catalog,
         asker.lang,
-        patient,
-        day=patients.post_op_day(patient, now),
-        checkins=list(reversed(checkins)),
-        alerts=alerts,
-        deliveries=deliveries,
-        outcomes=outcomes,
+        found.patient,
+        day=found.day,
+        checkins=found.checkins,
+        alerts=found.alerts,
+        deliveries=found.deliveries,
+        outcomes=found.outcomes,
         questionnaire_name=questionnaire.name[asker.lang] if questionnaire else "",
     )
-    talk = await inbox_commands.patient_conversation(services, asker.lang, patient)
+    talk = inbox_commands.patient_conversation(
+        services, asker.lang, found.patient, found.recent, found.last_answers
+    )
     await asker.message.reply_text(f"{text}\n\n{talk}" if talk else text)
 
 
@@ -189,9 +166,8 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if asker is None:
         return
     now = services.clock.now()
-    async with services.db.uow() as uow:
-        total = await exports.count_alerts(uow.session, [AlertState.OPEN])
-        rows = await exports.alert_rows(uow.session, states=[AlertState.OPEN], limit=ALERTS_SHOWN)
+    found = await team_lists.open_alerts(services.db, limit=ALERTS_SHOWN)
+    rows, total = found.rows, found.total
     if not rows:
         await asker.message.reply_text(services.text(asker.lang, "coord.alerts.none"))
         return
@@ -364,11 +340,7 @@ async def answer_help(update: Update, services: BotServices) -> bool:
         return False
     if chat.type != "private" and chat.id != services.config.coordinator_chat_id:
         return False
-    async with services.db.uow() as uow:
-        allowed = await coordinators.is_coordinator(
-            uow.session, user.id, services.config.coordinator_ids
-        )
-    if not allowed:
+    if not await identity.is_coordinator(services.db, user.id, services.config.coordinator_ids):
         return False
     lang = user_language(update, services.config.default_language)
     lines = [services.text(lang, "coord.help")]
@@ -393,8 +365,7 @@ async def publish_coordinator_commands(
     default) and English. A chat Telegram does not know yet (a coordinator who never opened
     the bot) is skipped; returns the chats done."""
     config = services.config
-    async with services.db.uow() as uow:
-        stored = {c.telegram_user_id for c in await coordinators.stored(uow.session)}
+    stored = await identity.stored_coordinators(services.db)
     chats = sorted(config.coordinator_ids | stored)
     if config.coordinator_chat_id is not None:
         chats.insert(0, config.coordinator_chat_id)

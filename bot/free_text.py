@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from telegram import CallbackQuery, Message
 
@@ -11,13 +9,13 @@ from bot import inbox_commands, keyboards, undelivered
 from bot.advice import advice_text
 from bot.services import BotServices
 from care.domain.callbacks import Callback, encode
-from care.domain.errors import InvalidInput
 from care.domain.messaging import Button, Keyboard
-from care.domain.triage import Tier, TriageResult, classify
-from care.domain.triage.attachments import read_attachment, stored_text
+from care.domain.triage import Tier, TriageResult
 from care.domain.triage.signs import load_signs
-from care.storage import followups, inbox, patients
+from care.storage import followups
 from care.storage.models import AlertState, Patient
+from care.usecases.follow_up import answer_follow_up
+from care.usecases.free_text import read_free_text
 
 log = structlog.get_logger(__name__)
 
@@ -37,59 +35,33 @@ async def read_message(message: Message, patient: Patient, services: BotServices
     """Store the text first, then classify it and answer: nothing a patient sends is lost."""
     text = message.text or message.caption or ""
     kind = attachment_kind(message)
-    now = services.clock.now()
-    async with services.db.uow() as uow:  # kept on arrival (bot.intake); kept here otherwise
-        stored = await inbox.received(
-            uow.session, chat_id=message.chat_id, telegram_message_id=message.message_id
-        ) or inbox.keep(
-            uow.session,
-            patient=patient,
-            chat_id=message.chat_id,
-            telegram_message_id=message.message_id,
-            text=text if kind is None else stored_text(kind, text),
-            now=now,
-        )
-        await uow.commit()
-    result = await reading(kind, text)
-    async with services.db.uow() as uow:
-        stored = await uow.session.get_one(type(stored), stored.id)
-        followups.record_reading(stored, result)
-        awaiting = await followups.await_confirmation(
-            uow.session,
-            patient=patient,
-            message=stored,
-            result=result,
-            now=now,
-            realert=services.config.realert,
-        )
-        await inbox_commands.keep_in_conversation(
-            uow.session, patient, stored, message, result.tier, kind
-        )
-        await uow.commit()
+    reading = await read_free_text(
+        services.db,
+        services.clock,
+        patient=patient,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        text=text,
+        attachment=kind,
+        file_id=inbox_commands.attachment_file_id(message),
+        realert=services.config.realert,
+    )
+    result = reading.result
     services.post_alerts()  # the card is in the coordinators' group within seconds
     log.info(
         "free_text_read",
         action="free_text.read",
         patient=patient.code,
-        inbound_id=stored.id,
+        inbound_id=reading.inbound_id,
         tier=result.tier.value,
         flags=list(result.flags),
     )
-    answer, keyboard = reply_to(services, patient, stored.id, result, text)
+    answer, keyboard = reply_to(services, patient, reading.inbound_id, result, text)
     await undelivered.reply_or_alert(  # a question that cannot be delivered never waits 10 min
         lambda: message.reply_text(answer, reply_markup=keyboards.markup(keyboard)),
-        alert_id=awaiting.id if awaiting is not None else None,
+        alert_id=reading.awaiting_alert_id,
         services=services,
     )
-
-
-async def reading(kind: str | None, text: str) -> TriageResult:
-    """The reader's verdict, worked out in a thread: a long text takes the reader about 0.2 s
-    (4,096 random characters; linear in the length, no single hot spot), which on the event
-    loop would hold up every other update, send and job for that long."""
-    if kind is None:
-        return await asyncio.to_thread(classify, text)
-    return await asyncio.to_thread(read_attachment, kind, text)
 
 
 def reply_to(
@@ -121,24 +93,15 @@ async def on_follow_up(
 ) -> None:
     """The answer to a follow-up; checked against the pressing patient's own message and the
     question's own answers."""
-    inbound_id = callback.arg_int(0)
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat_id, lock=True)
-        if patient is None:
-            raise InvalidInput("follow-up from a chat with no patient")
-        alert = await followups.answer(
-            uow.session,
-            patient=patient,
-            inbound_message_id=inbound_id,
-            answer_id=callback.args[1],
-            now=now,
-            realert=services.config.realert,
-        )
-        if alert is None:
-            raise InvalidInput("no follow-up awaiting for this message")
-        await uow.commit()
-    lang = patient.language
+    answered = await answer_follow_up(
+        services.db,
+        services.clock,
+        chat_id=chat_id,
+        inbound_message_id=callback.arg_int(0),
+        answer_id=callback.args[1],
+        realert=services.config.realert,
+    )
+    lang, alert = answered.language, answered.alert
     if alert.state == AlertState.OPEN:
         services.post_alerts()
         tier = Tier.RED if alert.severity == "red" else Tier.AMBER
@@ -149,7 +112,7 @@ async def on_follow_up(
     log.info(
         "follow_up_answered",
         action="free_text.follow_up",
-        patient=patient.code,
+        patient=answered.patient_code,
         alert_id=alert.id,
         state=alert.state.value,
     )

@@ -29,7 +29,6 @@ from bot import (
     registration,
     reminder_buttons,
 )
-from bot.authz import RefusedQuietly
 from bot.console_command import register_console_handler
 from bot.coordinator_commands import (
     COORDINATOR_BUTTONS,
@@ -40,9 +39,8 @@ from bot.handlers_types import ButtonHandler
 from bot.intake import register_intake
 from bot.services import BotServices, services_of
 from care.domain.callbacks import decode
-from care.domain.errors import NotAllowed, SpinecareError
-from care.storage import coordinators, patients
-from care.storage.models import PatientStatus
+from care.domain.errors import NotAllowed, RefusedQuietly, SpinecareError
+from care.usecases import identity
 from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
@@ -138,9 +136,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or chat.type != "private":
         return
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-    if patient is None or patient.status == PatientStatus.DELETED:
+    patient = await identity.patient_in_chat(services.db, chat.id)
+    if patient is None:
         lang = registration.user_language(update, services.config.default_language)
         await message.reply_text(services.text(lang, "fallback.not_registered"))
         return
@@ -168,13 +165,10 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
-    if chat.type != "private":  # in a group only a coordinator hears back; a stranger, nothing
-        async with services.db.uow() as uow:
-            known = await coordinators.is_coordinator(
-                uow.session, user.id, services.config.coordinator_ids
-            )
-        if not known:
-            return
+    # in a group only a coordinator hears back; a stranger, nothing
+    listed = services.config.coordinator_ids
+    if chat.type != "private" and not await identity.is_coordinator(services.db, user.id, listed):
+        return
     lang = registration.user_language(update, services.config.default_language)
     await message.reply_text(services.text(lang, "command.unknown"))
 

@@ -1,13 +1,14 @@
 """The care team's inbox in Telegram: replies to cards, /inbox, and the "Handled" button.
 
-Every patient message becomes a conversation item (``keep_in_conversation``, called once
-from the free-text reader after the message is stored; ``keep_note`` for a check-in note);
+Every patient message becomes a conversation item (care/usecases/free_text.py, once the
+message is stored; ``keep_note`` for a check-in note);
 the card poster (scheduler/cards.py) puts it in the coordinators' group. A coordinator who
 replies to a card there sends the reply to the patient; anyone else is refused and audited.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,10 +26,11 @@ from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback, encode
 from care.domain.errors import NotAllowed
 from care.domain.faq import load_faq
+from care.domain.kinds import PATIENT_WORDS, ItemKind
 from care.domain.messaging import Button, Keyboard
-from care.domain.triage import Tier, classify
+from care.domain.triage import classify
 from care.storage import conversation
-from care.storage.models import ConversationItem, InboundMessage, Patient
+from care.storage.models import ConversationItem, Patient
 from care.usecases import conversation as usecases
 from messages.labels import answer_label, question_label
 
@@ -52,26 +54,6 @@ def attachment_file_id(message: Message) -> str | None:
     return None
 
 
-async def keep_in_conversation(
-    session: AsyncSession,
-    patient: Patient,
-    stored: InboundMessage,
-    message: Message,
-    tier: Tier,
-    attachment: str | None,
-) -> None:
-    """The stored message becomes an item of the patient's conversation (and so a card)."""
-    await conversation.record_message(
-        session,
-        patient=patient,
-        inbound=stored,
-        tier=tier.value,
-        attachment=attachment,
-        file_id=attachment_file_id(message),
-        now=stored.received_at,
-    )
-
-
 def keep_note(
     session: AsyncSession, patient: Patient, checkin_id: int, message: Message, now: datetime
 ) -> None:
@@ -88,11 +70,15 @@ def keep_note(
     )
 
 
-async def patient_conversation(services: BotServices, lang: str, patient: Patient) -> str:
-    """For /patient: name and phone, the last messages both ways, the last check-in's answers."""
-    async with services.db.uow() as uow:
-        items = await conversation.recent(uow.session, patient, limit=RECENT)
-        answers = await conversation.last_checkin_answers(uow.session, patient)
+def patient_conversation(
+    services: BotServices,
+    lang: str,
+    patient: Patient,
+    items: Sequence[ConversationItem],
+    answers: Sequence[tuple[str, str]],
+) -> str:
+    """For /patient: name and phone, the last messages both ways (``items``, newest first), the
+    last check-in's answers."""
     lines = []
     if patient.display_name or patient.phone:
         lines.append(" · ".join(part for part in (patient.display_name, patient.phone) if part))
@@ -115,7 +101,7 @@ def item_line(services: BotServices, lang: str, item: ConversationItem) -> str:
     local = item.created_at.astimezone(ZoneInfo(services.config.default_timezone))
     arrow = "→" if item.direction == conversation.OUT else "←"
     words = " ".join((item.text or "").split())
-    if item.kind not in ("text", "note", "attachment", "reply"):
+    if item.kind not in (*PATIENT_WORDS, ItemKind.REPLY):
         words = services.text(lang, f"inbox.kind.{item.kind}", author="")
     preview = words if len(words) <= PREVIEW else words[: PREVIEW - 1] + "…"
     return f"{arrow} {local:%m-%d %H:%M} · {item.state} · {preview}"
@@ -211,7 +197,7 @@ def entry_line(
     tier_key = f"inbox.tier.{item.tier}" if item.tier else "inbox.tier.none"
     kind = (
         services.text(lang, "inbox.kind.attachment", attachment=item.attachment or "?")
-        if item.kind == "attachment"
+        if item.kind == ItemKind.ATTACHMENT
         else services.text(lang, f"inbox.kind.{item.kind}", author="")
     )
     words = " ".join((item.text or "").split())
@@ -223,7 +209,7 @@ def entry_line(
         time=f"{format_skeleton('MMMd', local, locale=lang)} {local:%H:%M}",
         code=entry.patient.code,
         tier=services.text(lang, tier_key if services.catalog.has(tier_key) else "inbox.tier.none"),
-        kind=kind.split(":")[0] if item.kind not in ("text", "note", "attachment") else kind,
+        kind=kind.split(":")[0] if item.kind not in PATIENT_WORDS else kind,
         preview=preview,
     )
 

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from care.domain.callbacks import encode
 from care.domain.messaging import Button, Keyboard
-from care.storage.plan import WINDOWS
+from care.domain.plan import WINDOWS
 from messages.catalog import Catalog
 
 

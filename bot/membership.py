@@ -11,7 +11,7 @@ from telegram import ChatMember, Update
 from telegram.ext import ContextTypes
 
 from bot.services import services_of
-from care.storage import patients
+from care.usecases.reachability import chat_blocked, chat_unblocked
 
 log = structlog.get_logger(__name__)
 
@@ -22,30 +22,23 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if change is None or change.chat.type != "private":
         return
     services = services_of(context)
-    now = services.clock.now()
     status = change.new_chat_member.status
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, change.chat.id)
-        if patient is None:
+    if status == ChatMember.BANNED:
+        blocked = await chat_blocked(
+            services.db, services.clock, chat_id=change.chat.id, realert=services.config.realert
+        )
+        if blocked is None:
             return  # a stranger: nothing is stored about them
-        if status == ChatMember.BANNED:
-            alert = await patients.mark_unreachable(
-                uow.session,
-                patient,
-                now=now,
-                reason="blocked_the_bot",
-                realert=services.config.realert,
-            )
-            await uow.commit()
-            if alert is not None:
-                services.post_alerts()
-            log.warning("patient_blocked_bot", action="patient.blocked", patient=patient.code)
+        if blocked.alerted:
+            services.post_alerts()
+        log.warning("patient_blocked_bot", action="patient.blocked", patient=blocked.code)
+    elif status == ChatMember.MEMBER:
+        unblocked = await chat_unblocked(
+            services.db, services.clock, services.pathway, chat_id=change.chat.id
+        )
+        if unblocked is None:
             return
-        if status == ChatMember.MEMBER and await patients.reachable_again(
-            uow.session, patient, now=now, pathway=services.pathway
-        ):
-            await uow.commit()
-            await context.bot.send_message(
-                change.chat.id, services.text(patient.language, "welcome_back")
-            )
-            log.info("patient_unblocked_bot", action="patient.reachable", patient=patient.code)
+        await context.bot.send_message(
+            change.chat.id, services.text(unblocked.language, "welcome_back")
+        )
+        log.info("patient_unblocked_bot", action="patient.reachable", patient=unblocked.code)

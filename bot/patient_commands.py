@@ -17,9 +17,10 @@ from bot import keyboards
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
 from care.domain.errors import InvalidInput
-from care.storage import patients, privacy
-from care.storage.models import Patient, PatientStatus
-from care.usecases import patient_status
+from care.storage import patients
+from care.storage.models import Patient
+from care.usecases import identity, patient_status
+from care.usecases.my_data import my_data
 
 log = structlog.get_logger(__name__)
 
@@ -29,9 +30,8 @@ async def _patient(update: Update, services: BotServices) -> tuple[Message, Pati
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return None
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-    if patient is None or patient.status == PatientStatus.DELETED:
+    patient = await identity.patient_in_chat(services.db, chat.id)
+    if patient is None:
         await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
         return None
     return message, patient
@@ -42,9 +42,8 @@ async def answer_help(update: Update, services: BotServices) -> bool:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or chat.type != "private":
         return False
-    async with services.db.uow() as uow:
-        patient = await patients.by_chat(uow.session, chat.id)
-    if patient is None or patient.status == PatientStatus.DELETED:
+    patient = await identity.patient_in_chat(services.db, chat.id)
+    if patient is None:
         return False
     await message.reply_text(services.text(patient.language, "help.patient"))
     return True
@@ -116,8 +115,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def _language(update: Update, services: BotServices) -> str:
     chat = update.effective_chat
     if chat is not None:
-        async with services.db.uow() as uow:
-            patient = await patients.by_chat(uow.session, chat.id)
+        patient = await identity.patient_in_chat(services.db, chat.id)  # erasure blanks chat_id
         if patient is not None:
             return patient.language
     return services.config.default_language
@@ -138,13 +136,14 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mydata: a readable summary and, as a file, everything stored."""
     services = services_of(context)
-    found = await _patient(update, services)
-    if not found:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
         return
-    message, patient = found
-    async with services.db.uow() as uow:
-        patient = await uow.session.get_one(Patient, patient.id)
-        data = await privacy.export(uow.session, patient)
+    found = await my_data(services.db, chat_id=chat.id)
+    if found is None:
+        await message.reply_text(services.text(services.config.default_language, "start.no_invite"))
+        return
+    patient, data = found.patient, found.data
     lang = patient.language
     await message.reply_text(
         mydata_summary(services, patient, data),

@@ -12,9 +12,10 @@ from telegram.ext import ContextTypes
 from bot import keyboards
 from bot.services import BotServices, services_of
 from care.domain.callbacks import Callback
-from care.domain.errors import InvalidInput, InviteRejected, NotAllowed
-from care.storage import audit, conversation, enrollment, patients
-from care.storage.models import Patient, PatientStatus
+from care.domain.errors import InvalidInput
+from care.storage.models import Patient
+from care.usecases import registration
+from care.usecases.registration import StartReply
 
 log = structlog.get_logger(__name__)
 
@@ -26,50 +27,33 @@ def user_language(update: Update, default: str) -> str:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start [invite]: the way in. Without a valid invite nothing about the person is stored."""
+    """/start [invite]: the way in (care/usecases/registration.py); answered after the commit."""
     services = services_of(context)
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
-    lang = user_language(update, services.config.default_language)
-    code = context.args[0] if context.args else None
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        known = await patients.by_chat(uow.session, chat.id)
-        if code is None or chat.type != "private":
-            if known is not None and known.status != PatientStatus.DELETED:
-                await message.reply_text(services.text(known.language, "help.patient"))
-            else:
-                await message.reply_text(services.text(lang, "start.no_invite"))
-            return
-        throttle_key = f"invite:{user.id}"
-        if services.invite_throttle.blocked(throttle_key):
-            await message.reply_text(services.text(lang, "reg.too_many_attempts"))
-            return
-        try:
-            patient = await enrollment.open_invite(uow.session, code, chat_id=chat.id, now=now)
-        except InviteRejected:
-            if known is not None and known.status == PatientStatus.INVITED:
-                await ask_language(message.reply_text, services)
-                return
-            if services.invite_throttle.failed(throttle_key):
-                audit.record(
-                    uow.session, at=now, actor=f"telegram:{user.id}", action="invite.throttled"
-                )
-                await uow.commit()
-            log.info("invite_rejected", action="invite.rejected")
-            await message.reply_text(services.text(lang, "reg.invalid_invite"))
-            return
-        except NotAllowed:
-            await uow.commit()
-            await message.reply_text(services.text(lang, "reg.already_linked"))
-            return
-        await uow.commit()
-    await message.reply_text(
-        services.text(patient.language, "reg.consent"),
-        reply_markup=keyboards.markup(keyboards.consent(services.catalog, patient.language)),
+    answer = await registration.start(
+        services.db,
+        services.clock,
+        services.invite_throttle,
+        chat_id=chat.id,
+        user_id=user.id,
+        private_chat=chat.type == "private",
+        code=context.args[0] if context.args else None,
+        language=user_language(update, services.config.default_language),
     )
-    log.info("invite_opened", action="invite.opened", patient=patient.code)
+    if answer.reply == StartReply.ASK_LANGUAGE:
+        await ask_language(message.reply_text, services)
+    elif answer.reply == StartReply.ASK_CONSENT:
+        await message.reply_text(
+            services.text(answer.language, answer.reply),
+            reply_markup=keyboards.markup(keyboards.consent(services.catalog, answer.language)),
+        )
+        log.info("invite_opened", action="invite.opened", patient=answer.patient_code)
+    else:
+        if answer.reply == StartReply.INVALID_INVITE:
+            log.info("invite_rejected", action="invite.rejected")
+        await message.reply_text(services.text(answer.language, answer.reply))
 
 
 async def on_button(
@@ -81,28 +65,15 @@ async def on_button(
     if callback.action in ("consent", "hconsent"):
         await _on_consent(query, callback, services, chat_id)
         return
-    now = services.clock.now()
     answer = callback.args[0]
-    async with services.db.uow() as uow:
-        session = uow.session
-        patient = await patients.by_chat(session, chat_id, lock=True)
-        if patient is None or patient.status == PatientStatus.DELETED:
-            raise InviteRejected("button from a chat with no patient")
-        registering = patient.status == PatientStatus.INVITED
-        if registering == (callback.action == "setlang"):
-            raise InvalidInput(f"{callback.action} button out of its step")
-        if callback.action in ("lang", "setlang"):
-            await patients.choose_language(session, patient, answer, now=now)
-        elif callback.action == "sdate":
-            await patients.confirm_surgery_date(session, patient, answer == "yes", now=now)
-            if answer != "yes":  # the patient was promised the nurse checks the date
-                conversation.record_event(session, patient=patient, kind="date_dispute", now=now)
-        elif callback.action == "wake":
-            await patients.choose_window(
-                session, patient, answer, now=now, pathway=services.pathway
-            )
-            await patients.activate(session, patient, now=now, pathway=services.pathway)
-        await uow.commit()
+    patient = await registration.answer_step(
+        services.db,
+        services.clock,
+        services.pathway,
+        chat_id=chat_id,
+        step=_step(callback.action),
+        answer=answer,
+    )
     lang = patient.language
     if callback.action == "setlang":
         await query.edit_message_text(services.text(lang, "language.done"))
@@ -136,21 +107,11 @@ async def _on_consent(
     """Two explicit choices: the service, then health data. Each consent text stays in the
     chat with the choice made under it (re-readable, and /privacy shows it again); only both
     together store anything, and refusing either stores nothing about the person."""
-    now = services.clock.now()
     agreed = callback.args[0] == "yes"
     health = callback.action == "hconsent"
-    async with services.db.uow() as uow:
-        known = await patients.by_chat(uow.session, chat_id, lock=True)
-        if known is not None and (known.status != PatientStatus.INVITED or not agreed):
-            raise InvalidInput("consent button after consent was given")
-        if known is None:
-            if not agreed:
-                await enrollment.decline_consent(uow.session, chat_id=chat_id)
-            elif health:
-                known = await enrollment.give_consent(uow.session, chat_id=chat_id, now=now)
-            else:
-                await enrollment.open_consent(uow.session, chat_id=chat_id, now=now)
-            await uow.commit()
+    known = await registration.consent(
+        services.db, services.clock, chat_id=chat_id, agreed=agreed, health=health
+    )
     lang = known.language if known is not None else _lang(query, services)
     message = query.message if isinstance(query.message, Message) else None
     choice = "consent.chosen.yes" if agreed else "consent.chosen.no"
@@ -192,3 +153,10 @@ async def ask_surgery_date(query: CallbackQuery, services: BotServices, patient:
 def _lang(query: CallbackQuery, services: BotServices) -> str:
     code = query.from_user.language_code or ""
     return "en" if code.startswith("en") else services.config.default_language
+
+
+def _step(action: str) -> registration.Step:
+    try:
+        return registration.Step(action)
+    except ValueError:
+        raise InvalidInput(f"no registration step {action!r}") from None

@@ -75,7 +75,10 @@ class Settings(BaseSettings):
     @classmethod
     def _questionnaire_file(cls, value: Path | None) -> Path | None:
         if value is not None:
-            _questionnaire(value)  # a bad file stops start-up, saying what is wrong
+            try:
+                _questionnaire(value)  # a bad file stops start-up, saying what is wrong
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
         return value
 
     @property

@@ -13,11 +13,14 @@ import structlog
 from aiohttp import web
 
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.kinds import AudienceKind, MessageKind
 from care.domain.messaging import OutgoingMessage
 from care.domain.triage.checkin import CheckinRules, load_checkin_rules
 from care.storage import audiences, audit, broadcasts
+from care.storage.models import PatientStatus
 from care.usecases import console_actions, console_views
 from care.usecases import conversation as conversation_uc
+from care.usecases.patient_status import Change
 from care.views import exports
 from console.app import Problem, back_to, quoted, render, services_of, session_of
 from console.render import pain_chart
@@ -27,7 +30,13 @@ from messages.catalog import Catalog
 log = structlog.get_logger(__name__)
 
 SORTS = ("code", "name", "post_op_day", "approach", "last_checkin", "open_alerts", "adherence")
-STATUSES = ("active", "paused", "invited", "stopped", "unreachable")
+STATUSES = (
+    PatientStatus.ACTIVE,
+    PatientStatus.PAUSED,
+    PatientStatus.INVITED,
+    PatientStatus.STOPPED,
+    PatientStatus.UNREACHABLE,
+)
 AUDIT_SHOWN = 200
 
 
@@ -218,7 +227,7 @@ def _message_text(services: ConsoleServices) -> Callable[[console_views.PlanItem
             "emergency_number": config.emergency_number,
             "clinic_phone": config.clinic_phone,
         }
-        if item.kind == "checkin":
+        if item.kind == MessageKind.CHECKIN:
             key = (
                 "adherence.nudge"
                 if item.payload_key == "nudge"
@@ -228,7 +237,7 @@ def _message_text(services: ConsoleServices) -> Callable[[console_views.PlanItem
                     else "scheduler.checkin.prompt"
                 )
             )
-        elif item.kind == "broadcast":
+        elif item.kind == MessageKind.BROADCAST:
             return item.text or item.payload_key
         else:
             key = item.payload_key
@@ -273,14 +282,15 @@ async def change_status(request: web.Request) -> web.Response:
     session = session_of(request)
     code = request.match_info["code"]
     form = await request.post()
-    action = form.get("action")
-    if action not in ("pause", "resume", "stop"):
-        raise Problem(400, "console.problem.invalid", what=str(action)[:20])
+    try:
+        action = Change(str(form.get("action")))
+    except ValueError:
+        raise Problem(400, "console.problem.invalid", what=str(form.get("action"))[:20]) from None
     days = _int(str(form.get("days") or console_actions.PAUSE_DAYS_DEFAULT))
     await console_actions.change_status(
         services.db,
         code,
-        action,  # type: ignore[arg-type]
+        action,
         actor=session.actor,
         now=services.clock.now(),
         pathway=services.pathway,
@@ -302,7 +312,7 @@ async def broadcast_page(request: web.Request) -> web.Response:
     return render(request, "broadcasts.html", recent=recent, kinds=AUDIENCE_KINDS)
 
 
-AUDIENCE_KINDS = ("all", "week", "approach", "language", "patient")
+AUDIENCE_KINDS = tuple(AudienceKind)
 
 
 async def broadcast_draft(request: web.Request) -> web.Response:
@@ -313,7 +323,7 @@ async def broadcast_draft(request: web.Request) -> web.Response:
     kind, value = str(form.get("kind", "all")), str(form.get("value", "")).strip()
     if kind not in AUDIENCE_KINDS:
         raise Problem(400, "console.problem.invalid", what=kind[:20])
-    audience = audiences.parse_audience(kind if kind == "all" else f"{kind}:{value}")
+    audience = audiences.parse_audience(kind if kind == AudienceKind.ALL else f"{kind}:{value}")
     async with services.db.uow() as uow:
         draft, _ = await broadcasts.draft(
             uow.session,

@@ -31,6 +31,7 @@ import structlog
 
 from care.domain.callbacks import encode
 from care.domain.clock import Clock
+from care.domain.kinds import PATIENT_WORDS, ItemKind
 from care.domain.messaging import (
     Button,
     CardMessenger,
@@ -87,14 +88,14 @@ def card_text(job: CardJob, catalog: Catalog, language: str, *, hint: bool = Tru
         if job.post_op_day is None
         else text("inbox.card.day", day=job.post_op_day, approach=approach)
     )
-    if job.kind == "attachment":
+    if job.kind == ItemKind.ATTACHMENT:
         what = text("inbox.kind.attachment", attachment=job.attachment or "?")
     else:
         what = text(f"inbox.kind.{job.kind}", author="")
     lines = [f"{text(tier_key)} · {who}", when, what]
-    if job.kind == "delete" and job.tier == "red":
+    if job.kind == ItemKind.DELETE and job.tier == "red":
         lines.append(text("inbox.kind.delete_red"))
-    if job.kind in ("text", "note", "attachment"):
+    if job.kind in PATIENT_WORDS:
         words = job.text if job.text else text("inbox.card.no_text")
         lines.append(f"“{words}”")
         if hint:
@@ -401,7 +402,7 @@ def digest_text(digest: Digest, catalog: Catalog, language: str, zone: str) -> s
         if not catalog.has(tier_key):
             tier_key = "inbox.tier.none"
         words = " ".join((item.text or "").split())
-        if item.kind not in ("text", "note", "attachment"):
+        if item.kind not in PATIENT_WORDS:
             words = catalog.text(language, f"inbox.kind.{item.kind}", author="")
         preview = words if len(words) <= DIGEST_PREVIEW else words[: DIGEST_PREVIEW - 1] + "…"
         tier = catalog.text(language, tier_key)

@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from care.domain.clock import Clock
+from care.domain.kinds import AlertSource, MessageKind
 from care.domain.messaging import Delivery, Messenger, Outcome
 from care.storage import broadcasts, outbox
 from care.storage.alerts import DEFAULT_REALERT, open_alert
@@ -56,7 +57,7 @@ from care.storage.db import Database
 from care.storage.models import Patient, PatientStatus
 from care.storage.outbox import ClaimedMessage
 from care.storage.patients import mark_unreachable
-from messages.catalog import Catalog, load_catalog
+from messages.catalog import Catalog
 from scheduler.escalation import Escalator
 from scheduler.render import NotRenderable, render_message
 
@@ -116,15 +117,14 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         concurrency: int = 8,
         confirm_every: int = 10,
-        coordinator_chat_id: int | None = None,
-        escalation_chat_id: int | None = None,
+        catalog: Catalog,
+        escalator: Escalator | None,
         realert: timedelta = DEFAULT_REALERT,
-        coordinator_language: str = "ko",
         retry: RetryPolicy | None = None,
         posture_late_after: timedelta = POSTURE_LATE_AFTER,
-        catalog: Catalog | None = None,
-        escalator: Escalator | None = None,
     ) -> None:
+        """``escalator`` posts the alerts a batch opens (a blocked patient's, a failed
+        delivery's) at once; None leaves them to the escalate job."""
         self.db = db
         self.messenger = messenger
         self.clock = clock
@@ -134,19 +134,8 @@ class Dispatcher:
         self.retry = retry or RetryPolicy()
         self.realert = realert
         self.posture_late_after = posture_late_after
-        self.catalog = catalog or load_catalog()
+        self.catalog = catalog
         self.escalator = escalator
-        if escalator is None and coordinator_chat_id is not None:
-            self.escalator = Escalator(
-                db,
-                messenger,
-                clock,
-                coordinator_chat_id=coordinator_chat_id,
-                escalation_chat_id=escalation_chat_id,
-                realert=realert,
-                language=coordinator_language,
-                catalog=self.catalog,
-            )
         self.confirm_every = confirm_every
         self._slots = asyncio.Semaphore(concurrency)
         self._unconfirmed: list[tuple[ClaimedMessage, int | None, datetime]] = []
@@ -303,11 +292,13 @@ class Dispatcher:
         if message.patient_status != PatientStatus.ACTIVE:
             await self._cancel(message, f"patient_{message.patient_status.value}", stats)
             return None, None
-        if message.kind == "posture" and message.lateness(now) > self.posture_late_after:
+        if message.kind == MessageKind.POSTURE and message.lateness(now) > self.posture_late_after:
             await self._skip(message, "late_posture_reminder", stats)
             return None, None
         broadcast = self._broadcasts.get(message.broadcast_id or 0)
-        if message.kind == "broadcast" and (broadcast is None or not broadcast.deliverable):
+        if message.kind == MessageKind.BROADCAST and (
+            broadcast is None or not broadcast.deliverable
+        ):
             await self._cancel(message, "broadcast_cancelled", stats)
             return None, None
         try:
@@ -524,7 +515,7 @@ class Dispatcher:
                     uow.session,
                     patient=patient,
                     severity="amber",
-                    source="delivery_failed",
+                    source=AlertSource.DELIVERY_FAILED,
                     reasons=[f"{message.kind}:{delivery.outcome.value}"],
                     now=now,
                     realert=self.realert,

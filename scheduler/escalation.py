@@ -28,7 +28,7 @@ from care.storage.alerts import DEFAULT_REALERT
 from care.storage.db import Database
 from care.storage.models import Patient
 from care.views.alert_context import alert_context
-from messages.catalog import Catalog, load_catalog
+from messages.catalog import Catalog
 from scheduler.posting import claim_send_record
 from scheduler.render import render_alert
 
@@ -44,11 +44,11 @@ class Escalator:
         messenger: Messenger,
         clock: Clock,
         *,
+        catalog: Catalog,
         coordinator_chat_id: int | None,
         escalation_chat_id: int | None = None,
         realert: timedelta = DEFAULT_REALERT,
         language: str = "ko",
-        catalog: Catalog | None = None,
         batch: int = 20,
         worker_id: str | None = None,
         lease: timedelta = POST_LEASE,
@@ -60,7 +60,7 @@ class Escalator:
         self.escalation_chat_id = escalation_chat_id
         self.realert = realert
         self.language = language
-        self.catalog = catalog or load_catalog()
+        self.catalog = catalog
         self.batch = batch
         self.worker_id = worker_id or f"escalator:{secrets.token_hex(4)}"
         self.lease = lease

@@ -20,7 +20,7 @@ from care.domain.clock import Clock
 from care.domain.messaging import Button, Keyboard, Messenger, Outcome, OutgoingMessage
 from care.storage import broadcasts
 from care.storage.db import Database
-from messages.catalog import Catalog, load_catalog
+from messages.catalog import Catalog
 
 log = structlog.get_logger(__name__)
 
@@ -56,15 +56,15 @@ class BroadcastProgress:
         messenger: Messenger,
         clock: Clock,
         *,
+        catalog: Catalog,
         language: str = "ko",
-        catalog: Catalog | None = None,
         min_interval: timedelta = MIN_INTERVAL,
     ) -> None:
         self.db = db
         self.messenger = messenger
         self.clock = clock
         self.language = language
-        self.catalog = catalog or load_catalog()
+        self.catalog = catalog
         self.min_interval = min_interval
         self._shown: dict[int, tuple[str, datetime]] = {}  # broadcast id -> text, when
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_skeleton
 
 from care.domain.callbacks import encode
+from care.domain.kinds import MessageKind
 from care.domain.messaging import Button, Keyboard, OutgoingMessage
 from care.storage.adherence import NUDGE_PAYLOAD
 from care.storage.broadcasts import BroadcastText
@@ -42,7 +43,7 @@ def render_message(
         raise NotRenderable(f"patient {message.patient_id} has no chat")
     lang = message.language
     try:
-        if message.kind == "posture":
+        if message.kind == MessageKind.POSTURE:
             text = catalog.text(lang, message.payload_key)
             keyboard: Keyboard = (
                 (
@@ -54,14 +55,14 @@ def render_message(
                     ),
                 ),
             )
-        elif message.kind == "checkin":
+        elif message.kind == MessageKind.CHECKIN:
             text = _checkin_text(message, catalog, late=message.lateness(now) > late_after)
             keyboard = (
                 (Button(catalog.text(lang, "scheduler.checkin.start"), encode("ci", message.id)),),
             )
-        elif message.kind == "milestone":
+        elif message.kind == MessageKind.MILESTONE:
             text, keyboard = catalog.text(lang, message.payload_key), ()
-        elif message.kind == "broadcast":
+        elif message.kind == MessageKind.BROADCAST:
             if broadcast is None or broadcast.id != message.broadcast_id:
                 raise NotRenderable(f"broadcast of message {message.id} not found")
             text, keyboard = broadcast.text_for(lang), ()

@@ -35,7 +35,6 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
 from care.domain.clock import Clock
-from care.domain.messaging import CardMessenger, Messenger
 from care.domain.office_hours import DEFAULT as DEFAULT_HOURS
 from care.domain.office_hours import OfficeHours
 from care.domain.office_hours import parse as parse_office_hours
@@ -46,9 +45,8 @@ from care.storage.db import Database
 from care.storage.followups import escalate_unanswered
 from care.storage.patients import resume_due
 from care.storage.schedule import DEFAULT_HORIZON, extend_page
-from messages.catalog import Catalog, load_catalog
 from scheduler.cards import CardPoster, MorningDigest
-from scheduler.dispatcher import Dispatcher, DispatchStats, RetryPolicy
+from scheduler.dispatcher import Dispatcher, DispatchStats
 from scheduler.escalation import Escalator
 from scheduler.progress import BroadcastProgress
 
@@ -65,8 +63,6 @@ class SchedulerConfig:
     escalation_chat_id: int | None = None
     realert: timedelta = timedelta(minutes=15)
     language: str = "ko"  # the coordinators' language
-    emergency_number: str = "119"  # filled into pathway texts (the warning-sign card)
-    clinic_phone: str = "the clinic"
     office_hours: OfficeHours = field(default_factory=lambda: parse_office_hours(DEFAULT_HOURS))
     horizon: timedelta = DEFAULT_HORIZON
     batch: int = 50
@@ -84,8 +80,6 @@ class SchedulerConfig:
             escalation_chat_id=settings.escalation_chat_id,
             realert=settings.realert_after,
             language=settings.language,
-            emergency_number=settings.emergency_number,
-            clinic_phone=settings.clinic_phone,
             office_hours=settings.hours,
         )
 
@@ -104,82 +98,34 @@ def worker_name(role: str) -> str:
 
 
 class SchedulerRunner:
+    """The jobs over parts built by the composition root (spinecare/bootstrap.py)."""
+
     def __init__(
         self,
         db: Database,
-        messenger: Messenger,
         clock: Clock,
         pathway: Pathway,
         config: SchedulerConfig,
         *,
+        escalator: Escalator,
+        dispatcher: Dispatcher,
+        progress: BroadcastProgress,
+        cards: CardPoster | None,
+        digest: MorningDigest | None,
+        worker_id: str,
         role: Role = "all",
-        catalog: Catalog | None = None,
-        worker_id: str | None = None,
-        card_messenger: CardMessenger | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.pathway = pathway
         self.config = config
         self.role = role
-        self.worker_id = worker_id or worker_name(role)
-        catalog = (catalog or load_catalog()).with_values(
-            emergency_number=config.emergency_number, clinic_phone=config.clinic_phone
-        )
-        self.escalator = Escalator(
-            db,
-            messenger,
-            clock,
-            coordinator_chat_id=config.coordinator_chat_id,
-            escalation_chat_id=config.escalation_chat_id,
-            realert=config.realert,
-            language=config.language,
-            catalog=catalog,
-            worker_id=self.worker_id,
-        )
-        self.dispatcher = Dispatcher(
-            db,
-            messenger,
-            clock,
-            worker_id=self.worker_id,
-            batch=config.batch,
-            lease=config.lease,
-            concurrency=config.concurrency,
-            realert=config.realert,
-            retry=RetryPolicy(max_attempts=config.max_attempts),
-            catalog=catalog,
-            escalator=self.escalator,
-        )
-        self.progress = BroadcastProgress(
-            db, messenger, clock, language=config.language, catalog=catalog
-        )
-        self.cards = (
-            None
-            if card_messenger is None
-            else CardPoster(
-                db,
-                card_messenger,
-                clock,
-                coordinator_chat_id=config.coordinator_chat_id,
-                catalog=catalog,
-                language=config.language,
-                realert=config.realert,
-                lease=config.lease,
-            )
-        )
-        self.digest = (
-            None
-            if card_messenger is None
-            else MorningDigest(
-                db,
-                card_messenger,
-                clock,
-                hours=config.office_hours,
-                coordinator_chat_id=config.coordinator_chat_id,
-                catalog=catalog,
-                language=config.language,
-            )
-        )
+        self.worker_id = worker_id
+        self.escalator = escalator
+        self.dispatcher = dispatcher
+        self.progress = progress
+        self.cards = cards
+        self.digest = digest
         self._scheduler: AsyncIOScheduler | None = None
         self._in_flight: set[asyncio.Task[object]] = set()
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from care.domain.clock import SystemClock
+from care.domain.plan import parse_date
 from care.settings import Settings
 from care.storage import coordinators
 from care.storage.db import Database
-from care.storage.plan import parse_date
 from care.usecases import broadcast
 from care.usecases import export as export_usecase
 from care.views import exports

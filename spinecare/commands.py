@@ -6,16 +6,16 @@ from datetime import timedelta
 from typing import Any
 
 from care.domain.clock import SystemClock
-from care.settings import Settings
-from care.storage import patients
-from care.storage.db import Database
-from care.storage.plan import (
+from care.domain.plan import (
     EnrollmentRequest,
     parse_approach,
     parse_date,
     parse_level,
     parse_phone,
 )
+from care.settings import Settings
+from care.storage import patients
+from care.storage.db import Database
 from care.usecases import enrolment
 from spinecare.bootstrap import open_database
 from spinecare.patient_views import patient_summary

@@ -11,11 +11,12 @@ from aiohttp import web
 
 from bot.messenger import TelegramMessenger
 from bot.services import BotServices
-from care.domain.clock import Clock, SystemClock
+from care.domain.clock import Clock
 from care.settings import Settings
 from care.storage.db import Database
 from console.server import build_app
-from console.services import ConsoleConfig, ConsoleServices
+from console.services import ConsoleServices
+from spinecare.bootstrap import build_console_services
 from spinecare.demo import DemoClock
 
 
@@ -40,25 +41,12 @@ log = structlog.get_logger(__name__)
 
 
 def console_services(running: Running, *, wall: Clock | None = None) -> ConsoleServices:
-    settings, services = running.settings, running.services
-    return ConsoleServices(
-        db=running.db,
-        clock=running.clock,
-        catalog=services.catalog,
-        pathway=services.pathway,
-        messenger=TelegramMessenger(running.application.bot),
-        config=ConsoleConfig(
-            coordinator_ids=frozenset(settings.coordinator_ids),
-            default_language=settings.language,
-            timezone=settings.timezone,
-            public_url=settings.console_public_url,
-            coordinator_chat_id=settings.coordinator_chat_id,
-            emergency_number=settings.emergency_number,
-            clinic_phone=settings.clinic_phone,
-        ),
-        wall=wall or SystemClock(),
+    return build_console_services(
+        running.settings,
+        running.services,
+        TelegramMessenger(running.application.bot),
         demo=running.demo,
-        questionnaire=services.questionnaire,
+        wall=wall,
     )
 
 

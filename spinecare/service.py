@@ -1,6 +1,5 @@
-"""The running service: wires settings, database, bot, scheduler (and the sandbox without a token).
-
-This is the composition root: nothing else builds these objects.
+"""The running service: starts and stops the parts spinecare/bootstrap.py builds (the bot, the
+scheduler, the sandbox without a token), in order, and stops them in reverse order.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from telegram.ext import Application
@@ -19,27 +18,25 @@ from bot.app import build_application
 from bot.handlers import HANDLED_UPDATES, publish_commands
 from bot.intake import replay_forever
 from bot.messenger import TelegramMessenger
-from bot.services import BotConfig, BotServices
+from bot.services import BotServices
 from bot.webhook import start_webhook
 from care.domain.clock import Clock, ShiftedClock, SystemClock
-from care.domain.errors import ConfigError
-from care.domain.faq import load_faq
-from care.domain.pathway import load_pathway
-from care.domain.triage.checkin import load_checkin_rules
-from care.domain.triage.rules import load_free_text_rules
-from care.domain.triage.signs import load_signs
 from care.settings import Settings
 from care.storage import migrate
 from care.storage.db import Database
-from care.storage.journal import Journal
-from messages.catalog import load_catalog
-from scheduler.runner import SchedulerConfig, SchedulerRunner
+from scheduler.runner import Role, SchedulerConfig, SchedulerRunner
+from spinecare.bootstrap import (
+    build_bot_services,
+    build_core,
+    build_scheduler,
+    check_alert_route,
+    check_role,
+)
 from spinecare.console_wiring import serve_console
 from spinecare.demo import DemoClock
 
 log = structlog.get_logger(__name__)
 
-Role = Literal["all", "bot", "worker"]
 SANDBOX_TOKEN = "123456:SANDBOX-spinecare"
 
 
@@ -56,45 +53,6 @@ class Running:
     clock: Clock
     services: BotServices
     demo: DemoClock | None = None  # the sandbox's demo clock; None with a real token
-
-
-def bot_config(settings: Settings) -> BotConfig:
-    return BotConfig(
-        default_language=settings.language,
-        default_timezone=settings.timezone,
-        emergency_number=settings.emergency_number,
-        clinic_phone=settings.clinic_phone,
-        coordinator_chat_id=settings.coordinator_chat_id,
-        coordinator_ids=frozenset(settings.coordinator_ids),
-        invite_ttl_days=settings.invite_ttl_days,
-        realert=settings.realert_after,
-        default_window=(settings.waking_start, settings.waking_end),
-        console_url=settings.console_public_url,
-        office_hours=settings.hours,
-    )
-
-
-SANDBOX_COORDINATOR_CHAT = -1000000000001
-
-
-def check_alert_route(settings: Settings) -> Settings:
-    """Alerts must reach people: a real bot needs the coordinators' chat; the sandbox has one."""
-    if settings.coordinator_chat_id is not None:
-        return settings
-    if not settings.uses_sandbox:
-        raise ConfigError(
-            "SPINECARE_COORDINATOR_CHAT_ID: required with a real token, or warning signs "
-            "would reach nobody; add the bot to the coordinators' group and set its id"
-        )
-    return settings.model_copy(update={"coordinator_chat_id": SANDBOX_COORDINATOR_CHAT})
-
-
-def check_role(settings: Settings, role: Role) -> None:
-    if role != "all" and Database(settings.database_url).is_sqlite:
-        raise ConfigError(
-            f"SPINECARE_DATABASE_URL: --role {role} means several processes, which need "
-            "PostgreSQL (postgresql+asyncpg://...); SQLite serves one process with --role all"
-        )
 
 
 @asynccontextmanager
@@ -121,28 +79,10 @@ async def start_service(
         token, api_url, control_url, sandbox = await _telegram_endpoint(
             settings, stack, sandbox_port, sandbox_options or {}
         )
-        db = Database(settings.database_url)
+        core = build_core(settings, clock)
+        db = core.db
         stack.push_async_callback(db.dispose)
-        questionnaire = settings.questionnaire
-        catalog = load_catalog()
-        if questionnaire is not None:
-            catalog = catalog.with_texts(questionnaire.texts)
-        pathway = load_pathway()
-        # Clinicians edit the triage tables: a mistake stops start-up here rather than at a
-        # patient's first message, which would also pay the rules' load time (about 0.3 s).
-        load_free_text_rules()
-        load_checkin_rules()
-        load_signs()
-        load_faq()
-        services = BotServices(
-            db=db,
-            clock=clock,
-            catalog=catalog,
-            config=bot_config(settings),
-            pathway=pathway,
-            questionnaire=questionnaire,
-            journal=Journal(settings.journal_path),
-        )
+        services = build_bot_services(core)
         application = build_application(token=token, base_url=api_url, services=services)
         await application.initialize()
         stack.push_async_callback(application.shutdown)
@@ -151,14 +91,14 @@ async def start_service(
         await application.start()
         stack.push_async_callback(application.stop)
         messenger = TelegramMessenger(application.bot)
-        scheduler = SchedulerRunner(
+        scheduler = build_scheduler(
             db,
             messenger,
             clock,
-            pathway,
+            core.pathway,
+            core.catalog,
             SchedulerConfig.from_settings(settings),
             role=role,
-            catalog=catalog,
             card_messenger=messenger,
         )
         if scheduler.dispatches:

@@ -8,6 +8,7 @@ SpinecareError
 ├── InvalidInput           bad input from a person: wrong format, out of range (exit 5)
 │   └── InviteRejected     an invite that is unknown, used or expired
 └── NotAllowed             the actor may not do this (exit 6)
+    └── RefusedQuietly     past the person's allowance of refusals: not audited, not answered
 """
 
 from __future__ import annotations
@@ -43,3 +44,7 @@ class InviteRejected(InvalidInput):
 
 class NotAllowed(SpinecareError):
     exit_code = 6
+
+
+class RefusedQuietly(NotAllowed):
+    """A refusal past the person's allowance: not audited again, not answered."""

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
-import yaml
+from pydantic import model_validator
 
-from care.domain.errors import ConfigError
+from care.domain.yaml_models import Problem, Text, YamlModel, load_yaml
 
 FAQ_FILE = Path(__file__).resolve().parents[2] / "messages" / "faq.yaml"
 LANGUAGES = ("ko", "en")
@@ -64,31 +64,57 @@ def _cues(cues: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?:{marks})|(?<![\w])(?:{words})(?![\w])")
 
 
+class _Match(YamlModel):
+    ko: tuple[Text, ...]
+    en: tuple[Text, ...]
+
+
+class _Answer(YamlModel):
+    ko: Text
+    en: Text
+
+
+class _Entry(YamlModel):
+    id: Text
+    source: Text
+    match: _Match
+    answer: _Answer
+
+
+class FaqFile(YamlModel):
+    """The whole of ``faq.yaml``."""
+
+    version: Literal[1]
+    entries: tuple[_Entry, ...]
+    question_cues: _Match
+
+    @model_validator(mode="after")
+    def _unique(self) -> FaqFile:
+        seen: set[str] = set()
+        for i, entry in enumerate(self.entries):
+            if entry.id in seen:
+                raise Problem(f"{entry.id!r} is used twice; ids must be unique", "entries", i, "id")
+            seen.add(entry.id)
+        return self
+
+    def to_faq(self) -> Faq:
+        return Faq(
+            tuple(
+                Entry(
+                    id=entry.id,
+                    source=entry.source,
+                    ko=entry.match.ko,
+                    en=_words(list(entry.match.en)),
+                    answers={lang: getattr(entry.answer, lang).strip() for lang in LANGUAGES},
+                )
+                for entry in self.entries
+            ),
+            self.question_cues.ko,
+            _cues(list(self.question_cues.en)),
+        )
+
+
 @cache
 def load_faq(path: Path = FAQ_FILE) -> Faq:
     """Read and check the table once; a mistake stops start-up with the file's name."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            data: dict[str, Any] = yaml.safe_load(handle)
-        entries = []
-        for raw in data["entries"]:
-            answers = {lang: str(raw["answer"][lang]).strip() for lang in LANGUAGES}
-            if not all(answers.values()) or not str(raw["source"]).strip():
-                raise ValueError(f"entry {raw['id']}: an answer or the source is empty")
-            entries.append(
-                Entry(
-                    id=str(raw["id"]),
-                    source=str(raw["source"]),
-                    ko=tuple(str(word) for word in raw["match"]["ko"]),
-                    en=_words([str(word) for word in raw["match"]["en"]]),
-                    answers=answers,
-                )
-            )
-        cues = data["question_cues"]
-        return Faq(
-            tuple(entries),
-            tuple(str(cue) for cue in cues["ko"]),
-            _cues([str(c) for c in cues["en"]]),
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as error:
-        raise ConfigError(f"{path.name}: {error}") from error
+    return load_yaml(path, FaqFile).to_faq()

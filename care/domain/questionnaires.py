@@ -22,18 +22,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import Field
 
 from care.domain.triage.checkin import Option, Question
+from care.domain.yaml_models import Count, Text, YamlModel, load_yaml, matching
 
 LANGUAGES = ("ko", "en")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,3}$")  # question ids <id><n> stay within 8 chars
 MAX_ITEMS = 99
 MAX_OPTIONS = 10
 Scoring = Literal["percent", "sum", "none"]
-SCORINGS: tuple[Scoring, ...] = ("percent", "sum", "none")
 
 
 @dataclass(frozen=True)
@@ -64,69 +64,55 @@ class Questionnaire:
         return round(100 * total / most, 1)
 
 
-def load_questionnaire(path: Path) -> Questionnaire:
-    """Read and check a questionnaire file; ValueError in one line saying what is wrong."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ValueError(f"{path.name} is not valid YAML: {str(error).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: expected a mapping with id, name, days and items")
-    try:
-        return _build(data)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{path.name}: {_reason(error)}") from None
+class _Texts(YamlModel):
+    """A text in each language."""
+
+    ko: Text
+    en: Text
+
+    def catalogue(self, lang: str) -> str:
+        text: str = getattr(self, lang)
+        return text.strip().replace("{", "{{").replace("}", "}}")  # catalogue-safe
 
 
-def _build(data: Mapping[str, Any]) -> Questionnaire:
-    ident = str(data["id"])
-    if not ID_PATTERN.match(ident):
-        raise ValueError("id must be 1-4 lowercase letters or digits, starting with a letter")
-    days = frozenset(int(day) for day in data["days"])
-    if not days or min(days) < 0:
-        raise ValueError("days must list post-op days, 0 or later")
-    scoring = str(data.get("scoring", "percent"))
-    if scoring not in SCORINGS:
-        raise ValueError(f"scoring must be one of {', '.join(SCORINGS)}")
-    items = list(data["items"])
-    if not 0 < len(items) <= MAX_ITEMS:
-        raise ValueError(f"items must hold 1 to {MAX_ITEMS} questions")
-    texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-    questions = []
-    for number, item in enumerate(items, start=1):
-        key = f"questionnaire.{ident}.{number}"
-        _add_text(texts, key, item["text"], f"item {number} text")
-        options = list(item["options"])
-        if not 2 <= len(options) <= MAX_OPTIONS:
-            raise ValueError(f"item {number} must have 2 to {MAX_OPTIONS} options")
-        for index, option in enumerate(options):
-            _add_text(texts, f"{key}.{index}", option, f"item {number} option {index + 1}")
-        questions.append(
-            Question(
-                id=f"{ident}{number}",
-                text_key=key,
-                options=tuple(Option(str(i), f"{key}.{i}") for i in range(len(options))),
+class _Item(YamlModel):
+    text: _Texts
+    options: tuple[_Texts, ...] = Field(min_length=2, max_length=MAX_OPTIONS)
+
+
+class QuestionnaireFile(YamlModel):
+    """A clinic's questionnaire file (``messages/questionnaire.example.yaml`` shows it)."""
+
+    id: Annotated[
+        str, matching(ID_PATTERN, "1-4 lowercase letters or digits, starting with a letter")
+    ]
+    name: _Texts
+    days: tuple[Count, ...] = Field(min_length=1)
+    scoring: Scoring = "percent"
+    items: tuple[_Item, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    def to_questionnaire(self) -> Questionnaire:
+        texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        questions = []
+        for number, item in enumerate(self.items, start=1):
+            key = f"questionnaire.{self.id}.{number}"
+            for lang in LANGUAGES:
+                texts[lang][key] = item.text.catalogue(lang)
+                for index, option in enumerate(item.options):
+                    texts[lang][f"{key}.{index}"] = option.catalogue(lang)
+            questions.append(
+                Question(
+                    id=f"{self.id}{number}",
+                    text_key=key,
+                    options=tuple(Option(str(i), f"{key}.{i}") for i in range(len(item.options))),
+                )
             )
+        name = {lang: self.name.catalogue(lang) for lang in LANGUAGES}
+        return Questionnaire(
+            self.id, name, frozenset(self.days), tuple(questions), texts, self.scoring
         )
-    name = {lang: _text(data["name"], lang, "name") for lang in LANGUAGES}
-    return Questionnaire(ident, name, days, tuple(questions), texts, scoring)
 
 
-def _add_text(texts: dict[str, dict[str, str]], key: str, value: Any, where: str) -> None:
-    for lang in LANGUAGES:
-        texts[lang][key] = _text(value, lang, where)
-
-
-def _text(value: Any, lang: str, where: str) -> str:
-    if not isinstance(value, dict) or not str(value.get(lang) or "").strip():
-        raise ValueError(f"{where} needs a text for each of {', '.join(LANGUAGES)}")
-    return str(value[lang]).strip().replace("{", "{{").replace("}", "}}")  # catalogue-safe
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, KeyError):
-        return f"missing {error.args[0]!r}"
-    return str(error)
+def load_questionnaire(path: Path) -> Questionnaire:
+    """Read and check a questionnaire file; a mistake is one ConfigError saying where."""
+    return load_yaml(path, QuestionnaireFile).to_questionnaire()

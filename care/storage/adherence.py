@@ -18,6 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import utc_from_db
+from care.domain.kinds import AlertSource, MessageKind
+from care.domain.plan import next_waking_instant
 from care.storage import alerts
 from care.storage.models import (
     Alert,
@@ -27,7 +29,6 @@ from care.storage.models import (
     PatientStatus,
     ScheduledMessage,
 )
-from care.storage.plan import next_waking_instant
 
 NUDGE_PAYLOAD = "nudge"
 NUDGE_AFTER = timedelta(hours=3)
@@ -35,7 +36,7 @@ MISSED_AFTER = timedelta(hours=12)
 
 
 def is_prompt(row: ScheduledMessage) -> bool:
-    return row.kind == "checkin" and row.payload_key != NUDGE_PAYLOAD
+    return row.kind == MessageKind.CHECKIN and row.payload_key != NUDGE_PAYLOAD
 
 
 async def _prompts(
@@ -46,7 +47,7 @@ async def _prompts(
         select(ScheduledMessage)
         .where(
             ScheduledMessage.patient_id == patient_id,
-            ScheduledMessage.kind == "checkin",
+            ScheduledMessage.kind == MessageKind.CHECKIN,
             ScheduledMessage.payload_key != NUDGE_PAYLOAD,
             ScheduledMessage.state == MessageState.SENT,
         )
@@ -86,7 +87,7 @@ async def review_patient(session: AsyncSession, patient: Patient, *, now: dateti
             already = await session.scalar(
                 select(func.count()).where(
                     Alert.patient_id == patient.id,
-                    Alert.source == "missed_checkins",
+                    Alert.source == AlertSource.MISSED_CHECKINS,
                     Alert.created_at >= latest.sent_at,
                 )
             )
@@ -95,7 +96,7 @@ async def review_patient(session: AsyncSession, patient: Patient, *, now: dateti
                     session,
                     patient=patient,
                     severity="amber",
-                    source="missed_checkins",
+                    source=AlertSource.MISSED_CHECKINS,
                     reasons=["two_missed_checkins"],
                     now=now,
                 )
@@ -113,7 +114,7 @@ async def _nudge(
     local = due.astimezone(ZoneInfo(patient.timezone))
     values: dict[str, Any] = {
         "patient_id": patient.id,
-        "kind": "checkin",
+        "kind": MessageKind.CHECKIN,
         "payload_key": NUDGE_PAYLOAD,
         "dedupe_key": f"nudge:{prompt.dedupe_key}",
         "post_op_day": prompt.post_op_day,
@@ -150,7 +151,7 @@ async def _waiting_past_nudge(
             select(ScheduledMessage.patient_id, func.max(ScheduledMessage.sent_at))
             .where(
                 ScheduledMessage.patient_id.in_(patient_ids),
-                ScheduledMessage.kind == "checkin",
+                ScheduledMessage.kind == MessageKind.CHECKIN,
                 ScheduledMessage.payload_key != NUDGE_PAYLOAD,
                 ScheduledMessage.state == MessageState.SENT,
             )

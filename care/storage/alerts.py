@@ -20,11 +20,11 @@ from typing import Literal
 from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from care.domain.kinds import AlertSource
 from care.storage import audit
 from care.storage.models import Alert, AlertState, Patient
 
 Severity = Literal["red", "amber"]
-Source = Literal["unreachable", "delivery_failed", "checkin", "free_text", "missed_checkins"]
 
 DEFAULT_REALERT = timedelta(minutes=15)
 LAST_LEVEL = 3  # coordinators, coordinators again, escalation contacts
@@ -35,7 +35,7 @@ async def open_alert(
     *,
     patient: Patient,
     severity: Severity,
-    source: Source,
+    source: AlertSource,
     flags: Sequence[int] = (),
     reasons: Sequence[str] = (),
     now: datetime,

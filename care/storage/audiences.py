@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from care.domain.clock import require_aware
 from care.domain.codes import normalise_patient_code
 from care.domain.errors import InvalidInput, NotFound
-from care.storage.models import Approach, Patient, PatientStatus
-from care.storage.plan import LANGUAGES, parse_approach
+from care.domain.kinds import AudienceKind
+from care.domain.plan import LANGUAGES, Approach, parse_approach
+from care.storage.models import Patient, PatientStatus
 
 MAX_WEEK = 52
 
-AudienceKind = Literal["all", "week", "approach", "language", "patient"]
 AUDIENCE_HELP = "all, week:1-2, approach:transforaminal, language:en or patient:CODE"
 
 
@@ -41,18 +40,18 @@ class Audience:
 
     def __str__(self) -> str:
         match self.kind:
-            case "week":
+            case AudienceKind.WEEK:
                 if self.first_week == self.last_week:
                     return f"week:{self.first_week}"
                 return f"week:{self.first_week}-{self.last_week}"
-            case "approach":
+            case AudienceKind.APPROACH:
                 assert self.approach is not None
                 return f"approach:{self.approach.value}"
-            case "language":
+            case AudienceKind.LANGUAGE:
                 return f"language:{self.language}"
-            case "patient":
+            case AudienceKind.PATIENT:
                 return f"patient:{self.patient_code}"
-        return "all"
+        return str(AudienceKind.ALL)
 
 
 def parse_audience(text: str) -> Audience:
@@ -60,24 +59,24 @@ def parse_audience(text: str) -> Audience:
     spec = text.strip()
     key, separator, value = spec.partition(":")
     key, value = key.strip().lower(), value.strip()
-    if key == "all" and not separator:
-        return Audience("all")
+    if key == AudienceKind.ALL and not separator:
+        return Audience(AudienceKind.ALL)
     if not value:
         raise InvalidInput(f"audience {spec!r} not understood; use {AUDIENCE_HELP}")
-    if key == "week":
+    if key == AudienceKind.WEEK:
         first, last = _weeks(value)
-        return Audience("week", first_week=first, last_week=last)
-    if key == "approach":
-        return Audience("approach", approach=parse_approach(value))
-    if key == "language":
+        return Audience(AudienceKind.WEEK, first_week=first, last_week=last)
+    if key == AudienceKind.APPROACH:
+        return Audience(AudienceKind.APPROACH, approach=parse_approach(value))
+    if key == AudienceKind.LANGUAGE:
         if value.lower() not in LANGUAGES:
             raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
-        return Audience("language", language=value.lower())
-    if key == "patient":
+        return Audience(AudienceKind.LANGUAGE, language=value.lower())
+    if key == AudienceKind.PATIENT:
         code = normalise_patient_code(value)
         if len(code) > 16 or not all(c.isalnum() or c == "-" for c in code):
             raise InvalidInput(f"{value!r} is not a patient code such as P-7KQ2MX")
-        return Audience("patient", patient_code=code)
+        return Audience(AudienceKind.PATIENT, patient_code=code)
     raise InvalidInput(f"audience {spec!r} not understood; use {AUDIENCE_HELP}")
 
 
@@ -122,18 +121,18 @@ async def recipients(session: AsyncSession, audience: Audience, now: datetime) -
         .where(Patient.status == PatientStatus.ACTIVE, Patient.chat_id.is_not(None))
         .order_by(Patient.id)
     )
-    if audience.kind == "approach":
+    if audience.kind == AudienceKind.APPROACH:
         query = query.where(Patient.approach == audience.approach)
-    elif audience.kind == "language":
+    elif audience.kind == AudienceKind.LANGUAGE:
         query = query.where(Patient.language == audience.language)
-    elif audience.kind == "patient":
+    elif audience.kind == AudienceKind.PATIENT:
         exists = await session.scalar(
             select(Patient.id).where(Patient.code == audience.patient_code)
         )
         if exists is None:
             raise NotFound(f"no patient {audience.patient_code}")
         query = query.where(Patient.code == audience.patient_code)
-    elif audience.kind == "week":
+    elif audience.kind == AudienceKind.WEEK:
         assert audience.first_week is not None and audience.last_week is not None
         today = require_aware(now).astimezone(UTC).date()
         # a day of margin either way: the patient's local date may differ from UTC's
@@ -142,7 +141,7 @@ async def recipients(session: AsyncSession, audience: Audience, now: datetime) -
         query = query.where(Patient.surgery_date.between(earliest, latest))
     found: list[Recipient] = []
     for row in (await session.execute(query)).all():
-        if audience.kind == "week":
+        if audience.kind == AudienceKind.WEEK:
             week = post_op_week(row.surgery_date, row.timezone, now)
             assert audience.first_week is not None and audience.last_week is not None
             if week is None or not audience.first_week <= week <= audience.last_week:

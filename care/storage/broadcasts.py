@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import require_aware
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.kinds import MessageKind
+from care.domain.plan import next_waking_instant
 from care.storage import audit
 from care.storage.audiences import Audience, Recipient, parse_audience, preview, recipients
 from care.storage.inbox import storable
@@ -36,9 +38,8 @@ from care.storage.models import (
     MessageState,
     ScheduledMessage,
 )
-from care.storage.plan import next_waking_instant
 
-KIND = "broadcast"
+KIND = MessageKind.BROADCAST
 TEXT_LIMIT = 4096  # Telegram's limit for one message
 INSERT_CHUNK = 500
 

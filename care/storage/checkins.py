@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.errors import InvalidInput
+from care.domain.kinds import AlertSource, MessageKind
 from care.domain.questionnaires import Questionnaire
 from care.domain.triage import Assessment, Question, Tier, assess_checkin, next_question
 from care.domain.triage.checkin import NOTE_QUESTION, checkin_questions
@@ -39,7 +40,7 @@ async def start(
     """
     if scheduled_message_id is not None:
         prompt = await session.get(ScheduledMessage, scheduled_message_id)
-        if prompt is None or prompt.patient_id != patient.id or prompt.kind != "checkin":
+        if prompt is None or prompt.patient_id != patient.id or prompt.kind != MessageKind.CHECKIN:
             raise InvalidInput("no such check-in prompt for this patient")
         existing = await session.scalar(
             select(CheckIn).where(
@@ -221,7 +222,7 @@ async def escalate_as_answered(
             session,
             patient=patient,
             severity="red" if red else "amber",
-            source="checkin",
+            source=AlertSource.CHECKIN,
             flags=assessment.flags,
             reasons=assessment.reasons,
             now=now,
@@ -254,7 +255,7 @@ async def escalate_as_answered(
         Alert(
             patient_id=patient.id,
             severity="red",
-            source="checkin",
+            source=AlertSource.CHECKIN,
             flags=list(assessment.flags),
             reasons=list(assessment.reasons),
             state=AlertState.OPEN,
@@ -272,7 +273,7 @@ def _awaiting(patient: Patient, checkin: CheckIn, assessment: Assessment, now: d
     return Alert(
         patient_id=patient.id,
         severity="amber",
-        source="checkin",
+        source=AlertSource.CHECKIN,
         flags=list(assessment.flags),
         reasons=list(assessment.reasons),
         state=AlertState.AWAITING,
@@ -292,7 +293,7 @@ def _audit_opened(session: AsyncSession, patient: Patient, alert: Alert, now: da
         subject=patient.code,
         alert_id=alert.id,
         severity=alert.severity,
-        source="checkin",
+        source=AlertSource.CHECKIN,
         flags=list(alert.flags),
     )
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from care.domain.kinds import ItemKind
 from care.storage import audit
 from care.storage.models import (
     Alert,
@@ -42,15 +43,22 @@ IN, OUT = "in", "out"
 NEW, SEEN, HANDLED = "new", "seen", "handled"
 PENDING, CLAIMED, POSTED, FAILED = "pending", "claimed", "posted", "failed"
 
-EventKind = Literal["date_dispute", "pause", "resume", "stop", "delete", "unreachable"]
+EventKind = Literal[
+    ItemKind.DATE_DISPUTE,
+    ItemKind.PAUSE,
+    ItemKind.RESUME,
+    ItemKind.STOP,
+    ItemKind.DELETE,
+    ItemKind.UNREACHABLE,
+]
 # How loud an event's card is: red and amber notify, green is posted silently.
-EVENT_TIERS: dict[str, str] = {
-    "date_dispute": "amber",  # the patient was promised the nurse checks the date
-    "pause": "green",
-    "resume": "green",
-    "stop": "amber",  # no more reminders: someone should know why
-    "delete": "amber",  # red when an urgent alert was still open
-    "unreachable": "red",  # CLINICAL.md: a patient who blocks the bot alerts at once
+EVENT_TIERS: dict[ItemKind, str] = {
+    ItemKind.DATE_DISPUTE: "amber",  # the patient was promised the nurse checks the date
+    ItemKind.PAUSE: "green",
+    ItemKind.RESUME: "green",
+    ItemKind.STOP: "amber",  # no more reminders: someone should know why
+    ItemKind.DELETE: "amber",  # red when an urgent alert was still open
+    ItemKind.UNREACHABLE: "red",  # CLINICAL.md: a patient who blocks the bot alerts at once
 }
 MAX_POST_ATTEMPTS = 5
 # The patient code of a card that holds several patients' items (no code has a "*").
@@ -93,7 +101,7 @@ async def record_message(
     item = _item(
         patient,
         now=now,
-        kind="attachment" if attachment else "text",
+        kind=ItemKind.ATTACHMENT if attachment else ItemKind.TEXT,
         text=inbound.text if attachment is None else (inbound.text or None),
         tier=tier,
         attachment=attachment,
@@ -120,7 +128,7 @@ def record_note(
     item = _item(
         patient,
         now=now,
-        kind="note",
+        kind=ItemKind.NOTE,
         text=text,
         tier=tier,
         checkin_id=checkin_id,
@@ -152,7 +160,7 @@ def record_reply(
         patient,
         now=now,
         direction=OUT,
-        kind="reply",
+        kind=ItemKind.REPLY,
         text=text,
         author=author,
         state=HANDLED,

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.codes import hash_invite, looks_like_invite, new_invite_code, new_patient_code
 from care.domain.errors import InviteRejected, NotAllowed
+from care.domain.plan import EnrollmentRequest
 from care.storage import audit
 from care.storage.models import Invite, Patient, PatientStatus
-from care.storage.plan import EnrollmentRequest
 
 CONSENT_VERSION = "2026-12-v2"  # the service text (reg.consent)
 HEALTH_CONSENT_VERSION = "2026-12-v1"  # the health-data text (consent.health)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from care.domain.kinds import AlertSource
 from care.domain.triage import Tier, TriageResult
 from care.domain.triage.signs import load_signs
 from care.storage import audit
@@ -62,7 +63,7 @@ async def await_confirmation(
     alert = Alert(
         patient_id=patient.id,
         severity="red" if result.tier == Tier.RED else "amber",
-        source="free_text",
+        source=AlertSource.FREE_TEXT,
         flags=list(result.flags),
         reasons=reasons,
         state=AlertState.AWAITING,
@@ -173,7 +174,7 @@ async def _open_unclear(session: AsyncSession, alert: Alert) -> Alert | None:
         select(Alert)
         .where(
             Alert.patient_id == alert.patient_id,
-            Alert.source == "free_text",
+            Alert.source == AlertSource.FREE_TEXT,
             Alert.state == AlertState.OPEN,
             Alert.id != alert.id,
         )

@@ -31,6 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from care.domain.kinds import AlertSource, ItemKind, MessageKind
+from care.domain.plan import Approach
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -65,12 +68,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class Approach(enum.StrEnum):
-    INTERLAMINAR = "interlaminar"
-    TRANSFORAMINAL = "transforaminal"
-    BIPORTAL = "biportal"
 
 
 class PatientStatus(enum.StrEnum):
@@ -169,7 +166,7 @@ class ScheduledMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "message_kind"))
     payload_key: Mapped[str] = mapped_column(String(64))
     dedupe_key: Mapped[str] = mapped_column(String(80))
     post_op_day: Mapped[int | None] = mapped_column(Integer)
@@ -274,7 +271,7 @@ class ConversationItem(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     direction: Mapped[str] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
     text: Mapped[str | None] = mapped_column(Text)
     tier: Mapped[str | None] = mapped_column(String(8))
     attachment: Mapped[str | None] = mapped_column(String(16))
@@ -348,7 +345,7 @@ class Alert(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     severity: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[AlertSource] = mapped_column(_enum(AlertSource, "alert_source"))
     flags: Mapped[list[int]] = mapped_column(JSON)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     state: Mapped[AlertState] = mapped_column(_enum(AlertState, "alert_state"))

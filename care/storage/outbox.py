@@ -50,6 +50,7 @@ from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import require_aware
+from care.domain.kinds import MessageKind
 from care.domain.pathway import wall_clock_to_utc
 from care.storage.models import (
     DeliveryAttempt,
@@ -68,7 +69,7 @@ class ClaimedMessage:
 
     id: int
     patient_id: int
-    kind: str
+    kind: MessageKind
     payload_key: str
     post_op_day: int | None
     local_date: date
@@ -91,7 +92,7 @@ class ClaimedMessage:
         return cls(
             id=row.id,
             patient_id=row.patient_id,
-            kind=row.kind,
+            kind=MessageKind(row.kind),
             payload_key=row.payload_key,
             post_op_day=row.post_op_day,
             local_date=row.local_date,

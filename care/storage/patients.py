@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.codes import normalise_patient_code
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.kinds import AlertSource, ItemKind
 from care.domain.pathway import Pathway
+from care.domain.plan import LANGUAGES, window
 from care.storage import alerts, audit, conversation, schedule
 from care.storage.models import Alert, Patient, PatientStatus
-from care.storage.plan import LANGUAGES, window
 
 MAX_PAUSE_DAYS = 30
 LIVE = (PatientStatus.ACTIVE, PatientStatus.PAUSED, PatientStatus.INVITED)
@@ -215,12 +216,12 @@ async def mark_unreachable(
             subject=patient.code,
             reason=reason,
         )
-        conversation.record_event(session, patient=patient, kind="unreachable", now=now)
+        conversation.record_event(session, patient=patient, kind=ItemKind.UNREACHABLE, now=now)
     return await alerts.open_alert(
         session,
         patient=patient,
         severity="red",
-        source="unreachable",
+        source=AlertSource.UNREACHABLE,
         reasons=[reason],
         now=now,
         realert=realert,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.errors import InvalidInput
+from care.domain.kinds import MessageKind
 from care.storage import audit
 from care.storage.models import MessageState, Patient, ScheduledMessage
 
@@ -19,7 +20,7 @@ async def _own_reminder(
     session: AsyncSession, patient: Patient, message_id: int
 ) -> ScheduledMessage:
     row = await session.get(ScheduledMessage, message_id)
-    if row is None or row.patient_id != patient.id or row.kind != "posture":
+    if row is None or row.patient_id != patient.id or row.kind != MessageKind.POSTURE:
         raise InvalidInput("not this patient's posture reminder")
     return row
 
@@ -63,7 +64,7 @@ async def later(
     session.add(
         ScheduledMessage(
             patient_id=patient.id,
-            kind="posture",
+            kind=MessageKind.POSTURE,
             payload_key=row.payload_key,
             dedupe_key=key,
             post_op_day=row.post_op_day,

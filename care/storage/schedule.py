@@ -31,11 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from care.domain.clock import require_aware
+from care.domain.kinds import PATHWAY_KINDS
 from care.domain.pathway import Occurrence, Pathway, WakingWindow, occurrences
 from care.storage.models import MessageState, Patient, PatientStatus, ScheduledMessage
 
 DEFAULT_HORIZON = timedelta(days=3)
-PATHWAY_KINDS = ("posture", "checkin", "milestone")
 INSERT_CHUNK = 500  # rows per INSERT statement (well under SQLite's bound-parameter limit)
 PATIENT_BATCH = 200  # patients per query in extend_all
 

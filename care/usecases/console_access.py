@@ -24,10 +24,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.errors import NotAllowed
+from care.domain.plan import LANGUAGES
 from care.storage import audit, coordinators
 from care.storage.db import Database
 from care.storage.models import ConsoleLink, ConsoleSession
-from care.storage.plan import LANGUAGES
 
 LINK_TTL = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=12)

@@ -15,9 +15,9 @@ from care.domain.pathway import Pathway
 from care.storage import alerts, patients
 from care.storage.db import Database
 from care.storage.models import Patient, PatientStatus
+from care.usecases.patient_status import Change
 
 AlertAction = Literal["ack", "called"]
-StatusAction = Literal["pause", "resume", "stop"]
 PAUSE_DAYS_DEFAULT = 7
 
 
@@ -58,7 +58,7 @@ async def handle_alert(
 async def change_status(
     db: Database,
     code: str,
-    action: StatusAction,
+    action: Change,
     *,
     actor: str,
     now: datetime,
@@ -71,9 +71,9 @@ async def change_status(
     """
     async with db.uow() as uow:
         patient = await patients.by_code(uow.session, code)
-        if action == "pause":
+        if action is Change.PAUSE:
             await patients.pause(uow.session, patient, days, now=now, actor=actor)
-        elif action == "resume":
+        elif action is Change.RESUME:
             await patients.resume(uow.session, patient, now=now, pathway=pathway, actor=actor)
         else:
             if patient.status not in (PatientStatus.ACTIVE, PatientStatus.PAUSED):

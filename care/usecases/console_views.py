@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import utc_from_db
+from care.domain.kinds import ItemKind, MessageKind
 from care.domain.pathway import Pathway, WakingWindow, occurrences
 from care.storage import audit, patients
 from care.storage.adherence import MISSED_AFTER, NUDGE_PAYLOAD
@@ -76,7 +77,7 @@ class ConversationView:
 
     item_id: int
     direction: str
-    kind: str
+    kind: ItemKind
     text: str | None
     attachment: str | None
     tier: str | None
@@ -207,7 +208,7 @@ async def _missed_latest_prompt(session: AsyncSession, *, now: datetime) -> list
     latest = (
         select(ScheduledMessage.patient_id, func.max(ScheduledMessage.sent_at).label("sent_at"))
         .where(
-            ScheduledMessage.kind == "checkin",
+            ScheduledMessage.kind == MessageKind.CHECKIN,
             ScheduledMessage.payload_key != NUDGE_PAYLOAD,
             ScheduledMessage.state == MessageState.SENT,
         )
@@ -282,7 +283,7 @@ async def roster(db: Database, *, now: datetime) -> list[RosterRow]:
                     select(Patient.code, func.count(ScheduledMessage.id))
                     .join(ScheduledMessage, ScheduledMessage.patient_id == Patient.id)
                     .where(
-                        ScheduledMessage.kind == "checkin",
+                        ScheduledMessage.kind == MessageKind.CHECKIN,
                         ScheduledMessage.payload_key != NUDGE_PAYLOAD,
                         ScheduledMessage.state == MessageState.SENT,
                     )
@@ -346,7 +347,7 @@ class PlanItem:
     post_op_day: int
     due_at: datetime
     local_time: time
-    kind: str
+    kind: MessageKind
     payload_key: str
     state: str  # a scheduled message's state, or "planned" when not materialised yet
     sent_at: datetime | None = None
@@ -498,7 +499,7 @@ def _missed_days(
         (
             row
             for row in scheduled
-            if row.kind == "checkin"
+            if row.kind == MessageKind.CHECKIN
             and row.payload_key != NUDGE_PAYLOAD
             and row.state == MessageState.SENT
             and row.sent_at is not None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from care.domain.clock import Clock
 from care.domain.errors import NotFound
+from care.domain.kinds import ItemKind
 from care.domain.office_hours import OfficeHours
 from care.storage import audit, conversation, patients
 from care.storage.db import Database
@@ -186,7 +187,7 @@ class CardJob:
 
     item_id: int
     direction: str
-    kind: str
+    kind: ItemKind
     text: str | None
     tier: str | None
     attachment: str | None
@@ -228,7 +229,7 @@ async def claim_cards(db: Database, clock: Clock, *, lease: timedelta, batch: in
                 CardJob(
                     item_id=item.id,
                     direction=item.direction,
-                    kind=item.kind,
+                    kind=ItemKind(item.kind),
                     text=item.text,
                     tier=item.tier,
                     attachment=item.attachment,

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from care.domain.clock import Clock
+from care.domain.plan import EnrollmentRequest
 from care.storage import enrollment
 from care.storage.db import Database
-from care.storage.plan import EnrollmentRequest
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import date
 
 from care.domain.clock import Clock
 from care.domain.errors import InvalidInput
+from care.domain.kinds import ItemKind
 from care.domain.pathway import Pathway
 from care.storage import conversation, patients, privacy
 from care.storage.conversation import EventKind
@@ -27,9 +28,9 @@ class Change(enum.StrEnum):
 
 
 EVENTS: dict[Change, EventKind] = {
-    Change.PAUSE: "pause",
-    Change.RESUME: "resume",
-    Change.STOP: "stop",
+    Change.PAUSE: ItemKind.PAUSE,
+    Change.RESUME: ItemKind.RESUME,
+    Change.STOP: ItemKind.STOP,
 }
 
 
@@ -106,7 +107,11 @@ async def erase(db: Database, clock: Clock, *, chat_id: int) -> Changed:
         urgent = await conversation.open_red_alert(uow.session, patient)
         await privacy.erase(uow.session, patient, now=now, actor=f"patient:{patient.code}")
         conversation.record_event(  # after the erasure: the team learns of it, without text
-            uow.session, patient=patient, kind="delete", now=now, tier="red" if urgent else None
+            uow.session,
+            patient=patient,
+            kind=ItemKind.DELETE,
+            now=now,
+            tier="red" if urgent else None,
         )
         await uow.commit()
     return Changed(patient.language, patient.code)

@@ -30,7 +30,12 @@ from sandbox import FloodLimits, SandboxClient
 from spinecare.console_wiring import serve_console
 from spinecare.service import Running, start_service
 from tests.databases import SqliteTemplate
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import UNPACED, Harness, set_pace
+from tests.support.telegram import (
+    BotApiCall,
+    fail_on_calls_inside_a_unit_of_work,
+    watch_bot_api_calls,
+)
 
 T = TypeVar("T")
 NURSE = 9001
@@ -70,6 +75,7 @@ class ConsoleServer:
         self._thread = threading.Thread(target=self._serve, name="console-server", daemon=True)
         self.running: Running | None = None
         self.sandbox: SandboxClient | None = None
+        self.bot_api_calls: list[BotApiCall] = []  # none may be inside a unit of work
 
     def start(self) -> None:
         self._thread.start()
@@ -101,6 +107,8 @@ class ConsoleServer:
                 serve_console(running, listen=settings.console_listen, wall=self.wall),
             ):
                 assert running.sandbox_control_url is not None
+                self.bot_api_calls = watch_bot_api_calls(running.application.bot)
+                set_pace(running, UNPACED)  # Telegram's flood limits are off too
                 async with SandboxClient(running.sandbox_control_url) as client:
                     self.running, self.sandbox = running, client
                     self._ready.set_result(None)
@@ -120,7 +128,7 @@ class ConsoleServer:
 
     def harness(self) -> Harness:
         assert self.running is not None and self.sandbox is not None
-        return Harness(self.running, self.sandbox, self.clock)
+        return Harness(self.running, self.sandbox, self.clock, self.bot_api_calls)
 
     def link(self, coordinator: int = NURSE) -> str:
         """A fresh one-time sign-in link, as /console or ``spinecare console-link`` gives."""
@@ -154,6 +162,19 @@ def server(sqlite_template: SqliteTemplate) -> Iterator[ConsoleServer]:
     found.start()
     yield found
     found.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_telegram_call_inside_a_unit_of_work(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that drives the shared service fails if its bot called Telegram while a unit of
+    work was open (only the calls made during this test count)."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    server: ConsoleServer = request.getfixturevalue("server")
+    first = len(server.bot_api_calls)
+    yield
+    fail_on_calls_inside_a_unit_of_work(server.bot_api_calls[first:])
 
 
 @pytest.fixture(scope="module")

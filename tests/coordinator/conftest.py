@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import harness
+from tests.e2e.conftest import harness, paced_harness
 
-__all__ = ["harness"]
+__all__ = ["harness", "paced_harness"]

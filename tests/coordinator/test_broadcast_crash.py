@@ -4,8 +4,6 @@ apart from the claimed-but-unconfirmed batch (care/storage/outbox.py, "The dupli
 from __future__ import annotations
 
 import asyncio
-import signal
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,12 +11,11 @@ from datetime import UTC, datetime
 import pytest
 
 from care.domain.clock import FakeClock
-from care.storage import broadcasts
-from care.storage.audiences import parse_audience
 from care.storage.db import Database
 from sandbox import BotApiSandbox, FloodLimits, SandboxClient
-from tests.coordinator.coordinator_support import add_patients, delivery_states
-from tests.crash_support import BATCH, LEASE, claimed_rows, start_worker
+from tests.support.factories import add_broadcast, add_patients
+from tests.support.processes import BATCH, LEASE, claimed_rows, kill_after, start_worker
+from tests.support.queries import states
 
 TOKEN = "123456:SANDBOX"
 PATIENTS = 300
@@ -46,16 +43,7 @@ async def test_a_broadcast_killed_halfway_reaches_everyone_once_after_a_restart(
         surgery_date=now.date(),
         waking=(datetime.min.time(), datetime.max.time()),
     )
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko=TEXT,
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=now,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=now, text_ko=TEXT)
     async with SandboxClient(sandbox.control_url) as control:
         for n in range(PATIENTS):
             await control.ensure_user(FIRST_CHAT + n, f"Patient {n}")
@@ -63,14 +51,7 @@ async def test_a_broadcast_killed_halfway_reaches_everyone_once_after_a_restart(
         await control.inject_fault("sendMessage", status=None, count=10 * PATIENTS, delay=0.05)
 
         first = await start_worker(db, sandbox.api_url, "doomed", offset=0)
-        deadline = time.monotonic() + 60
-        while sandbox.stats.calls["sendMessage"] < PATIENTS * 0.4:
-            assert first.returncode is None, "the worker finished before it could be killed"
-            assert time.monotonic() < deadline, "the worker made no progress"
-            await asyncio.sleep(0.01)
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
-        sent_before_kill = sandbox.stats.calls["sendMessage"]
+        sent_before_kill = await kill_after(sandbox, first, int(PATIENTS * 0.4))
         unconfirmed = await claimed_rows(db)
 
         second = await start_worker(db, sandbox.api_url, "restarted", offset=LEASE + 1)
@@ -84,7 +65,6 @@ async def test_a_broadcast_killed_halfway_reaches_everyone_once_after_a_restart(
         f"\nkilled after {sent_before_kill} of {PATIENTS} sends, {unconfirmed} claimed but "
         f"unconfirmed; after the restart duplicates {duplicates} (bound {BATCH})"
     )
-    assert first.returncode == -signal.SIGKILL
     assert set(received) == {FIRST_CHAT + n for n in range(PATIENTS)}  # none lost
     assert duplicates <= unconfirmed <= BATCH
-    assert await delivery_states(db, broadcast.id) == {"sent": PATIENTS}
+    assert await states(db, broadcast.id) == {"sent": PATIENTS}

@@ -7,41 +7,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from care.domain.clock import FakeClock
-from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
+from care.domain.messaging import Delivery, Outcome
 from care.storage import broadcasts
-from care.storage.audiences import parse_audience
 from care.storage.db import Database
 from care.storage.models import MessageState, ScheduledMessage
-from scheduler.progress import BroadcastProgress
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_broadcast, add_patient
+from tests.support.fakes import RecordingMessenger
+from tests.support.parts import build_progress
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 CHAT = -1001
-
-
-class ProgressMessenger:
-    """Records sends and edits; answers each with the next scripted outcome (default: sent)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, Keyboard]] = []
-        self.script: list[Outcome] = []
-
-    def _answer(self) -> Delivery:
-        outcome = self.script.pop(0) if self.script else Outcome.SENT
-        if outcome == Outcome.SENT:
-            return Delivery(Outcome.SENT, message_id=77)
-        return Delivery(outcome, retry_after=1, error_code=429)
-
-    async def send(self, message: OutgoingMessage) -> Delivery:
-        self.calls.append(("send", message.text, message.keyboard))
-        return self._answer()
-
-    async def edit(
-        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
-    ) -> Delivery:
-        assert (chat_id, message_id) == (CHAT, 77)
-        self.calls.append(("edit", text, keyboard))
-        return self._answer()
 
 
 async def settle_all(db: Database, broadcast_id: int) -> None:
@@ -60,24 +35,15 @@ async def test_progress_is_posted_once_then_edited_until_the_final_report(
     clock.set(NOW)
     for n in range(2):
         await add_patient(db, f"P-PROG{n}", now=NOW, chat_id=300 + n)
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="공지",
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=NOW,
-            progress_chat_id=CHAT,
-        )
-        await uow.commit()
-    messenger = ProgressMessenger()
-    progress = BroadcastProgress(db, messenger, clock, min_interval=timedelta(seconds=10))
+    broadcast = await add_broadcast(db, now=NOW, progress_chat_id=CHAT)
+    messenger = RecordingMessenger()
+    progress = build_progress(db, messenger, clock, min_interval=timedelta(seconds=10))
 
     assert await progress.run_once() == 1
     assert await progress.run_once() == 0  # nothing new to show
     await settle_all(db, broadcast.id)
-    messenger.script = [Outcome.RETRY_LATER]  # the final edit meets a 429: tried again
+    # the final edit meets a 429: tried again
+    messenger.answers = [Delivery(Outcome.RETRY_LATER, retry_after=1, error_code=429)]
     await progress.run_once()
     async with db.session() as session:
         assert (await broadcasts.report(session, broadcast.id)).state == broadcasts.SENDING
@@ -86,8 +52,8 @@ async def test_progress_is_posted_once_then_edited_until_the_final_report(
         assert (await broadcasts.report(session, broadcast.id)).state == broadcasts.DONE
     await progress.run_once()  # done: no more edits
 
-    kinds = [kind for kind, _, _ in messenger.calls]
-    assert kinds == ["send", "edit", "edit"]
-    first, final = messenger.calls[0], messenger.calls[-1]
-    assert "0/2" in first[1] and "|cancel" in first[2][0][0].data
-    assert "보냄 2" in final[1] and final[2] == ()
+    assert messenger.calls == ["send", "edit", "edit"]
+    [first], [final] = messenger.sent, messenger.edits
+    assert (final.chat_id, final.message_id) == (CHAT, 1)  # the progress message, edited
+    assert "0/2" in first.text and "|cancel" in first.keyboard[0][0].data
+    assert "보냄 2" in final.text and final.keyboard == ()

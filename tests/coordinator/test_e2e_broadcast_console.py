@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from care.storage.models import Approach, Broadcast
+from care.domain.plan import Approach
+from care.storage.models import Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, buttons, nurse, say
-from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness
+from tests.support.factories import add_patient
+from tests.support.queries import states
 from tests.support.telegram import record_bot_api_calls
 
 KOREAN = "다음 주 월요일 외래는 오후에만 진료합니다."
@@ -85,7 +87,7 @@ async def test_a_broadcast_in_the_coordinators_group_is_stopped_while_it_runs(
     async with harness.running.db.session() as session:
         broadcast = await session.scalar(select(Broadcast))
     assert broadcast is not None and broadcast.state == "cancelled"
-    assert await delivery_states(harness.running.db, broadcast.id) == {"cancelled": 3}
+    assert await states(harness.running.db, broadcast.id) == {"cancelled": 3}
     await harness.sandbox.wait_for_message(
         COORDINATORS,
         lambda m: m["message_id"] == preview["message_id"] and "중지됨" in m["text"],

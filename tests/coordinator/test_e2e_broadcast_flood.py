@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from care.storage import broadcasts
-from care.storage.audiences import parse_audience
 from care.storage.models import DeliveryAttempt, MessageState, ScheduledMessage
 from sandbox import FloodLimits
-from tests.coordinator.coordinator_support import add_patients, delivery_states
 from tests.e2e.conftest import Harness
+from tests.support.factories import add_broadcast, add_patients
+from tests.support.queries import states
 
 PATIENTS = 300
 FIRST_CHAT = 700_000
@@ -32,17 +32,16 @@ async def dispatch_until_settled(harness: Harness, broadcast_id: int, deadline: 
         harness.clock.advance(timedelta(seconds=now - last))
         last = now
         await harness.running.scheduler.dispatch()
-        states = await delivery_states(harness.running.db, broadcast_id)
-        if not states["pending"] and not states["claimed"]:
+        left = await states(harness.running.db, broadcast_id)
+        if not left["pending"] and not left["claimed"]:
             return
-    raise AssertionError(
-        f"broadcast not settled: {await delivery_states(harness.running.db, broadcast_id)}"
-    )
+    raise AssertionError(f"broadcast not settled: {await states(harness.running.db, broadcast_id)}")
 
 
 async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limits(
-    harness: Harness,
+    paced_harness: Harness,
 ) -> None:
+    harness = paced_harness  # the bot at its real pace: the limits go on below
     db, sandbox = harness.running.db, harness.sandbox
     await add_patients(
         db,
@@ -55,17 +54,14 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
         await sandbox.ensure_user(FIRST_CHAT + n, f"Patient {n}", language_code="ko")
     await sandbox.block(BLOCKED_CHAT, notify=False)  # only the 403 tells the bot
     await sandbox.set_flood_limits(FloodLimits())
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko=TEXT_KO,
-            text_en=TEXT_EN,
-            audience=parse_audience("all"),
-            actor="coordinator:9001",
-            now=harness.clock.now(),
-            progress_chat_id=COORDINATORS,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(
+        db,
+        now=harness.clock.now(),
+        text_ko=TEXT_KO,
+        text_en=TEXT_EN,
+        actor="coordinator:9001",
+        progress_chat_id=COORDINATORS,
+    )
     before = await sandbox.stats()
 
     started = time.perf_counter()
@@ -88,7 +84,7 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
     by_chat = {m["chat"]["id"]: m["text"] for m in sent}
     assert by_chat[FIRST_CHAT] == TEXT_KO  # even: Korean
     assert by_chat[FIRST_CHAT + 1] == TEXT_EN  # odd: English
-    assert await delivery_states(db, broadcast.id) == {"sent": PATIENTS, "failed": 1}
+    assert await states(db, broadcast.id) == {"sent": PATIENTS, "failed": 1}
     assert retried == 0
 
     await harness.running.scheduler.show_progress()
@@ -100,8 +96,9 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
 
 
 async def test_a_patient_who_blocked_the_bot_is_reported_blocked_and_not_retried(
-    harness: Harness,
+    paced_harness: Harness,
 ) -> None:
+    harness = paced_harness  # the bot at its real pace: the limits go on below
     db, sandbox = harness.running.db, harness.sandbox
     await add_patients(
         db,
@@ -114,16 +111,7 @@ async def test_a_patient_who_blocked_the_bot_is_reported_blocked_and_not_retried
     await sandbox.ensure_user(FIRST_CHAT + 1, "Gone")
     await sandbox.block(FIRST_CHAT + 1, notify=False)  # only the 403 tells the bot
     await sandbox.set_flood_limits(FloodLimits())
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko=TEXT_KO,
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=harness.clock.now(),
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=harness.clock.now(), text_ko=TEXT_KO)
     await harness.running.scheduler.tick()
     for _ in range(3):  # hours later, nothing is tried again
         harness.clock.advance(timedelta(hours=1))

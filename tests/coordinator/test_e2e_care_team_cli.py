@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from care.storage.alerts import open_alert
 from care.storage.models import Patient, ScheduledMessage
 from tests.coordinator.console_flows import say
-from tests.coordinator.coordinator_support import add_patient
 from tests.e2e.conftest import Harness
 from tests.support.cli import run_async
+from tests.support.factories import add_patient
 
 
 async def cli(harness: Harness, *args: str, stdin: bytes = b"", ok: bool = True) -> bytes:

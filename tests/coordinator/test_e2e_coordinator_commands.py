@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from care.storage.alerts import open_alert
 from care.storage.models import Alert, AlertState, AuditEntry, CheckIn, CheckInAnswer, Patient
 from tests.coordinator.console_flows import COORDINATORS, NURSE, STRANGER, buttons, nurse, say
-from tests.coordinator.coordinator_support import add_patient
 from tests.e2e.conftest import Harness
+from tests.support.factories import add_patient
 
 
 async def test_patients_are_listed_ten_a_page_with_next_and_previous(harness: Harness) -> None:

@@ -8,9 +8,10 @@ from care.storage import broadcasts
 from care.storage.audiences import parse_audience
 from care.storage.models import AuditEntry, Broadcast
 from tests.coordinator.console_flows import COORDINATORS, NURSE, STRANGER, nurse, say
-from tests.coordinator.coordinator_support import add_patient, delivery_states
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
+from tests.support.factories import add_patient
+from tests.support.queries import states
 
 NOT_ALLOWED = "담당 의료진만"
 PATIENT = 8301
@@ -60,7 +61,7 @@ async def test_a_stranger_is_refused_broadcast_patients_and_the_buttons(harness:
 
     assert await harness.sandbox.sent_messages(8302) == []
     assert await harness.sandbox.documents(STRANGER) == []
-    assert await delivery_states(harness.running.db, draft.id) == {}
+    assert await states(harness.running.db, draft.id) == {}
     entries = await refusals(harness)
     assert {entry.actor for entry in entries} == {f"telegram:{STRANGER}"}
     assert [entry.subject for entry in entries] == [

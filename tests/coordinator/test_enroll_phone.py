@@ -10,7 +10,7 @@ import pytest
 from bot.coordinator_commands import enrollment_request
 from bot.services import BotConfig
 from care.domain.errors import InvalidInput
-from care.storage.plan import parse_phone
+from care.domain.plan import parse_phone
 
 SERVICES: Any = SimpleNamespace(config=BotConfig())
 

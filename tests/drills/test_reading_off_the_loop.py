@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import bot.free_text
 import care.usecases.checkin
+import care.usecases.free_text
 from care.domain.triage import TriageResult, classify
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import register
@@ -30,7 +30,7 @@ async def test_a_patients_text_is_read_off_the_event_loop(
 ) -> None:
     await register(harness, USER)
     on_main: list[bool] = []
-    monkeypatch.setattr(bot.free_text, "classify", recording(on_main))
+    monkeypatch.setattr(care.usecases.free_text, "classify", recording(on_main))
     sent = await harness.sandbox.send_text(USER, "허리가 좀 뻐근해요 " * 200)
     await harness.sandbox.wait_for_message(
         USER, lambda m: True, after_message_id=sent["message_id"]

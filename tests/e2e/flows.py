@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from care.domain.plan import Approach, EnrollmentRequest
 from care.storage import enrollment
-from care.storage.models import Approach, Patient
-from care.storage.plan import EnrollmentRequest
+from care.storage.models import Patient
 from tests.e2e.conftest import Harness, button
 
 

@@ -3,7 +3,6 @@ amber answer followed by silence reaches the group after the follow-up timeout."
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,7 +26,6 @@ async def test_a_red_weakness_answer_then_silence_tells_the_patient_and_the_grou
     assert "5/12" in question["text"]  # transforaminal: the side-pain question too
     assert "다리 통증 2 · 허리 통증 3 · 저림 비슷해요 · 소변 잘 나와요" in question["text"]
     checkin_id = button(question, "1|ans|").split("|")[2]
-    started = time.monotonic()
     await harness.sandbox.press_button(
         USER, USER, question["message_id"], f"1|ans|{checkin_id}|weak|new"
     )
@@ -36,9 +34,8 @@ async def test_a_red_weakness_answer_then_silence_tells_the_patient_and_the_grou
     )
     assert advice["text"].startswith("지금 바로 119")  # the action comes first
     posted = await harness.sandbox.wait_for_message(
-        COORDINATORS, lambda m: "1|ack|" in str(m), timeout=5.0
-    )
-    assert time.monotonic() - started < 5.0
+        COORDINATORS, lambda m: "1|ack|" in str(m), timeout=15.0
+    )  # no periodic job runs here (start_jobs=False): the answer itself posted it
     assert "P-" in posted["text"]
     # the question message moved on: the remaining questions still follow
     moved = await harness.sandbox.wait_for_message(

@@ -130,7 +130,7 @@ def test_a_waking_window_that_ends_before_it_starts_is_refused(
 def test_a_real_token_without_the_coordinators_chat_stops_start_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from spinecare.service import check_alert_route
+    from spinecare.bootstrap import check_alert_route
 
     monkeypatch.setenv("SPINECARE_TELEGRAM_TOKEN", "123:abc")
     with pytest.raises(ConfigError, match="SPINECARE_COORDINATOR_CHAT_ID: required"):

@@ -60,12 +60,12 @@ BROKEN = [
     (_set("approaches", []), "approaches: list each approach once"),
     (
         _set("checkins.0.slot", "night"),
-        "checkins[0]: unknown slot 'night'; slots are morning, lunch, evening",
+        "checkins[0].slot: unknown slot 'night'; slots are morning, lunch, evening",
     ),
     (_set("checkins.1.to_day", 0), "checkins[1]: from_day 1 is after to_day 0"),
-    (_set("checkins.3.to_day", 90), "checkins[3]: to_day 90 is after the plan's last_day 84"),
+    (_set("checkins.3.to_day", 90), "checkins[3].to_day: 90 is after the plan's last_day 84"),
     (_set("checkins.2.cycle_days", [1, 7]), "checkins[2]: cycle_days must be a non-empty list"),
-    (_set("checkins.2.dya", 3), "checkins[2]: unknown field 'dya'"),
+    (_set("checkins.2.dya", 3), "checkins[2]: unknown field 'dya'; allowed: approaches, cycle"),
     (
         _set("posture.rotations.sitting", ["pathway.posture.floor"]),
         "posture.rotations.sitting: list at least two",
@@ -80,32 +80,32 @@ BROKEN = [
     ),
     (
         _set("posture.phases.0.reminders.0.rotation", "bedtime"),
-        "posture.phases[0].reminders[0]: unknown rotation 'bedtime'",
+        "posture.phases[0].reminders[0].rotation: unknown rotation 'bedtime'",
     ),
     (
         _set("posture.phases.0.reminders.1.slot", "morning"),
-        "posture.phases[0]: two reminders share a slot",
+        "posture.phases[0].reminders: two reminders share a slot",
     ),
     (
         _set("milestones.3.slot", "noon"),
-        "milestones[3] (id 'activity_limits'): unknown slot 'noon'",
+        "milestones[3].slot: unknown slot 'noon'",
     ),
     (
         _set("milestones.3.day", 85),
-        "milestones[3] (id 'activity_limits'): day 85 is after the plan's last_day 84",
+        "milestones[3].day: 85 is after the plan's last_day 84",
     ),
-    (_set("milestones.3.id", "visit_2w"), "milestones[7] (id 'visit_2w'): this id is used twice"),
+    (_set("milestones.3.id", "visit_2w"), "milestones[7].id: 'visit_2w' is used twice"),
     (
         _set("milestones.3.id", "Visit 2"),
         "milestones[3].id: expected a lowercase id, got 'Visit 2'",
     ),
     (
         _set("milestones.1.approaches", ["uniportal"]),
-        "milestones[1] (id 'wound_dressing'): unknown approach 'uniportal'",
+        "milestones[1].approaches[0]: unknown approach 'uniportal'",
     ),
     (
         _set("milestones.0.key", None),
-        "milestones[0] (id 'recovery_first_days').key: expected a message key",
+        "milestones[0].key: expected a message key",
     ),
     (
         _append_milestone(
@@ -113,6 +113,8 @@ BROKEN = [
         ),
         "milestone 'late' finds no free slot by the last day (84)",
     ),
+    (_set("milestones.3.day", "x"), "milestones[3].day: expected a whole number, got 'x'"),
+    (_set("milestones.3.day", True), "milestones[3].day: expected a whole number, got True"),
     (_set("milestones", {"id": "x"}), "milestones: expected a list"),
     (lambda data: data.pop("slots"), "top level: 'slots' is missing"),
 ]
@@ -140,12 +142,12 @@ def test_an_unquoted_time_in_the_file_is_caught_with_a_hint(tmp_path: Path) -> N
 def test_a_file_that_is_not_yaml_gives_the_line(tmp_path: Path) -> None:
     bad = tmp_path / "pathway.yaml"
     bad.write_text("version: 1\nslots: [morning\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"not valid YAML \(line \d+\)"):
+    with pytest.raises(ConfigError, match=r"pathway\.yaml: line \d+: not valid YAML \("):
         load_pathway(bad)
 
 
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the pathway file"):
+    with pytest.raises(ConfigError, match=r"nowhere\.yaml: cannot read the file \(No such file"):
         load_pathway(tmp_path / "nowhere.yaml")
 
 

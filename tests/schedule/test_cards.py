@@ -15,8 +15,8 @@ from care.storage.models import ConversationItem, Patient, PatientStatus
 from care.usecases.conversation import reply_to_patient
 from messages.catalog import load_catalog
 from scheduler.cards import CardPoster
-from tests.coordinator.coordinator_support import add_patient
-from tests.schedule.schedule_support import RecordingMessenger, Script
+from tests.support.factories import add_patient
+from tests.support.fakes import RecordingMessenger, Script
 
 GROUP = -1001
 
@@ -37,6 +37,7 @@ class CardMessenger(RecordingMessenger):
         silent: bool = False,
         reply_to: int | None = None,
     ) -> Delivery:
+        self.note_call()
         self.copies.append((chat_id, from_chat_id, message_id, reply_to))
         self._next_id += 1
         return Delivery(Outcome.SENT, message_id=self._next_id)

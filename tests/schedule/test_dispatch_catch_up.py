@@ -11,14 +11,10 @@ from care.storage.models import MessageState, Patient, PatientStatus
 from care.storage.schedule import extend_schedule
 from messages.catalog import load_catalog
 from scheduler.dispatcher import Dispatcher
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_patient,
-    attempts,
-    message_ids,
-    rows,
-    seoul,
-)
+from tests.support.factories import add_patient, seoul
+from tests.support.fakes import RecordingMessenger, message_ids
+from tests.support.parts import build_dispatcher
+from tests.support.queries import attempts, rows
 
 SURGERY = date(2026, 11, 18)
 DAY_3 = date(2026, 11, 21)
@@ -33,7 +29,7 @@ async def plan(db: Database, patient_id: int, pathway: Pathway, clock: FakeClock
 
 
 def worker(db: Database, messenger: RecordingMessenger, clock: FakeClock) -> Dispatcher:
-    return Dispatcher(db, messenger, clock, worker_id="w", coordinator_chat_id=-1)
+    return build_dispatcher(db, messenger, clock, worker_id="w", coordinator_chat_id=-1)
 
 
 async def test_six_hours_down_in_the_morning_skips_the_stale_reminder_and_sends_the_recent_one(

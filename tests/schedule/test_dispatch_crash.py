@@ -8,7 +8,6 @@ its re-claimer also died.
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,24 +19,12 @@ from care.domain.clock import FakeClock
 from care.storage.db import Database
 from care.storage.models import ScheduledMessage
 from sandbox import BotApiSandbox, SandboxClient
-from tests.crash_support import BATCH, LEASE, claimed_rows, start_worker
-from tests.schedule.schedule_support import add_due_messages, add_patients, states
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.processes import BATCH, LEASE, claimed_rows, kill_after, start_worker
+from tests.support.queries import states
 
 MESSAGES = 1_000
 PATIENTS = 100
-
-
-async def kill_after(sandbox: BotApiSandbox, worker: asyncio.subprocess.Process, sends: int) -> int:
-    """SIGKILL ``worker`` once the sandbox has seen ``sends`` sendMessage calls in all."""
-    deadline = time.monotonic() + 60
-    while sandbox.stats.calls["sendMessage"] < sends:
-        assert worker.returncode is None, "the worker finished before it could be killed"
-        assert time.monotonic() < deadline, "the worker made no progress"
-        await asyncio.sleep(0.005)
-    worker.send_signal(signal.SIGKILL)
-    await worker.wait()
-    assert worker.returncode == -signal.SIGKILL
-    return sandbox.stats.calls["sendMessage"]
 
 
 async def test_killed_workers_lose_nothing_and_send_nothing_more_than_twice(

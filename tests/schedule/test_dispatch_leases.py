@@ -7,18 +7,13 @@ import time
 from datetime import date, timedelta
 
 from care.domain.clock import FakeClock
-from care.domain.messaging import Delivery, OutgoingMessage
 from care.storage import outbox
 from care.storage.db import Database
 from care.storage.models import MessageState
-from scheduler.dispatcher import Dispatcher
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patient,
-    attempts,
-    rows,
-)
+from tests.support.factories import add_due_messages, add_patient
+from tests.support.fakes import HeldMessenger, RecordingMessenger
+from tests.support.parts import build_dispatcher
+from tests.support.queries import attempts, rows
 
 SURGERY = date(2026, 11, 18)
 
@@ -35,7 +30,9 @@ async def test_a_dead_workers_claims_are_sent_by_another_once_the_lease_expires(
         await uow.commit()
     assert [m.id for m in taken] == due
     messenger = RecordingMessenger()
-    survivor = Dispatcher(db, messenger, clock, worker_id="alive", lease=timedelta(seconds=60))
+    survivor = build_dispatcher(
+        db, messenger, clock, worker_id="alive", lease=timedelta(seconds=60)
+    )
 
     clock.advance(timedelta(seconds=59))
     assert (await survivor.run_once()).claimed == 0
@@ -49,18 +46,6 @@ async def test_a_dead_workers_claims_are_sent_by_another_once_the_lease_expires(
     assert [a.outcome for a in await attempts(db, due[0])] == ["sent"]
 
 
-class HeldMessenger(RecordingMessenger):
-    def __init__(self) -> None:
-        super().__init__()
-        self.started = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def send(self, message: OutgoingMessage) -> Delivery:
-        self.started.set()
-        await self.release.wait()
-        return await super().send(message)
-
-
 async def test_a_live_worker_renews_its_leases_while_a_slow_batch_is_sent(
     sqlite_db: Database, clock: FakeClock
 ) -> None:
@@ -68,8 +53,8 @@ async def test_a_live_worker_renews_its_leases_while_a_slow_batch_is_sent(
     await add_due_messages(sqlite_db, 2, patients=1, due_at=clock.now())
     slow = HeldMessenger()
     lease = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
-    busy = Dispatcher(sqlite_db, slow, clock, worker_id="busy", lease=lease)
-    other = Dispatcher(sqlite_db, RecordingMessenger(), clock, worker_id="other", lease=lease)
+    busy = build_dispatcher(sqlite_db, slow, clock, worker_id="busy", lease=lease)
+    other = build_dispatcher(sqlite_db, RecordingMessenger(), clock, worker_id="other", lease=lease)
 
     sending = asyncio.create_task(busy.run_once())
     await asyncio.wait_for(slow.started.wait(), timeout=5)

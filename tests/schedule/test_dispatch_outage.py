@@ -14,14 +14,11 @@ import pytest
 from care.domain.clock import FakeClock
 from care.domain.messaging import Delivery, Outcome, OutgoingMessage
 from care.storage.db import Database, UnitOfWork
-from scheduler.dispatcher import Dispatcher, DispatchHalted
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patients,
-    message_ids,
-    states,
-)
+from scheduler.dispatcher import DispatchHalted
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import RecordingMessenger, message_ids
+from tests.support.parts import build_dispatcher
+from tests.support.queries import states
 
 SURGERY = date(2026, 11, 18)
 MESSAGES = 40
@@ -55,7 +52,9 @@ async def test_sent_messages_survive_a_failed_confirmation_and_nothing_is_sent_t
             return Delivery(Outcome.SENT)
 
         messenger = RecordingMessenger(outage_after_the_fifteenth)
-        worker = Dispatcher(db, messenger, clock, worker_id="w", batch=MESSAGES, concurrency=4)
+        worker = build_dispatcher(
+            db, messenger, clock, worker_id="w", batch=MESSAGES, concurrency=4
+        )
 
         with pytest.raises(DispatchHalted):
             await worker.run_once()

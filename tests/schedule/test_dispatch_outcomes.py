@@ -17,13 +17,9 @@ from care.storage.schedule import extend_schedule
 from sandbox import SandboxClient
 from scheduler.dispatcher import Dispatcher, RetryPolicy
 from tests.schedule.conftest import COORDINATOR_CHAT, ESCALATION_CHAT, PATIENT_CHAT
-from tests.schedule.schedule_support import (
-    add_due_messages,
-    add_patient,
-    attempts,
-    patient,
-    rows,
-)
+from tests.support.factories import add_due_messages, add_patient
+from tests.support.parts import build_dispatcher
+from tests.support.queries import attempts, patient, rows
 
 SURGERY = date(2026, 11, 18)
 
@@ -31,7 +27,7 @@ SURGERY = date(2026, 11, 18)
 def dispatcher(
     db: Database, messenger: TelegramMessenger, clock: FakeClock, **options: Any
 ) -> Dispatcher:
-    return Dispatcher(
+    return build_dispatcher(
         db,
         messenger,
         clock,

@@ -12,15 +12,11 @@ import pytest
 
 from care.domain.clock import FakeClock
 from care.storage.db import Database
-from scheduler.dispatcher import Dispatcher
 from tests.databases import PostgresTemplate
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patients,
-    message_ids,
-    states,
-)
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import RecordingMessenger, message_ids
+from tests.support.parts import build_dispatcher
+from tests.support.queries import states
 
 MESSAGES = 2_000
 PATIENTS = 200
@@ -48,7 +44,7 @@ async def test_two_workers_send_two_thousand_due_messages_each_exactly_once(
     engines = [Database(postgres_url), Database(postgres_url)]
     messengers = [RecordingMessenger(pause=0.0005), RecordingMessenger(pause=0.0005)]
     workers = [
-        Dispatcher(db, messenger, clock, worker_id=f"worker-{n}", batch=50)
+        build_dispatcher(db, messenger, clock, worker_id=f"worker-{n}", batch=50)
         for n, (db, messenger) in enumerate(zip(engines, messengers, strict=True))
     ]
 

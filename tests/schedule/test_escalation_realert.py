@@ -8,12 +8,15 @@ from sqlalchemy import select
 
 from care.domain.callbacks import encode
 from care.domain.clock import FakeClock
+from care.domain.plan import Approach
 from care.storage.alerts import acknowledge, mark_called, open_alert
 from care.storage.db import Database
 from care.storage.models import Alert, AlertState, AuditEntry, Patient
 from messages.catalog import load_catalog
 from scheduler.escalation import Escalator
-from tests.schedule.schedule_support import RecordingMessenger, add_patient
+from tests.support.factories import add_patient
+from tests.support.fakes import RecordingMessenger
+from tests.support.parts import build_escalator
 
 COORDINATORS = -500
 ESCALATION = -600
@@ -40,7 +43,7 @@ async def open_for(
 
 
 def escalator(db: Database, messenger: RecordingMessenger, clock: FakeClock) -> Escalator:
-    return Escalator(
+    return build_escalator(
         db,
         messenger,
         clock,
@@ -60,7 +63,9 @@ async def alert_row(db: Database, alert_id: int) -> Alert:
 async def test_an_unacknowledged_red_alert_is_resent_after_15_minutes_then_escalated_after_30(
     db: Database, clock: FakeClock
 ) -> None:
-    patient_id = await add_patient(db, surgery_date=SURGERY, now=clock.now())
+    patient_id = await add_patient(
+        db, surgery_date=SURGERY, now=clock.now(), approach=Approach.INTERLAMINAR
+    )
     alert_id = await open_for(db, clock, patient_id)
     messenger = RecordingMessenger()
     team = escalator(db, messenger, clock)
@@ -100,7 +105,9 @@ async def test_an_unacknowledged_red_alert_is_resent_after_15_minutes_then_escal
 async def test_acknowledging_stops_the_re_escalation_and_is_audited(
     db: Database, clock: FakeClock
 ) -> None:
-    patient_id = await add_patient(db, surgery_date=SURGERY, now=clock.now())
+    patient_id = await add_patient(
+        db, surgery_date=SURGERY, now=clock.now(), approach=Approach.INTERLAMINAR
+    )
     alert_id = await open_for(db, clock, patient_id)
     messenger = RecordingMessenger()
     team = escalator(db, messenger, clock)
@@ -129,7 +136,9 @@ async def test_acknowledging_stops_the_re_escalation_and_is_audited(
 async def test_an_amber_alert_is_posted_once_and_a_second_one_of_the_same_source_is_merged(
     db: Database, clock: FakeClock
 ) -> None:
-    patient_id = await add_patient(db, surgery_date=SURGERY, now=clock.now())
+    patient_id = await add_patient(
+        db, surgery_date=SURGERY, now=clock.now(), approach=Approach.INTERLAMINAR
+    )
     first = await open_for(db, clock, patient_id, severity="amber", source="missed_checkins")
     again = await open_for(db, clock, patient_id, severity="amber", source="missed_checkins")
     messenger = RecordingMessenger()
@@ -147,7 +156,9 @@ async def test_an_amber_alert_is_posted_once_and_a_second_one_of_the_same_source
 async def test_called_patient_closes_the_alert_and_a_second_press_changes_nothing(
     db: Database, clock: FakeClock
 ) -> None:
-    patient_id = await add_patient(db, surgery_date=SURGERY, now=clock.now())
+    patient_id = await add_patient(
+        db, surgery_date=SURGERY, now=clock.now(), approach=Approach.INTERLAMINAR
+    )
     alert_id = await open_for(db, clock, patient_id)
 
     async with db.uow() as uow:

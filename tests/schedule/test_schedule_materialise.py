@@ -9,10 +9,12 @@ import pytest
 
 from care.domain.clock import FakeClock
 from care.domain.pathway import Pathway, WakingWindow, load_pathway, occurrences
+from care.domain.plan import Approach
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, Patient, PatientStatus
+from care.storage.models import MessageState, Patient, PatientStatus
 from care.storage.schedule import cancel_pending, extend_all, extend_schedule, reschedule, upcoming
-from tests.schedule.schedule_support import SEOUL, add_patient, rows, seoul, states
+from tests.support.factories import SEOUL, add_patient, seoul
+from tests.support.queries import rows, states
 
 SURGERY = date(2026, 11, 18)  # the clock starts on day 2, 09:00 in Seoul
 

@@ -6,18 +6,14 @@ import asyncio
 from datetime import date, timedelta
 
 from care.domain.clock import FakeClock
-from care.domain.messaging import Delivery, Keyboard, Outcome, OutgoingMessage
 from care.domain.pathway import Pathway
 from care.storage.db import Database
 from care.storage.models import MessageState
 from scheduler.runner import SchedulerConfig, SchedulerRunner
-from tests.schedule.schedule_support import (
-    RecordingMessenger,
-    add_due_messages,
-    add_patient,
-    rows,
-    seoul,
-)
+from tests.support.factories import add_due_messages, add_patient, seoul
+from tests.support.fakes import HeldMessenger, RecordingMessenger
+from tests.support.parts import build_runner
+from tests.support.queries import rows
 
 SURGERY = date(2026, 11, 18)
 
@@ -26,7 +22,7 @@ def runner(
     db: Database, messenger: object, clock: FakeClock, pathway: Pathway, role: str = "all"
 ) -> SchedulerRunner:
     config = SchedulerConfig(coordinator_chat_id=-1, dispatch_every=timedelta(seconds=0.05))
-    return SchedulerRunner(db, messenger, clock, pathway, config, role=role)  # type: ignore[arg-type]
+    return build_runner(db, messenger, clock, pathway, config, role=role)  # type: ignore[arg-type]
 
 
 async def test_tick_materialises_the_plan_and_sends_what_is_due_on_the_fake_clock(
@@ -51,31 +47,12 @@ async def test_tick_materialises_the_plan_and_sends_what_is_due_on_the_fake_cloc
     assert [m.chat_id for m in messenger.sent] == [1001] * 3
 
 
-class SlowMessenger(RecordingMessenger):
-    """Holds every send until released: a dispatch caught in flight."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def send(self, message: OutgoingMessage) -> Delivery:
-        self.started.set()
-        await self.release.wait()
-        return await super().send(message)
-
-    async def edit(
-        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = ()
-    ) -> Delivery:
-        return Delivery(Outcome.SENT, message_id=message_id)
-
-
 async def test_apscheduler_dispatches_due_rows_and_shutdown_waits_for_the_batch_in_flight(
     sqlite_db: Database, clock: FakeClock, pathway: Pathway
 ) -> None:
     await add_patient(sqlite_db, surgery_date=SURGERY, now=clock.now())
     due = await add_due_messages(sqlite_db, 3, patients=1, due_at=clock.now())
-    messenger = SlowMessenger()
+    messenger = HeldMessenger()
     scheduler = runner(sqlite_db, messenger, clock, pathway)
 
     scheduler.start()

@@ -19,14 +19,10 @@ from care.storage import followups
 from care.storage.alerts import open_alert
 from care.storage.db import Database, in_unit_of_work
 from care.storage.models import Alert, AlertState, InboundMessage, Patient
-from scheduler.dispatcher import Dispatcher
-from scheduler.escalation import Escalator
-from tests.schedule.schedule_support import (
-    GuardedMessenger,
-    add_due_messages,
-    add_patients,
-    states,
-)
+from tests.support.factories import add_due_messages, add_patients
+from tests.support.fakes import RecordingMessenger
+from tests.support.parts import build_dispatcher, build_escalator
+from tests.support.queries import states
 
 COORDINATORS = -500
 SURGERY = date(2026, 11, 18)
@@ -43,6 +39,21 @@ async def test_the_unit_of_work_marks_the_task_inside_it(db: Database) -> None:
     assert not in_unit_of_work()
 
 
+async def test_a_messenger_call_inside_a_unit_of_work_is_counted(
+    db: Database, clock: FakeClock
+) -> None:
+    """What every scheduler test checks at teardown (tests/schedule/conftest.py) can fail."""
+    messenger = RecordingMessenger()
+    message = OutgoingMessage(chat_id=1, text="hello")
+    async with db.uow():
+        await messenger.send(message)
+        await messenger.edit(1, 1, "edited")
+    await messenger.send(message)
+
+    assert messenger.inside_transaction == 2
+    messenger.inside_transaction = 0  # this test's own teardown check passes
+
+
 async def test_the_escalator_posts_every_alert_with_no_transaction_open(
     db: Database, clock: FakeClock
 ) -> None:
@@ -53,8 +64,8 @@ async def test_the_escalator_posts_every_alert_with_no_transaction_open(
                 uow.session, patient=patient, severity="red", source="checkin", now=clock.now()
             )
         await uow.commit()
-    messenger = GuardedMessenger()
-    team = Escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS)
+    messenger = RecordingMessenger()
+    team = build_escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS)
 
     assert await team.run_once() == 3
     assert await team.run_once() == 0
@@ -84,8 +95,8 @@ async def test_the_dispatcher_sends_and_reports_with_no_transaction_open(
             return Delivery(Outcome.SENT)
         return next(answers, Delivery(Outcome.SENT))
 
-    messenger = GuardedMessenger(script)
-    worker = Dispatcher(
+    messenger = RecordingMessenger(script)
+    worker = build_dispatcher(
         db, messenger, clock, worker_id="w", coordinator_chat_id=COORDINATORS, concurrency=4
     )
 
@@ -109,8 +120,8 @@ async def test_twenty_five_patients_confirm_a_red_sign_within_a_second_and_none_
     try:
         await add_patients(db, PATIENTS, surgery_date=SURGERY, now=clock.now())
         inbound = await awaiting_red_signs(db, clock)
-        messenger = GuardedMessenger(pause=0.04)  # a group's paced sends
-        team = Escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS, batch=50)
+        messenger = RecordingMessenger(pause=0.04)  # a group's paced sends
+        team = build_escalator(db, messenger, clock, coordinator_chat_id=COORDINATORS, batch=50)
         kicks: list[asyncio.Task[int]] = []
 
         async def confirm(patient_id: int, inbound_id: int) -> None:
@@ -190,7 +201,9 @@ async def test_an_alert_whose_post_fails_is_tried_once_a_run_and_others_still_go
             return Delivery(Outcome.TRANSIENT, error_code=502)
         return Delivery(Outcome.SENT)
 
-    team = Escalator(db, GuardedMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS)
+    team = build_escalator(
+        db, RecordingMessenger(first_refused), clock, coordinator_chat_id=COORDINATORS
+    )
 
     assert await team.run_once() == 1
     assert await team.run_once() == 1

@@ -2,15 +2,16 @@
 
 These are development examples written for each kind of wording the reader turns into
 standard form; none comes from a blind batch. Each row would fail if its mechanism were
-taken out.
+taken out. They read with the rules alone (``classify`` here): the learned second opinion,
+which may ask about a message the rules leave green, is tested in test_learned.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from care.domain.triage import Tier, classify
-from care.domain.triage.free_text import prepare
+from care.domain.triage import Tier, TriageResult
+from care.domain.triage.free_text import classify_with, prepare
 from care.domain.triage.reading import (
     denied_denials,
     labelled_values,
@@ -27,6 +28,11 @@ RED, AMBER, GREEN, ASK = Tier.RED, Tier.AMBER, Tier.GREEN, Tier.ASK
 
 def read(text: str) -> str:
     return prepare(text, load_free_text_rules())
+
+
+def classify(text: str) -> TriageResult:
+    """The rules' reading, without the learned second opinion."""
+    return classify_with(text, load_free_text_rules())
 
 
 # ---------------------------------------------------------------- numbers in words

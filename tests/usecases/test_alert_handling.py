@@ -9,7 +9,7 @@ from care.storage import alerts
 from care.storage.db import Database
 from care.storage.models import Alert, AlertState, Patient
 from care.usecases.alert_handling import Handled, Handling, handle
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 
 async def red_alert(db: Database, clock: FakeClock) -> int:

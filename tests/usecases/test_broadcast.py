@@ -6,10 +6,11 @@ import pytest
 
 from care.domain.clock import FakeClock
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.plan import Approach
 from care.storage.db import Database
-from care.storage.models import Approach
 from care.usecases import broadcast
-from tests.coordinator.coordinator_support import add_patient, delivery_states
+from tests.support.factories import add_patient
+from tests.support.queries import states
 
 GROUP = -1001
 
@@ -61,13 +62,13 @@ async def test_a_draft_is_sent_once_and_a_second_confirmation_is_stale(
         db, clock, drafted.broadcast_id, actor="coordinator:1", chat_id=GROUP
     )
     assert isinstance(again, broadcast.Stale)
-    assert await delivery_states(db, drafted.broadcast_id) == {"pending": 2}
+    assert await states(db, drafted.broadcast_id) == {"pending": 2}
 
     stopped = await broadcast.cancel(
         db, clock, drafted.broadcast_id, actor="coordinator:1", chat_id=GROUP
     )
     assert stopped == broadcast.Cancelled(drafted.broadcast_id, was_draft=False, cancelled=2)
-    assert await delivery_states(db, drafted.broadcast_id) == {"cancelled": 2}
+    assert await states(db, drafted.broadcast_id) == {"cancelled": 2}
 
 
 async def test_cancelling_a_draft_discards_it_and_queues_nothing(

@@ -7,10 +7,10 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from care.domain.clock import FakeClock
+from care.domain.plan import Approach, EnrollmentRequest
 from care.storage import enrollment
 from care.storage.db import Database
-from care.storage.models import Approach, AuditEntry, Invite, Patient, PatientStatus
-from care.storage.plan import EnrollmentRequest
+from care.storage.models import AuditEntry, Invite, Patient, PatientStatus
 from care.usecases.enrolment import EnrolmentPolicy, enrol, invite_link
 
 POLICY = EnrolmentPolicy(invite_ttl=timedelta(days=14), window=(time(9, 0), time(20, 0)))

@@ -14,7 +14,7 @@ from care.domain.errors import InvalidInput
 from care.storage.db import Database
 from care.storage.models import AuditEntry
 from care.usecases.export import export
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 
 async def test_an_export_returns_its_rows_and_is_audited(db: Database, clock: FakeClock) -> None:

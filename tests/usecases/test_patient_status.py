@@ -19,7 +19,7 @@ from care.usecases.patient_status import (
     erase,
     language_of,
 )
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 PATHWAY = load_pathway()
 CHAT = 8501

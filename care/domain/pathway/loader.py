@@ -1,16 +1,19 @@
 """Read ``messages/pathway.yaml`` into a frozen Pathway; every mistake is one clear ConfigError.
 
-Each error names the file and the entry (``milestones[3] (id 'visit_2w')``) and what is wrong.
+The pydantic models below check the file (care/domain/yaml_models.py gives the error style:
+``messages/pathway.yaml: milestones[3].day: expected a whole number, got 'x'``); then they
+build the frozen Pathway the rest of the code uses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import BeforeValidator, Field, StrictInt, StrictStr, model_validator
 
 from care.domain.errors import ConfigError
 from care.domain.pathway.model import (
@@ -23,255 +26,222 @@ from care.domain.pathway.model import (
     Slot,
 )
 from care.domain.pathway.schedule import day_plan
+from care.domain.yaml_models import Count, Problem, YamlModel, load_yaml, matching, show, validate
 
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "messages" / "pathway.yaml"
-SUPPORTED_VERSION = 1
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _ID = re.compile(r"^[a-z0-9_]+$")
 
 
-class _Reader:
-    """Typed access to the parsed YAML, raising ConfigError that names where the problem is."""
+def _wall_time(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 12:30 as the number 750 (base 60).
+        raise Problem('write times in quotes, like "08:30"')
+    if not isinstance(value, str) or not _TIME.match(value):
+        raise Problem(f'expected a time "HH:MM" (24-hour clock), got {show(value)}')
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
 
-    def __init__(self, source: str) -> None:
-        self.source = source
 
-    def fail(self, where: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {where}: {problem}")
+WallTime = Annotated[time, BeforeValidator(_wall_time)]
+Name = Annotated[str, matching(_ID, "a lowercase name")]
+Id = Annotated[str, matching(_ID, "a lowercase id")]
+MessageKey = Annotated[str, matching(_KEY, "a message key like pathway.posture.floor")]
+MilestoneKey = Annotated[str, matching(_KEY, "a message key like pathway.milestone.visit_2w")]
 
-    def mapping(self, value: object, where: str) -> Mapping[str, object]:
-        if not isinstance(value, Mapping):
-            raise self.fail(where, f"expected a mapping of names to values, got {_show(value)}")
-        return value
 
-    def sequence(self, value: object, where: str) -> Sequence[object]:
-        if not isinstance(value, list):
-            raise self.fail(where, f"expected a list, got {_show(value)}")
-        return value
+class _Days(YamlModel):
+    """The post-operative days of a rule: a range, optionally thinned by a repeating cycle."""
 
-    def field(
-        self, data: Mapping[str, object], name: str, where: str, default: object = ...
-    ) -> object:
-        if name in data:
-            return data[name]
-        if default is ...:
-            raise self.fail(where, f"'{name}' is missing")
-        return default
+    from_day: Count
+    to_day: Count
+    cycle: Annotated[StrictInt, Field(ge=1)] = 1
+    cycle_days: tuple[Count, ...] = ()
+    approaches: tuple[StrictStr, ...] = ()
 
-    def integer(self, value: object, where: str, *, minimum: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(where, f"expected a whole number, got {_show(value)}")
-        if value < minimum:
-            raise self.fail(where, f"must be at least {minimum}, got {value}")
-        return value
-
-    def text(self, value: object, where: str, pattern: re.Pattern[str], hint: str) -> str:
-        if not isinstance(value, str) or not pattern.match(value):
-            raise self.fail(where, f"expected {hint}, got {_show(value)}")
-        return value
-
-    def wall_time(self, value: object, where: str) -> time:
-        if isinstance(value, int) and not isinstance(value, bool):
-            # YAML 1.1 reads an unquoted 12:30 as the number 750 (base 60).
-            raise self.fail(where, 'write times in quotes, like "08:30"')
-        text = self.text(value, where, _TIME, 'a time "HH:MM" (24-hour clock)')
-        hours, minutes = text.split(":")
-        return time(int(hours), int(minutes))
-
-    def unknown_fields(self, data: Mapping[str, object], allowed: set[str], where: str) -> None:
-        extra = sorted(set(data) - allowed)
-        if extra:
-            raise self.fail(
-                where, f"unknown field {extra[0]!r}; allowed: {', '.join(sorted(allowed))}"
+    @model_validator(mode="after")
+    def _range(self) -> _Days:
+        if self.from_day > self.to_day:
+            raise Problem(f"from_day {self.from_day} is after to_day {self.to_day}")
+        if not self.days() or any(day >= self.cycle for day in self.days()):
+            raise Problem(
+                f"cycle_days must be a non-empty list of numbers below cycle {self.cycle}"
             )
+        return self
+
+    def days(self) -> tuple[int, ...]:
+        if "cycle_days" in self.model_fields_set:
+            return self.cycle_days
+        return () if "cycle" in self.model_fields_set else (0,)
+
+    def rule(self) -> DayRule:
+        return DayRule(
+            self.from_day,
+            self.to_day,
+            self.cycle,
+            tuple(sorted(set(self.days()))),
+            frozenset(self.approaches),
+        )
 
 
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+class _Checkin(_Days):
+    slot: StrictStr
+
+
+class _Reminder(YamlModel):
+    slot: StrictStr
+    rotation: StrictStr
+
+
+class _Phase(_Days):
+    reminders: tuple[_Reminder, ...]
+
+    @model_validator(mode="after")
+    def _one_a_slot(self) -> _Phase:
+        if len({reminder.slot for reminder in self.reminders}) != len(self.reminders):
+            raise Problem("two reminders share a slot", "reminders")
+        return self
+
+
+class _Posture(YamlModel):
+    rotations: dict[StrictStr, tuple[MessageKey, ...]]
+    phases: tuple[_Phase, ...]
+
+    @model_validator(mode="after")
+    def _varied(self) -> _Posture:
+        for name, keys in self.rotations.items():
+            if len(keys) < 2 or len(set(keys)) != len(keys):
+                raise Problem(
+                    "list at least two different message keys, each once, so reminders vary",
+                    "rotations",
+                    name,
+                )
+        return self
+
+
+class _Milestone(YamlModel):
+    id: Id
+    day: Count
+    slot: StrictStr
+    key: MilestoneKey
+    approaches: tuple[StrictStr, ...] = ()
+
+
+class PathwayFile(YamlModel):
+    """The whole of ``pathway.yaml``."""
+
+    version: Literal[1]  # the format this code reads
+    approaches: tuple[Name, ...]
+    last_day: Count
+    daily_cap: Annotated[StrictInt, Field(ge=1)]
+    min_gap_minutes: Count = 0
+    slots: dict[StrictStr, WallTime]
+    checkins: tuple[_Checkin, ...]
+    posture: _Posture
+    milestones: tuple[_Milestone, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PathwayFile:
+        if not self.approaches or len(set(self.approaches)) != len(self.approaches):
+            raise Problem("list each approach once, at least one", "approaches")
+        if not self.slots:
+            raise Problem("at least one slot is needed", "slots")
+        if len(set(self.slots.values())) != len(self.slots):
+            raise Problem("two slots have the same time", "slots")
+        for i, checkin in enumerate(self.checkins):
+            self._check_days(checkin, "checkins", i)
+            self._check_slot(checkin.slot, "checkins", i, "slot")
+        for i, phase in enumerate(self.posture.phases):
+            self._check_days(phase, "posture", "phases", i)
+            for j, reminder in enumerate(phase.reminders):
+                at = ("posture", "phases", i, "reminders", j)
+                self._check_slot(reminder.slot, *at, "slot")
+                if reminder.rotation not in self.posture.rotations:
+                    known = ", ".join(sorted(self.posture.rotations))
+                    raise Problem(
+                        f"unknown rotation {show(reminder.rotation)}; rotations are {known}",
+                        *at,
+                        "rotation",
+                    )
+        seen: set[str] = set()
+        for i, milestone in enumerate(self.milestones):
+            if milestone.id in seen:
+                raise Problem(
+                    f"{milestone.id!r} is used twice; ids must be unique", "milestones", i, "id"
+                )
+            seen.add(milestone.id)
+            if milestone.day > self.last_day:
+                raise Problem(
+                    f"{milestone.day} is after the plan's last_day {self.last_day}",
+                    "milestones",
+                    i,
+                    "day",
+                )
+            self._check_slot(milestone.slot, "milestones", i, "slot")
+            self._check_approaches(milestone.approaches, "milestones", i, "approaches")
+        pathway = self.to_pathway()
+        for approach in self.approaches:
+            try:
+                day_plan(pathway, approach)  # every milestone must find a slot
+            except ConfigError as error:
+                raise Problem(str(error), "milestones") from None
+        return self
+
+    def _check_days(self, days: _Days, *at: str | int) -> None:
+        if days.to_day > self.last_day:
+            raise Problem(
+                f"{days.to_day} is after the plan's last_day {self.last_day}", *at, "to_day"
+            )
+        self._check_approaches(days.approaches, *at, "approaches")
+
+    def _check_slot(self, name: str, *at: str | int) -> None:
+        if name not in self.slots:
+            known = ", ".join(slot.name for slot in self._slots())
+            raise Problem(f"unknown slot {show(name)}; slots are {known}", *at)
+
+    def _check_approaches(self, chosen: Sequence[str], *at: str | int) -> None:
+        for i, item in enumerate(chosen):
+            if item not in self.approaches:
+                raise Problem(
+                    f"unknown approach {show(item)}; approaches are {', '.join(self.approaches)}",
+                    *at,
+                    i,
+                )
+
+    def _slots(self) -> tuple[Slot, ...]:
+        return tuple(
+            sorted((Slot(name, at) for name, at in self.slots.items()), key=lambda s: s.at)
+        )
+
+    def to_pathway(self) -> Pathway:
+        return Pathway(
+            approaches=self.approaches,
+            last_day=self.last_day,
+            daily_cap=self.daily_cap,
+            min_gap=timedelta(minutes=self.min_gap_minutes),
+            slots=self._slots(),
+            checkins=tuple(CheckinRule(c.rule(), c.slot) for c in self.checkins),
+            rotations=tuple((name, keys) for name, keys in self.posture.rotations.items()),
+            posture=tuple(
+                PosturePhase(
+                    phase.rule(),
+                    tuple(PostureReminder(r.slot, r.rotation) for r in phase.reminders),
+                )
+                for phase in self.posture.phases
+            ),
+            milestones=tuple(
+                Milestone(m.id, m.day, m.slot, m.key, frozenset(m.approaches))
+                for m in self.milestones
+            ),
+        )
 
 
 def load_pathway(path: Path | None = None) -> Pathway:
     """Parse and validate the pathway file (default: ``messages/pathway.yaml``)."""
-    source = path or DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{source}: cannot read the pathway file ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        raise ConfigError(f"{source}: not valid YAML ({at})") from None
-    return parse_pathway(raw, source=str(source))
+    return load_yaml(path or DEFAULT_PATH, PathwayFile).to_pathway()
 
 
 def parse_pathway(raw: object, *, source: str = "pathway") -> Pathway:
     """Validate already-parsed YAML data into a Pathway."""
-    r = _Reader(source)
-    top = r.mapping(raw, "top level")
-    r.unknown_fields(
-        top,
-        {
-            "version", "approaches", "last_day", "daily_cap", "min_gap_minutes",
-            "slots", "checkins", "posture", "milestones",
-        },
-        "top level",
-    )  # fmt: skip
-    version = r.field(top, "version", "top level")
-    if version != SUPPORTED_VERSION:
-        raise r.fail("version", f"expected {SUPPORTED_VERSION}, got {_show(version)}")
-
-    approaches = tuple(
-        r.text(item, f"approaches[{i}]", _ID, "a lowercase name")
-        for i, item in enumerate(r.sequence(r.field(top, "approaches", "top level"), "approaches"))
-    )
-    if not approaches or len(set(approaches)) != len(approaches):
-        raise r.fail("approaches", "list each approach once, at least one")
-    last_day = r.integer(r.field(top, "last_day", "top level"), "last_day", minimum=0)
-    daily_cap = r.integer(r.field(top, "daily_cap", "top level"), "daily_cap", minimum=1)
-    min_gap = r.integer(r.field(top, "min_gap_minutes", "top level", 0), "min_gap_minutes")
-
-    slots_raw = r.mapping(r.field(top, "slots", "top level"), "slots")
-    if not slots_raw:
-        raise r.fail("slots", "at least one slot is needed")
-    slots = tuple(
-        sorted(
-            (Slot(str(name), r.wall_time(at, f"slots.{name}")) for name, at in slots_raw.items()),
-            key=lambda slot: slot.at,
-        )
-    )
-    times = [slot.at for slot in slots]
-    if len(set(times)) != len(times):
-        raise r.fail("slots", "two slots have the same time")
-    slot_names = {slot.name for slot in slots}
-
-    def slot_of(data: Mapping[str, object], where: str) -> str:
-        name = r.field(data, "slot", where)
-        if name not in slot_names:
-            known = ", ".join(slot.name for slot in slots)
-            raise r.fail(where, f"unknown slot {_show(name)}; slots are {known}")
-        return str(name)
-
-    def approaches_of(data: Mapping[str, object], where: str) -> frozenset[str]:
-        chosen = r.sequence(r.field(data, "approaches", where, []), f"{where}.approaches")
-        for item in chosen:
-            if item not in approaches:
-                raise r.fail(
-                    where, f"unknown approach {_show(item)}; approaches are {', '.join(approaches)}"
-                )
-        return frozenset(str(item) for item in chosen)
-
-    def day_rule(data: Mapping[str, object], where: str) -> DayRule:
-        first = r.integer(r.field(data, "from_day", where), f"{where}.from_day")
-        last = r.integer(r.field(data, "to_day", where), f"{where}.to_day")
-        if first > last:
-            raise r.fail(where, f"from_day {first} is after to_day {last}")
-        if last > last_day:
-            raise r.fail(where, f"to_day {last} is after the plan's last_day {last_day}")
-        cycle = r.integer(r.field(data, "cycle", where, 1), f"{where}.cycle", minimum=1)
-        default_days: list[object] = [0] if "cycle" not in data else []
-        days_raw = r.sequence(
-            r.field(data, "cycle_days", where, default_days), f"{where}.cycle_days"
-        )
-        cycle_days = tuple(r.integer(d, f"{where}.cycle_days[{i}]") for i, d in enumerate(days_raw))
-        if not cycle_days or any(d >= cycle for d in cycle_days):
-            raise r.fail(
-                where, f"cycle_days must be a non-empty list of numbers below cycle {cycle}"
-            )
-        return DayRule(
-            first, last, cycle, tuple(sorted(set(cycle_days))), approaches_of(data, where)
-        )
-
-    checkins: list[CheckinRule] = []
-    for i, item in enumerate(r.sequence(r.field(top, "checkins", "top level"), "checkins")):
-        where = f"checkins[{i}]"
-        data = r.mapping(item, where)
-        r.unknown_fields(
-            data, {"from_day", "to_day", "cycle", "cycle_days", "slot", "approaches"}, where
-        )
-        checkins.append(CheckinRule(day_rule(data, where), slot_of(data, where)))
-
-    posture_raw = r.mapping(r.field(top, "posture", "top level"), "posture")
-    r.unknown_fields(posture_raw, {"rotations", "phases"}, "posture")
-    rotations: list[tuple[str, tuple[str, ...]]] = []
-    for name, keys_raw in r.mapping(
-        r.field(posture_raw, "rotations", "posture"), "posture.rotations"
-    ).items():
-        where = f"posture.rotations.{name}"
-        keys = tuple(
-            r.text(key, f"{where}[{i}]", _KEY, "a message key like pathway.posture.floor")
-            for i, key in enumerate(r.sequence(keys_raw, where))
-        )
-        if len(keys) < 2 or len(set(keys)) != len(keys):
-            raise r.fail(
-                where, "list at least two different message keys, each once, so reminders vary"
-            )
-        rotations.append((str(name), keys))
-    rotation_names = {name for name, _ in rotations}
-
-    phases: list[PosturePhase] = []
-    for i, item in enumerate(
-        r.sequence(r.field(posture_raw, "phases", "posture"), "posture.phases")
-    ):
-        where = f"posture.phases[{i}]"
-        data = r.mapping(item, where)
-        r.unknown_fields(
-            data, {"from_day", "to_day", "cycle", "cycle_days", "reminders", "approaches"}, where
-        )
-        reminders: list[PostureReminder] = []
-        for j, reminder_raw in enumerate(
-            r.sequence(r.field(data, "reminders", where), f"{where}.reminders")
-        ):
-            spot = f"{where}.reminders[{j}]"
-            reminder = r.mapping(reminder_raw, spot)
-            r.unknown_fields(reminder, {"slot", "rotation"}, spot)
-            rotation = r.field(reminder, "rotation", spot)
-            if rotation not in rotation_names:
-                known = ", ".join(sorted(rotation_names))
-                raise r.fail(spot, f"unknown rotation {_show(rotation)}; rotations are {known}")
-            reminders.append(PostureReminder(slot_of(reminder, spot), str(rotation)))
-        if len({reminder.slot for reminder in reminders}) != len(reminders):
-            raise r.fail(where, "two reminders share a slot")
-        phases.append(PosturePhase(day_rule(data, where), tuple(reminders)))
-
-    milestones: list[Milestone] = []
-    for i, item in enumerate(r.sequence(r.field(top, "milestones", "top level", []), "milestones")):
-        data = r.mapping(item, f"milestones[{i}]")
-        ident = r.text(
-            r.field(data, "id", f"milestones[{i}]"), f"milestones[{i}].id", _ID, "a lowercase id"
-        )
-        where = f"milestones[{i}] (id {ident!r})"
-        r.unknown_fields(data, {"id", "day", "slot", "key", "approaches"}, where)
-        if any(m.id == ident for m in milestones):
-            raise r.fail(where, "this id is used twice; ids must be unique")
-        day = r.integer(r.field(data, "day", where), f"{where}.day")
-        if day > last_day:
-            raise r.fail(where, f"day {day} is after the plan's last_day {last_day}")
-        key = r.text(
-            r.field(data, "key", where),
-            f"{where}.key",
-            _KEY,
-            "a message key like pathway.milestone.visit_2w",
-        )
-        milestones.append(
-            Milestone(ident, day, slot_of(data, where), key, approaches_of(data, where))
-        )
-
-    pathway = Pathway(
-        approaches=approaches,
-        last_day=last_day,
-        daily_cap=daily_cap,
-        min_gap=timedelta(minutes=min_gap),
-        slots=slots,
-        checkins=tuple(checkins),
-        rotations=tuple(rotations),
-        posture=tuple(phases),
-        milestones=tuple(milestones),
-    )
-    for approach in approaches:
-        try:
-            day_plan(pathway, approach)  # every milestone must find a slot
-        except ConfigError as error:
-            raise r.fail("milestones", str(error)) from None
-    return pathway
+    return validate(raw, PathwayFile, source=source).to_pathway()

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from care.domain.errors import InvalidInput
+from care.domain.kinds import MessageKind
 
-KINDS = ("checkin", "milestone", "posture")
+# The order of kinds at the same instant: the check-in first, a posture tip last.
+KINDS = (MessageKind.CHECKIN, MessageKind.MILESTONE, MessageKind.POSTURE)
 CHECKIN_PAYLOAD = "checkin"
 
 
@@ -38,7 +40,7 @@ class WakingWindow:
 class Occurrence:
     """One message of a patient's plan, at one instant."""
 
-    kind: str  # "posture" | "checkin" | "milestone"
+    kind: MessageKind  # posture, checkin or milestone
     payload_key: str  # message key (posture, milestone) or "checkin"
     post_op_day: int  # 0 = surgery day
     local_date: date

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from care.domain.clock import require_aware
 from care.domain.errors import ConfigError, InvalidInput
+from care.domain.kinds import MessageKind
 from care.domain.pathway.model import (
     CHECKIN_PAYLOAD,
     KINDS,
@@ -45,7 +46,7 @@ class Planned:
 
     day: int
     slot: str
-    kind: str
+    kind: MessageKind
     payload: str  # "checkin", a milestone's message key, or a posture rotation's name
     dedupe_key: str
 
@@ -56,7 +57,7 @@ class WallClock:
 
     day: int
     at: time
-    kind: str
+    kind: MessageKind
     payload_key: str
     dedupe_key: str
 
@@ -72,7 +73,7 @@ def day_plan(pathway: Pathway, approach: str) -> tuple[Planned, ...]:
         for rule in pathway.checkins:
             if rule.days.applies(day, approach):
                 held[rule.slot] = Planned(
-                    day, rule.slot, "checkin", CHECKIN_PAYLOAD, f"checkin:{day}"
+                    day, rule.slot, MessageKind.CHECKIN, CHECKIN_PAYLOAD, f"checkin:{day}"
                 )
                 break
         # A milestone carried over from an earlier day takes the first free slot; one due
@@ -90,7 +91,7 @@ def day_plan(pathway: Pathway, approach: str) -> tuple[Planned, ...]:
                 carried.append(milestone)
                 continue
             held[free[0]] = Planned(
-                day, free[0], "milestone", milestone.key, f"milestone:{milestone.id}"
+                day, free[0], MessageKind.MILESTONE, milestone.key, f"milestone:{milestone.id}"
             )
         for phase in pathway.posture:
             if phase.days.applies(day, approach):
@@ -99,7 +100,7 @@ def day_plan(pathway: Pathway, approach: str) -> tuple[Planned, ...]:
                         continue
                     dedupe_key = f"posture:{day}:{reminder.slot}"
                     held[reminder.slot] = Planned(
-                        day, reminder.slot, "posture", reminder.rotation, dedupe_key
+                        day, reminder.slot, MessageKind.POSTURE, reminder.rotation, dedupe_key
                     )
                 break
         planned.extend(sorted(held.values(), key=lambda p: order[p.slot]))
@@ -127,15 +128,19 @@ def wall_plan(pathway: Pathway, approach: str, window: WakingWindow) -> tuple[Wa
     counters: dict[str, int] = {}
     previous_advice: str | None = None
     for day, items in sorted(by_day.items()):
-        kept = [(window.clamp(pathway.slot_time(p.slot)), p) for p in items if p.kind != "posture"]
-        for item in (p for p in items if p.kind == "posture"):
+        kept = [
+            (window.clamp(pathway.slot_time(p.slot)), p)
+            for p in items
+            if p.kind != MessageKind.POSTURE
+        ]
+        for item in (p for p in items if p.kind == MessageKind.POSTURE):
             at = window.clamp(pathway.slot_time(item.slot))
             if all(abs(_minutes(at) - _minutes(other)) >= gap for other, _ in kept):
                 kept.append((at, item))
         kept.sort(key=lambda pair: (pair[0], KINDS.index(pair[1].kind)))
         for at, item in kept:
             payload_key = item.payload
-            if item.kind == "posture":
+            if item.kind == MessageKind.POSTURE:
                 advice = pathway.rotation(item.payload)
                 index = counters.get(item.payload, 0)
                 if advice[index % len(advice)] == previous_advice:

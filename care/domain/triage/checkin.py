@@ -7,19 +7,20 @@ no storage. A free-text answer to the last question ("note") is read by ``classi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import Field, StrictInt, StrictStr, model_validator
 
-from care.domain.errors import ConfigError
 from care.domain.triage.free_text import classify
 from care.domain.triage.rules import DATA_DIR, RED_FLAG_ROWS
 from care.domain.triage.signs import load_signs
 from care.domain.triage.tiers import Tier, highest
+from care.domain.yaml_models import Problem, Text, YamlModel, load_yaml, matching
 
 CHECKIN_FILE = DATA_DIR / "checkin.yaml"
 MAX_QUESTION_ID = 8
@@ -274,143 +275,221 @@ def _option_ids(rules: CheckinRules, question_id: str) -> tuple[str, ...]:
 # ---- loading -------------------------------------------------------------------------
 
 
-@cache
-def load_checkin_rules(path: Path = CHECKIN_FILE) -> CheckinRules:
-    """Read and validate ``checkin.yaml`` once per path."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-        return _build(data)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
-        raise ConfigError(f"{path.name}: {error}") from error
+Conditions = dict[StrictStr, tuple[StrictStr, ...]]
+Flags = tuple[StrictInt, ...] | None
+_QUESTION_ID = re.compile(rf"[\x00-\x7f]{{1,{MAX_QUESTION_ID}}}\Z")
+_OPTION_ID = re.compile(rf"[\x00-\x7f]{{1,{MAX_OPTION_ID}}}\Z")
 
 
-def _build(data: Mapping[str, Any]) -> CheckinRules:
-    questions = tuple(_question(item) for item in data["questions"])
-    options = {q.id: set(q.option_ids()) for q in questions}
-    if len(options) != len(questions):
-        raise ValueError("question ids must be unique")
-    rules = tuple(_rule(item, options) for item in data["rules"])
-    if len({r.id for r in rules}) != len(rules):
-        raise ValueError("rule ids must be unique")
-    for question in questions:
-        _check_conditions(question.id, question.only_if, options)
-    trends = data["trends"]
-    leg, back = trends["leg_pain_rebound"], trends["back_pain_discitis"]
-    nerve = leg["with_nerve_sign"]
-    return CheckinRules(
-        questions=questions,
-        rules=rules,
-        green_advice=tuple((int(e["until_day"]), str(e["key"])) for e in data["green_advice"]),
-        green_high_pain=(
-            int(data["green_high_pain"]["at_least"]),
-            str(data["green_high_pain"]["key"]),
-        ),
-        leg_pain=LegPainRebound(
-            question=_known(str(leg["question"]), options),
-            rise=int(leg["rise"]),
-            tier=Tier(leg["tier"]),
-            flags=_flags(leg),
-            nerve_tier=Tier(nerve["tier"]),
-            nerve_signs=_conditions(nerve["when_any"], options),
-            sign=_sign(leg),
-            source=_source(leg),
-        ),
-        back_pain=BackPainDiscitis(
-            question=_known(str(back["question"]), options),
-            rise=int(back["rise"]),
-            from_day=int(back["from_day"]),
-            to_day=int(back["to_day"]),
-            with_any=_conditions(back["with_any"], options),
-            tier=Tier(back["tier"]),
-            flags=_flags(back),
-            source=_source(back),
-        ),
-    )
+def _check_flags(flags: Flags) -> None:
+    for i, flag in enumerate(flags or ()):
+        if flag not in RED_FLAG_ROWS:
+            raise Problem(f"flags must be rows 1-14, got {flag}", "flags", i)
 
 
-def _question(item: Mapping[str, Any]) -> Question:
-    question_id = str(item["id"])
-    if not question_id.isascii() or not 0 < len(question_id) <= MAX_QUESTION_ID:
-        raise ValueError(f"question id {question_id!r}: at most {MAX_QUESTION_ID} ASCII chars")
-    if "scale" in item:
-        low, high = (int(v) for v in item["scale"])
-        options = tuple(Option(str(n), f"triage.opt.scale.{n}") for n in range(low, high + 1))
-    else:
-        options = tuple(Option(str(o), f"triage.opt.{question_id}.{o}") for o in item["options"])
-    for option in options:
-        if not option.id.isascii() or not 0 < len(option.id) <= MAX_OPTION_ID:
-            raise ValueError(f"option id {option.id!r}: at most {MAX_OPTION_ID} ASCII chars")
-    only_if = tuple(
-        (str(q), tuple(str(v) for v in values)) for q, values in (item.get("only_if") or {}).items()
-    )
-    return Question(
-        id=question_id,
-        text_key=str(item["text"]),
-        options=options,
-        only_if=only_if,
-        approaches=tuple(str(a) for a in item.get("approaches") or ()),
-    )
+class _Question(YamlModel):
+    id: Annotated[StrictStr, matching(_QUESTION_ID, f"at most {MAX_QUESTION_ID} ASCII characters")]
+    text: StrictStr
+    scale: tuple[StrictInt, StrictInt] | None = None
+    options: tuple[StrictStr, ...] | None = None
+    only_if: Conditions = Field(default_factory=dict)
+    approaches: tuple[StrictStr, ...] = ()
+
+    @model_validator(mode="after")
+    def _options(self) -> _Question:
+        if (self.scale is None) == (self.options is None):
+            raise Problem("give either scale: [low, high] or a list of options")
+        for option in self.to_question().options:
+            if not _OPTION_ID.match(option.id):
+                where = "scale" if self.options is None else "options"
+                raise Problem(
+                    f"option id {option.id!r}: at most {MAX_OPTION_ID} ASCII characters", where
+                )
+        return self
+
+    def to_question(self) -> Question:
+        if self.scale is not None:
+            low, high = self.scale
+            options = tuple(Option(str(n), f"triage.opt.scale.{n}") for n in range(low, high + 1))
+        else:
+            options = tuple(Option(o, f"triage.opt.{self.id}.{o}") for o in self.options or ())
+        return Question(
+            id=self.id,
+            text_key=self.text,
+            options=options,
+            only_if=tuple(self.only_if.items()),
+            approaches=self.approaches,
+        )
 
 
-def _rule(item: Mapping[str, Any], options: Mapping[str, set[str]]) -> Rule:
-    tier = Tier(item["tier"])
-    if tier is Tier.ASK:
-        raise ValueError(f"rule {item['id']}: a check-in is red, amber or green, never ask")
-    return Rule(
-        id=str(item["id"]),
-        when=_conditions(item["when"], options),
-        tier=tier,
-        flags=_flags(item),
-        sign=_sign(item),
-        source=_source(item),
-    )
+class _Rule(YamlModel):
+    id: StrictStr
+    when: Conditions
+    tier: Tier
+    flags: Flags = None
+    sign: StrictStr | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _tier(self) -> _Rule:
+        if self.tier is Tier.ASK:
+            raise Problem("a check-in is red, amber or green, never ask", "tier")
+        _check_flags(self.flags)
+        return self
+
+    def to_rule(self) -> Rule:
+        return Rule(
+            self.id, tuple(self.when.items()), self.tier, self.flags or (), self.sign, self.source
+        )
 
 
-def _conditions(
-    when: Mapping[str, Sequence[str]], options: Mapping[str, set[str]]
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    result = tuple((str(q), tuple(str(v) for v in values)) for q, values in when.items())
-    _check_conditions("rule", result, options)
-    return result
+class _GreenHighPain(YamlModel):
+    at_least: StrictInt
+    key: StrictStr
+
+
+class _GreenAdvice(YamlModel):
+    until_day: StrictInt
+    key: StrictStr
+
+
+class _NerveSign(YamlModel):
+    tier: Tier
+    when_any: Conditions
+
+
+class _LegPain(YamlModel):
+    question: StrictStr
+    rise: StrictInt
+    tier: Tier
+    flags: Flags = None
+    with_nerve_sign: _NerveSign
+    sign: StrictStr | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _flags(self) -> _LegPain:
+        _check_flags(self.flags)
+        return self
+
+
+class _BackPain(YamlModel):
+    question: StrictStr
+    rise: StrictInt
+    from_day: StrictInt
+    to_day: StrictInt
+    with_any: Conditions
+    tier: Tier
+    flags: Flags = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _flags(self) -> _BackPain:
+        _check_flags(self.flags)
+        return self
+
+
+class _Trends(YamlModel):
+    leg_pain_rebound: _LegPain
+    back_pain_discitis: _BackPain
+
+
+class CheckinFile(YamlModel):
+    """The whole of ``checkin.yaml``; signs are checked against ``signs.yaml``."""
+
+    version: Literal[1]
+    questions: tuple[_Question, ...]
+    green_high_pain: _GreenHighPain
+    green_advice: tuple[_GreenAdvice, ...] = Field(min_length=1)
+    rules: tuple[_Rule, ...]
+    trends: _Trends
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> CheckinFile:
+        options: dict[str, set[str]] = {}
+        for i, question in enumerate(self.questions):
+            if question.id in options:
+                raise Problem(
+                    f"{question.id!r} is used twice; question ids must be unique",
+                    "questions",
+                    i,
+                    "id",
+                )
+            options[question.id] = set(question.to_question().option_ids())
+        for i, question in enumerate(self.questions):
+            _check_conditions(question.only_if, options, "questions", i, "only_if")
+        seen: set[str] = set()
+        signs = load_signs().signs
+        for i, rule in enumerate(self.rules):
+            if rule.id in seen:
+                raise Problem(
+                    f"{rule.id!r} is used twice; rule ids must be unique", "rules", i, "id"
+                )
+            seen.add(rule.id)
+            _check_conditions(rule.when, options, "rules", i, "when")
+            if rule.sign is not None and rule.sign not in signs:
+                raise Problem(f"no sign {rule.sign!r} in signs.yaml", "rules", i, "sign")
+        leg, back = self.trends.leg_pain_rebound, self.trends.back_pain_discitis
+        for name, trend in (("leg_pain_rebound", leg), ("back_pain_discitis", back)):
+            if trend.question not in options:
+                raise Problem(f"unknown question {trend.question!r}", "trends", name, "question")
+        nerve = leg.with_nerve_sign.when_any
+        _check_conditions(
+            nerve, options, "trends", "leg_pain_rebound", "with_nerve_sign", "when_any"
+        )
+        _check_conditions(back.with_any, options, "trends", "back_pain_discitis", "with_any")
+        if leg.sign is not None and leg.sign not in signs:
+            raise Problem(
+                f"no sign {leg.sign!r} in signs.yaml", "trends", "leg_pain_rebound", "sign"
+            )
+        return self
+
+    def to_rules(self) -> CheckinRules:
+        leg, back = self.trends.leg_pain_rebound, self.trends.back_pain_discitis
+        return CheckinRules(
+            questions=tuple(question.to_question() for question in self.questions),
+            rules=tuple(rule.to_rule() for rule in self.rules),
+            green_advice=tuple((entry.until_day, entry.key) for entry in self.green_advice),
+            green_high_pain=(self.green_high_pain.at_least, self.green_high_pain.key),
+            leg_pain=LegPainRebound(
+                question=leg.question,
+                rise=leg.rise,
+                tier=leg.tier,
+                flags=leg.flags or (),
+                nerve_tier=leg.with_nerve_sign.tier,
+                nerve_signs=tuple(leg.with_nerve_sign.when_any.items()),
+                sign=leg.sign,
+                source=leg.source,
+            ),
+            back_pain=BackPainDiscitis(
+                question=back.question,
+                rise=back.rise,
+                from_day=back.from_day,
+                to_day=back.to_day,
+                with_any=tuple(back.with_any.items()),
+                tier=back.tier,
+                flags=back.flags or (),
+                source=back.source,
+            ),
+        )
 
 
 def _check_conditions(
-    owner: str,
-    conditions: tuple[tuple[str, tuple[str, ...]], ...],
+    conditions: Mapping[str, Sequence[str]],
     options: Mapping[str, set[str]],
+    *at: str | int,
 ) -> None:
-    for question, values in conditions:
-        _known(question, options)
+    """Every condition names a question of the check-in and options it has."""
+    for question, values in conditions.items():
+        if question not in options:
+            raise Problem(f"unknown question {question!r}", *at, question)
         unknown = set(values) - options[question]
         if unknown:
-            raise ValueError(f"{owner}: {question} has no option {sorted(unknown)}")
+            known = ", ".join(sorted(options[question]))
+            raise Problem(f"no option {sorted(unknown)} (options: {known})", *at, question)
 
 
-def _known(question: str, options: Mapping[str, set[str]]) -> str:
-    if question not in options:
-        raise ValueError(f"unknown question {question!r}")
-    return question
-
-
-def _sign(item: Mapping[str, Any]) -> str | None:
-    sign = item.get("sign")
-    if sign is None:
-        return None
-    if str(sign) not in load_signs().signs:
-        raise ValueError(f"{item.get('id', 'trend')}: no sign {sign!r} in signs.yaml")
-    return str(sign)
-
-
-def _flags(item: Mapping[str, Any]) -> tuple[int, ...]:
-    flags = tuple(int(f) for f in item.get("flags") or ())
-    if any(f not in RED_FLAG_ROWS for f in flags):
-        raise ValueError(f"{item.get('id', 'trend')}: flags must be rows 1-14")
-    return flags
-
-
-def _source(item: Mapping[str, Any]) -> str:
-    source = item.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise ValueError(f"{item.get('id', 'trend')}: every rule must name its clinical source")
-    return source
+@cache
+def load_checkin_rules(path: Path = CHECKIN_FILE) -> CheckinRules:
+    """Read and validate ``checkin.yaml`` once per path."""
+    return load_yaml(path, CheckinFile).to_rules()

@@ -31,11 +31,14 @@ from care.domain.triage.korean import (
     romanised_to_hangul,
     whole,
 )
+from care.domain.triage.learned import LearnedModel, load_learned_model
 from care.domain.triage.reading import (
+    chat,
     denied_denials,
     dialect,
     english_dialect,
     glossary,
+    keyboard_korean,
     labelled_values,
     number_words,
     plain_english,
@@ -84,13 +87,32 @@ class _Finding:
 
 
 def classify(text: str) -> TriageResult:
-    """Classify one patient message. Deterministic; the rules are loaded once."""
-    return classify_with(text, load_free_text_rules())
+    """Classify one patient message: the rules, backed by the learned second opinion.
+    Deterministic; the rules and the model are loaded once."""
+    return classify_with(text, load_free_text_rules(), load_learned_model())
 
 
-def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
-    """``classify`` against given rules (for tests and rule reviews)."""
+def classify_with(
+    text: str, rules: FreeTextRules, learned: LearnedModel | None = None
+) -> TriageResult:
+    """``classify`` against given rules (for tests and rule reviews); with ``learned``, a
+    message the rules read as green that the model scores at its threshold or above is
+    asked about (``learned.py``: the model only ever raises green to ask)."""
     prepared = prepare(text, rules)
+    result = _read_by_rules(prepared, rules)
+    if learned is None or result.tier is not Tier.GREEN:
+        return result
+    probability = learned.probability(prepared)
+    if probability < learned.threshold:
+        return result
+    words = ", ".join(learned.strongest_words(prepared))
+    evidence = f"learned: reads like a warning sign ({probability:.2f}; {words})"
+    question = rules.safety_net.question if rules.safety_net else rules.default_question
+    return TriageResult(Tier.ASK, (), (evidence,), question)
+
+
+def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
+    """The rules' reading of a message in standard written form."""
     message = _masked(whole(prepared), rules)
     _NOW.set(_any(rules.now_markers, message))
     _ASKING.set(False)
@@ -107,6 +129,8 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
     others_spans: list[tuple[int, int]] = []
     in_condition = False
     cursor = 0
+    before_surgery = _before_surgery(parts, rules)
+    clause_spans: list[tuple[int, int, set[str]]] = []
     for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
         cursor = max(cursor, offset + len(clause.text)) if offset >= 0 else cursor
@@ -126,6 +150,12 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
         }
+        if before_surgery[clause_number]:
+            clause_modifiers.add("preexisting")
+        if _USED_TO.search(masked.text):
+            clause_modifiers.discard("improving")  # 누우면 나았었는데: it no longer does
+        if offset >= 0:
+            clause_spans.append((offset, offset + len(clause.text), clause_modifiers))
         for family in rules.families:
             finding = _read_family(family, clause, masked, clause_modifiers, rules)
             if finding is not None:
@@ -158,7 +188,7 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
         if finding is not None and not any(
             start <= finding.order < end for start, end in others_spans
         ):
-            findings.append(_with_order(finding, 9_999))
+            findings.append(_with_order(_in_its_time(finding, family, clause_spans), 9_999))
     findings.extend(_combinations(findings, rules))
     if highest(f.tier for f in findings) is Tier.GREEN and net:
         findings.append(net[0])
@@ -166,9 +196,11 @@ def classify_with(text: str, rules: FreeTextRules) -> TriageResult:
 
 
 def prepare(text: str, rules: FreeTextRules) -> str:
-    """The message in standard written form (see ``reading.py``): normalised, romanised
-    Korean in Hangul, English medical words in a Korean sentence in Korean, dialect in
-    standard forms, numbers in digits, English typos repaired."""
+    """The message in standard written form (see ``reading.py``): chat noise dropped,
+    Korean typed on an English keyboard in Hangul, normalised, romanised Korean in Hangul,
+    English medical words in a Korean sentence in Korean, dialect and Konglish in standard
+    forms, numbers in digits, English typos repaired."""
+    text = keyboard_korean(chat(text), rules.english_words)
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
     )
@@ -226,6 +258,70 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
             owner = None
         owners.append(owner)
     return owners
+
+
+# what says a clause is about now, after the operation: 지금은, 이제는, 수술 후에는, now
+_NOW_CONTRAST = re.compile(
+    r"지금|이제|현재|요즘|수술\s?후|수술하고\s?나서|퇴원\s?후|오늘|어제|다만|"
+    r"\b(?:now|nowadays|these days|today|yesterday|since (?:the |my )?(?:op|operation|surgery)|"
+    r"after (?:the |my )?(?:op|operation|surgery))\b"
+)
+# the double past (나았었는데, 괜찮았었는데): a state that no longer holds
+_USED_TO = re.compile(r"[았었였]었(?:는데|지만|다가|어요|습니다|고)")
+# a sign back as it was before the operation is a recurrence, not a sign of the past
+_RECURRENCE = re.compile(r"다시|또|재발|돌아|\b(?:back|again|returned|recurr\w*)\b")
+_BUT = re.compile(r"(?<=[가-힣])(?:으나|지만|는데)\s|\bbut\b")
+# a clause that points back at the sign before it: 발이 끌리는 거는 / 수술 전에 그랬는데
+_ANAPHOR = re.compile(r"그랬|그러|그런|그렇|\b(?:that was|it was|same as)\b")
+
+
+def _in_its_time(
+    finding: _Finding, family: Family, spans: Sequence[tuple[int, int, set[str]]]
+) -> _Finding:
+    """A finding read across clauses, lowered when the clause it starts in is from before
+    surgery or improving (수술 전에는 소변 보는 것이 시원치 않아 / 걱정이 많았는데)."""
+    modifiers = next((m for start, end, m in spans if start <= finding.order < end), set())
+    if not modifiers & {"preexisting", "improving"}:
+        return finding
+    tier = _tier_with_modifiers(family, modifiers & {"preexisting", "improving"})
+    if tier.rank >= finding.tier.rank:
+        return finding
+    return _Finding(
+        finding.family, tier, finding.flags, finding.evidence, finding.question, finding.order
+    )
+
+
+def _before_surgery(parts: Sequence[Clause], rules: FreeTextRules) -> list[bool]:
+    """For each clause, whether the sentence it belongs to sets it before the operation
+    (수술 전에는 다리가 저려 잠도 못 이루고 화장실 가기도 힘들었는데, / 이제는 ...): a
+    clause that names a sign from before surgery carries that time to the clauses after
+    it in its sentence, and a clause that says "it was so before surgery" (수술 전에
+    그랬는데) to the clauses before it, up to a clause about now (지금은, 이제는, now)."""
+    preexisting = next((m for m in rules.modifiers if m.id == "preexisting"), None)
+    inherited = [False] * len(parts)
+    if preexisting is None:
+        return inherited
+    for number, clause in enumerate(parts):
+        if (
+            not _any(preexisting.patterns, clause)
+            or _NOW_CONTRAST.search(clause.text)
+            or _RECURRENCE.search(clause.text)
+        ):
+            continue
+        if _read_by_a_family(_masked(clause, rules), rules):
+            for later in range(number + 1, len(parts)):
+                # 넘어지기도 하였으나 지금은 ...: only what comes before the contrast
+                if _NOW_CONTRAST.search(_BUT.split(parts[later].text)[0]):
+                    break
+                inherited[later] = True
+                if _sentence_break(parts[later]):
+                    break
+        if _ANAPHOR.search(clause.text):
+            for earlier in range(number - 1, -1, -1):
+                if _sentence_break(parts[earlier]) or _NOW_CONTRAST.search(parts[earlier].text):
+                    break
+                inherited[earlier] = True
+    return inherited
 
 
 _KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<!이)면 ")
@@ -421,6 +517,10 @@ def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
                     yield match.start(), match.end(), sign
 
 
+# 안 written joined to a sign that does not hold it (지금은 안끌려요): not dragging now
+_KO_NOT_JOINED = re.compile(r"(?:^|\s)안$")
+
+
 def _status(
     clause: Clause, start: int, end: int, *, sign: bool, rules: FreeTextRules
 ) -> str | None:
@@ -430,7 +530,8 @@ def _status(
     ko_region = after if sign else _compact(text[start:end]) + after
     before = text[:start]
     negated = (
-        _found(rules.negation.ko_any, ko_region)
+        _KO_NOT_JOINED.search(text[:start]) is not None
+        or _found(rules.negation.ko_any, ko_region)
         or _found(rules.negation.en_any, before)
         or _found(rules.negation_after_en.en_any, text[end:], anchored=True)
     )
@@ -581,12 +682,20 @@ _KO_HOURS = {
 _CLOCK = re.compile(
     r"(새벽|아침|오전|낮|점심|오후|저녁|밤)?\s*(\d{1,2}|열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
     r"\s*시(?!간|쯤부터\s*\d)|\b(\d{1,2})(?::\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midnight)\b"
+    # a nurse's 24-hour clock: since 0700 (now 1600), 1430h
+    r"|(?<![\d.:/])([01]\d|2[0-3])[0-5]\d(?:\s?h(?:rs)?)?(?![\d.:/년%])"
 )
-_URINE = re.compile(r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet)\b")
+_URINE = re.compile(
+    r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet|void|voided|voiding)\b"
+)
 _NONE_SINCE = re.compile(
     r"마지막|\blast\b|이후|아직|못\s?(?:봤|눴|누|보|나)|안\s?(?:나|봤|눴)|소식이?\s?없|\bnothing\b|"
     r"\bnot (?:since|once|a drop)\b|\bhas(?:n'?t| not)\b|\bhave(?:n'?t| not)\b|\bstill\b|"
-    r"\bno (?:pee|urine|wee)\b"
+    r"\bno (?:pee|urine|wee|void)\b|\bsince\b|[가간본눈]\s?지\s?\d"
+)
+# hours counted by the writer: 화장실 간 지 10시간째, 9시간째예요, for 10 hours, 10 hrs
+_HOURS = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*(?:시간\s?째|시간\s?동안|시간이\s?(?:지났|넘었|됐)|hours?\b|hrs?\b)"
 )
 
 
@@ -596,6 +705,8 @@ _PASSED_AGAIN = re.compile(r"또|다시|\bagain\b")
 
 def _clock_hour(match: re.Match[str]) -> int:
     """The hour of the day (0-23) of a clock time read by ``_CLOCK``."""
+    if match.group(6):
+        return int(match.group(6))
     if match.group(5):
         return 12 if match.group(5) == "noon" else 0
     if match.group(3):
@@ -612,15 +723,21 @@ def _clock_hour(match: re.Match[str]) -> int:
 
 def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     """No urine between two clock times 6 hours or more apart (새벽 다섯 시에 보고 지금
-    오후 두 시인데 아직이에요; last pee 6am, it's 7pm now, nothing): CLINICAL.md row 1, none
+    오후 두 시인데 아직이에요; last pee 6am, it's 7pm now, nothing; no void since 0700, now
+    1600), or for hours the writer counts (화장실 간 지 10시간째): CLINICAL.md row 1, none
     for 6-8 h *(proposed)*. Hours counted on the clock, the last time being now."""
     text = message.text
     times = list(_CLOCK.finditer(text))
-    if len(times) < 2 or not _URINE.search(text) or not _NONE_SINCE.search(text):
+    if not _URINE.search(text) or not _NONE_SINCE.search(text):
         return
     if _PASSED_AGAIN.search(text):
         return
-    hours = (_clock_hour(times[-1]) - _clock_hour(times[0])) % 24
+    if len(times) >= 2:
+        hours = (_clock_hour(times[-1]) - _clock_hour(times[0])) % 24
+        span = (times[0].start(), times[-1].end())
+    else:
+        counted = [(int(m.group(1)), m.span()) for m in _HOURS.finditer(text)]
+        hours, span = max(counted, default=(0, (0, 0)))
     if hours < _NO_URINE_HOURS:
         return
     family = rules.family("bladder_bowel")
@@ -628,9 +745,9 @@ def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Fin
         family=family.id,
         tier=family.tier,
         flags=(family.flag,) if family.flag else (),
-        evidence=(text[times[0].start() : times[-1].end()],),
+        evidence=(text[span[0] : span[1]],),
         question=family.question,
-        order=times[0].start(),
+        order=span[0],
     )
 
 
@@ -638,17 +755,23 @@ _NO_URINE_HOURS = 6
 
 # muscle strength graded out of 5 (MRC), as a nurse's chart writes it: 좌 5/5 -> 3/5
 _STRENGTH = re.compile(r"(?<![\d.])([0-5])\s*/\s*5(?![\d.])")
-_STRENGTH_WORD = re.compile(r"근력|힘|\b(?:strength|power|mrc)\b")
+_STRENGTH_WORD = re.compile(r"근력|힘|파워|\b(?:strength|power|mrc|ehl|df|dorsiflexion|pf)\b")
+# a grade said to have fallen or to be new (어제 5/5였던 게 떨어졌어요, 3/5 which is new)
+_STRENGTH_FELL = re.compile(r"떨어|약해|줄었|\b(?:new|newly|weaker|dropped|down from|was 5/5)\b")
 
 
 def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5): new or
-    progressing weakness, CLINICAL.md row 2."""
+    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5), or a grade
+    under 5 said to have fallen or to be new (DF 3/5, 어제는 5/5였는데 떨어졌어요; L EHL 3/5
+    which is new): new or progressing weakness, CLINICAL.md row 2."""
     text = message.text
     if not _STRENGTH_WORD.search(text):
         return
     grades = list(_STRENGTH.finditer(text))
-    if len(grades) < 2 or int(grades[-1].group(1)) >= int(grades[0].group(1)):
+    values = [int(g.group(1)) for g in grades]
+    falling = len(grades) >= 2 and values[-1] < values[0]
+    said_to_fall = bool(grades) and min(values) < 5 and bool(_STRENGTH_FELL.search(text))
+    if not (falling or said_to_fall):
         return
     family = rules.family("weakness")
     yield _Finding(

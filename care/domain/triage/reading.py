@@ -8,6 +8,9 @@ so one rule covers every way of saying it:
   업서 -> 없어). A message is read as romanised only when a word in it has a shape that
   English does not (eo, eu, yeo, ...-yo) and most of its Latin words parse as Korean
   syllables and are not common English words.
+* ``keyboard_korean``: Korean typed with the keyboard left in English (``thqusdl dks
+  skdhkdy`` -> 소변이 안 나와요), when nearly all the message's Latin words type whole
+  syllables on the two-set keyboard.
 * ``glossary``: English medical words inside a Korean sentence (다리에 numbness가 있어요,
   urine이 안 나와요) replaced by the Korean word the rules know.
 * ``dialect``: regional words and endings (경상 엄따, 아파예; 전라 없당께, 아픈디; 충청
@@ -434,13 +437,45 @@ _EN_DIALECT = (
     ),
     (re.compile(r"\b(from under|gave out under|give way under) us\b"), r"\1 me"),
     (re.compile(r"\b([a-z]{2,})in'(?=\s|$|[.,!?])"), r"\1ing"),
+    # world Englishes: Nigerian Pidgin (him head dey pain am, e no better), Indian English
+    # (is paining, pass motion, private part area), Singlish (cannot feel one lah)
+    (re.compile(r"\b(?:dey|de)\b"), "is"),
+    (
+        re.compile(r"\bhim (?=(?:head|leg|legs|foot|feet|back|neck|chest|belly|body|wound)\b)"),
+        "his ",
+    ),
+    (re.compile(r"\bpain am\b|\bpaining\b"), "hurting"),
+    (re.compile(r"\be no better\b"), "it is not better"),
+    (re.compile(r"\be (?=is |lie |no |can)"), "he "),
+    (re.compile(r"\bpass(?:ing)? (?:the )?motions?\b"), "poo"),
+    (re.compile(r"\bprivate parts?(?: area)?\b"), "privates"),
+    (re.compile(r"\bbreath is (?:very |so |a bit |quite )?short\b"), "short of breath"),
+    (
+        re.compile(r"\bcan(?:not|'t) finish (?:a |my |the |his |her )?sentences?\b"),
+        "short of breath",
+    ),
+    (re.compile(r"\b(feel|walk|stand|move|lift) one\b"), r"\1"),
+    (re.compile(r"\s+(?:lah|leh|lor)\b"), ""),
+    # not knowing the day is the sign, not a negation of what came before it
+    (
+        re.compile(
+            r"\b(?:don'?t|doesn'?t|do not|does not) know (?:which|what) (?:day|year|month) it is\b"
+        ),
+        "confused about the day",
+    ),
 )
 
 
 def english_dialect(text: str) -> str:
-    """Regional and older English said in standard form: couldnae -> couldn't, me leg ->
-    my leg, went from under us -> went from under me, mornin' -> morning."""
-    if not re.search(r"nae\b|\bdoon\b|\boot\b|\bme |in'|\bus\b|meself", text):
+    """Regional, older and world English said in standard form: couldnae -> couldn't, me
+    leg -> my leg, went from under us -> went from under me, mornin' -> morning; him head
+    dey pain am -> his head is hurting, pass motion -> poo, breath is short -> short of
+    breath, cannot feel one lah -> cannot feel."""
+    if not re.search(
+        r"nae\b|\bdoon\b|\boot\b|\bme |in'|\bus\b|meself|\bdey\b|\bde\b|\bhim |pain|\be |"
+        r"motion|private|breath|finish|one\b|lah|leh|lor|know",
+        text,
+    ):
         return text
     for pattern, standard in _EN_DIALECT:
         text = pattern.sub(standard, text)
@@ -615,3 +650,132 @@ def _english_integer(tokens: list[str]) -> int | None:
         else:
             return None
     return total + current
+
+
+# ---------------------------------------------------------------- keyboard left in English
+# the two-set (dubeolsik) Korean keyboard: what each key types (shift: ㅃ ㅉ ㄸ ㄲ ㅆ ㅒ ㅖ)
+_KEYS = dict(
+    zip(
+        "qwertyuiopasdfghjklzxcvbnmQWERTOP",
+        "ㅂㅈㄷㄱㅅㅛㅕㅑㅐㅔㅁㄴㅇㄹㅎㅗㅓㅏㅣㅋㅌㅊㅍㅠㅜㅡㅃㅉㄸㄲㅆㅒㅖ",
+        strict=True,
+    )
+)
+_LEAD = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_VOWEL = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_TAIL = ["", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"]
+_PAIR_VOWEL = {
+    "ㅗㅏ": "ㅘ", "ㅗㅐ": "ㅙ", "ㅗㅣ": "ㅚ", "ㅜㅓ": "ㅝ",
+    "ㅜㅔ": "ㅞ", "ㅜㅣ": "ㅟ", "ㅡㅣ": "ㅢ",
+}  # fmt: skip
+_PAIR_TAIL = {
+    "ㄱㅅ": "ㄳ", "ㄴㅈ": "ㄵ", "ㄴㅎ": "ㄶ", "ㄹㄱ": "ㄺ", "ㄹㅁ": "ㄻ", "ㄹㅂ": "ㄼ",
+    "ㄹㅅ": "ㄽ", "ㄹㅌ": "ㄾ", "ㄹㅍ": "ㄿ", "ㄹㅎ": "ㅀ", "ㅂㅅ": "ㅄ",
+}  # fmt: skip
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
+
+
+def keyboard_syllables(keys: str) -> str | None:
+    """The Hangul that ``keys`` type on the two-set Korean keyboard (``thqusdl`` ->
+    소변이), or None when they do not make whole syllables (most English words)."""
+    if any(k not in _KEYS and k.lower() not in _KEYS for k in keys):
+        return None
+    jamo = [_KEYS.get(k) or _KEYS[k.lower()] for k in keys]
+    out, i = [], 0
+    while i < len(jamo):
+        lead = jamo[i]
+        if lead not in _LEAD or i + 1 >= len(jamo) or jamo[i + 1] not in _VOWEL:
+            return None
+        vowel, i = jamo[i + 1], i + 2
+        if i < len(jamo) and vowel + jamo[i] in _PAIR_VOWEL:
+            vowel, i = _PAIR_VOWEL[vowel + jamo[i]], i + 1
+        tail = ""
+        # a consonant closes the syllable unless a vowel follows it (then it leads the next)
+        if i < len(jamo) and jamo[i] in _TAIL and (i + 1 >= len(jamo) or jamo[i + 1] not in _VOWEL):
+            tail, i = jamo[i], i + 1
+            pair = tail + jamo[i] if i < len(jamo) else ""
+            if pair in _PAIR_TAIL and (i + 1 >= len(jamo) or jamo[i + 1] not in _VOWEL):
+                tail, i = _PAIR_TAIL[pair], i + 1
+        code = (_LEAD.index(lead) * 21 + _VOWEL.index(vowel)) * 28 + _TAIL.index(tail)
+        out.append(chr(0xAC00 + code))
+    return "".join(out)
+
+
+def keyboard_korean(text: str, english: Collection[str]) -> str:
+    """Korean typed with the keyboard left in English (``thqusdl dks skdhkdy`` -> 소변이 안
+    나와요) in Hangul. Only when nearly all the message's Latin words type whole syllables
+    and are not English words the rules know; a run touching Hangul or digits
+    (``dhffkrk요``, ``38.5ehrh``) counts as a word."""
+    runs = [m for m in _LATIN_RUN.finditer(text) if len(m.group(0)) >= 2]
+    if not runs:
+        return text
+    typed = {
+        m.start(): hangul
+        for m in runs
+        if m.group(0).lower() not in english
+        and (hangul := keyboard_syllables(m.group(0))) is not None
+    }
+    if len(typed) < 2 or len(typed) < 0.8 * len(runs):
+        return text
+    for match in reversed(runs):
+        if match.start() in typed:
+            text = text[: match.start()] + typed[match.start()] + text[match.end() :]
+    return text
+
+
+# ---------------------------------------------------------------- chat
+# a chat export's time stamp at a line's start: [오후 3:12], [9:05 PM], 2026. 11. 3. 오후 9:41,
+_STAMP = re.compile(
+    r"^\s*(?:\[\s*(?:오전|오후|AM|PM)?\s*\d{1,2}:\d{2}\s*(?:AM|PM|am|pm)?\s*\]"
+    r"|\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\.\s*(?:오전|오후)?\s*\d{1,2}:\d{2},?)\s*",
+    re.M,
+)
+# a letter held three times or more (nooo, sooo, 😂 aside): said once
+_STRETCHED = re.compile(r"([a-z])\1{2,}", re.I)
+# intensifiers of young people's chat that carry no sign: ㅈㄴ, 존나, 졸라, 개- before a word
+_INTENSIFIER = re.compile(
+    r"(?<![가-힣])(?:ㅈㄴ|존나|졸라|겁나)\s*"
+    r"|(?<![가-힣\d])개(?=빨리|아프|아파|아픔|힘들|무서|쫄|심하|졸려|어지|저리|저림|부어|붓)"
+)
+# "not me passing out": the ironic "not me" says it happened
+_NOT_ME = re.compile(r"(?i)(?:^|(?<=[.!?]\s))not me (?=\w+ing\b)")
+
+
+# the fillers of speech typed by dictation (um, uh, you know, 음, 어, 그 뭐냐)
+_FILLER = re.compile(
+    r"(?i)(?<![\w'])(?:um+|uh+|erm+|er|hmm+|you know|i mean)(?![\w'])[,]?\s*"
+    r"|(?<![가-힣])(?:음+|어+|그 뭐냐|뭐더라|저기요?)(?![가-힣])[,]?\s*"
+    r"|(?<=\bsince )like\s+|(?<=\w, )like,?\s+|(?<=\w )like,\s+"
+)
+
+
+# a quoted question of the bot or a nurse ("> Is either leg weaker?"), then its answer
+_QUOTED = re.compile(r"^\s*>\s*(?:(?:bot|nurse|간호사|병원)\s*:\s*)?(.*)\n\s*(.*)", re.I | re.M)
+_ANSWER_NO = re.compile(
+    r"(?i)^(?:no\b|nope|nah|none|not (?:really|at all)|아니|아뇨|아니요|없어|없습|괜찮)"
+)
+_ANSWER_YES = re.compile(r"(?i)^(?:yes|yeah|yep|yup|네|예|응|맞아|그래)")
+
+
+def _quoted(match: re.Match[str]) -> str:
+    """A quoted question answered no says nothing; answered yes, it says what it asks."""
+    question, answer = match.group(1), match.group(2)
+    if _ANSWER_NO.match(answer):
+        return answer
+    if _ANSWER_YES.match(answer):
+        return question.rstrip(" ?") + ". " + answer
+    return question + "\n" + answer
+
+
+def chat(text: str) -> str:
+    """A chat message read as plain text: export time stamps dropped (a clock time is not
+    a temperature), a quoted question read with its answer (answered no, it is dropped;
+    answered yes, it is a statement), the fillers of dictated speech dropped, stretched
+    letters said once, intensifiers without meaning dropped, and the ironic "not me
+    <doing>" as what happened."""
+    text = _STAMP.sub("", text)
+    text = _QUOTED.sub(_quoted, text)
+    text = _FILLER.sub("", text)
+    text = _STRETCHED.sub(r"\1", text)
+    text = _INTENSIFIER.sub("", text)
+    return _NOT_ME.sub("", text)

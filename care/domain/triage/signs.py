@@ -7,21 +7,23 @@ means. Check-ins and free text both come here, so the same sign is advised the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import StrictInt, StrictStr, model_validator
 
-from care.domain.errors import ConfigError
 from care.domain.triage.rules import DATA_DIR, RED_FLAG_ROWS
 from care.domain.triage.tiers import Tier
+from care.domain.yaml_models import Problem, Text, YamlModel, load_yaml, matching
 
 SIGNS_FILE = DATA_DIR / "signs.yaml"
 MAX_OPTION_ID = 4
 NONE = "none"  # a follow-up answer that means: the sign is not there
+_OPTION_ID = re.compile(rf"[\x00-\x7f]{{1,{MAX_OPTION_ID}}}\Z")
 
 
 @dataclass(frozen=True)
@@ -92,63 +94,84 @@ class Signs:
         return keys
 
 
+class _Sign(YamlModel):
+    rows: tuple[StrictInt, ...] | None = None
+    red: StrictStr | None = None
+    amber: StrictStr | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _rows(self) -> _Sign:
+        for i, row in enumerate(self.rows or ()):
+            if row not in RED_FLAG_ROWS:
+                raise Problem(f"rows must be 1-14, got {row}", "rows", i)
+        return self
+
+
+class _Option(YamlModel):
+    id: Annotated[StrictStr, matching(_OPTION_ID, f"at most {MAX_OPTION_ID} ASCII characters")]
+    label: StrictStr
+    tier: Literal["red", "amber", "none"]
+
+
+class _FollowUp(YamlModel):
+    source: Text
+    options: tuple[_Option, ...]
+
+    @model_validator(mode="after")
+    def _answers(self) -> _FollowUp:
+        ids = [option.id for option in self.options]
+        if len(ids) < 2 or len(set(ids)) != len(ids):
+            raise Problem("at least two answers, with different ids", "options")
+        if all(option.tier == NONE for option in self.options):
+            raise Problem("at least one answer must mean the sign is there", "options")
+        return self
+
+
+class _Call(YamlModel):
+    open: StrictStr
+    closed: StrictStr
+
+
+class _Default(YamlModel):
+    red: StrictStr
+    amber: StrictStr
+
+
+class SignsFile(YamlModel):
+    """The whole of ``signs.yaml``."""
+
+    version: Literal[1]
+    call: _Call
+    default: _Default
+    signs: dict[StrictStr, _Sign]
+    follow_ups: dict[StrictStr, _FollowUp]
+
+    def to_signs(self) -> Signs:
+        return Signs(
+            call_open=self.call.open,
+            call_closed=self.call.closed,
+            red=self.default.red,
+            amber=self.default.amber,
+            signs={
+                key: Sign(key, sign.rows or (), sign.red or None, sign.amber or None, sign.source)
+                for key, sign in self.signs.items()
+            },
+            follow_ups={
+                key: FollowUp(
+                    question_key=key,
+                    answers=tuple(
+                        Answer(o.id, o.label, None if o.tier == NONE else Tier(o.tier))
+                        for o in item.options
+                    ),
+                    source=item.source,
+                )
+                for key, item in self.follow_ups.items()
+            },
+        )
+
+
 @cache
 def load_signs(path: Path = SIGNS_FILE) -> Signs:
     """Read and validate ``signs.yaml`` once per path."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return _build(yaml.safe_load(handle))
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
-        raise ConfigError(f"{path.name}: {error}") from error
-
-
-def _build(data: Mapping[str, Any]) -> Signs:
-    signs = {str(k): _sign(str(k), v) for k, v in data["signs"].items()}
-    follow_ups = {str(k): _follow_up(str(k), v) for k, v in data["follow_ups"].items()}
-    return Signs(
-        call_open=str(data["call"]["open"]),
-        call_closed=str(data["call"]["closed"]),
-        red=str(data["default"]["red"]),
-        amber=str(data["default"]["amber"]),
-        signs=signs,
-        follow_ups=follow_ups,
-    )
-
-
-def _sign(sign_id: str, item: Mapping[str, Any]) -> Sign:
-    rows = tuple(int(r) for r in item.get("rows") or ())
-    if any(r not in RED_FLAG_ROWS for r in rows):
-        raise ValueError(f"sign {sign_id}: rows must be 1-14")
-    return Sign(
-        id=sign_id,
-        rows=rows,
-        red=str(item["red"]) if item.get("red") else None,
-        amber=str(item["amber"]) if item.get("amber") else None,
-        source=_source(sign_id, item),
-    )
-
-
-def _follow_up(key: str, item: Mapping[str, Any]) -> FollowUp:
-    answers = []
-    for option in item["options"]:
-        answer_id = str(option["id"])
-        if not answer_id.isascii() or not 0 < len(answer_id) <= MAX_OPTION_ID:
-            raise ValueError(f"{key}: option id {answer_id!r}: at most {MAX_OPTION_ID} ASCII chars")
-        tier = str(option["tier"])
-        if tier not in (NONE, Tier.RED.value, Tier.AMBER.value):
-            raise ValueError(f"{key}: an answer means red, amber or none, not {tier!r}")
-        answers.append(
-            Answer(answer_id, str(option["label"]), None if tier == NONE else Tier(tier))
-        )
-    if len(answers) < 2 or len({a.id for a in answers}) != len(answers):
-        raise ValueError(f"{key}: at least two answers, with different ids")
-    if all(a.tier is None for a in answers):
-        raise ValueError(f"{key}: at least one answer must mean the sign is there")
-    return FollowUp(question_key=key, answers=tuple(answers), source=_source(key, item))
-
-
-def _source(owner: str, item: Mapping[str, Any]) -> str:
-    source = item.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise ValueError(f"{owner}: every entry must name its clinical source")
-    return source
+    return load_yaml(path, SignsFile).to_signs()

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from care.domain.plan import Approach
 from care.storage import adherence
 from care.storage.db import Database
 from care.storage.models import (
     Alert,
-    Approach,
     CheckIn,
     MessageState,
     Patient,

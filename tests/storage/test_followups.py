@@ -10,7 +10,7 @@ from care.domain.triage import classify
 from care.storage import followups, inbox
 from care.storage.db import Database
 from care.storage.models import Alert, AlertState, InboundMessage, Patient
-from tests.care.test_checkin_answers import patient
+from tests.support.factories import add_patient
 
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 
@@ -54,7 +54,7 @@ async def answer(db: Database, alert: Alert, answer_id: str) -> Alert | None:
 
 
 async def test_a_stated_sign_opens_at_once_and_is_not_asked_about(db: Database) -> None:
-    await patient(db)
+    await add_patient(db, "P-CONV", now=T0, chat_id=4242)
     alert = await read(db, "어제부터 머리가 너무 아프고 열이 38.5도예요")
     assert alert is not None and (alert.state, alert.severity) == (AlertState.OPEN, "red")
     assert not any(r.startswith("asked:") for r in alert.reasons)
@@ -62,7 +62,7 @@ async def test_a_stated_sign_opens_at_once_and_is_not_asked_about(db: Database) 
 
 
 async def test_an_unsure_sign_opens_at_the_tier_its_named_answer_means(db: Database) -> None:
-    await patient(db)
+    await add_patient(db, "P-CONV", now=T0, chat_id=4242)
     alert = await read(db, "머리가 아파요")
     assert alert is not None and alert.state == AlertState.AWAITING
     assert "asked:triage.ask.headache" in alert.reasons
@@ -72,7 +72,7 @@ async def test_an_unsure_sign_opens_at_the_tier_its_named_answer_means(db: Datab
 
 
 async def test_old_yes_no_buttons_still_mean_present_and_absent(db: Database) -> None:
-    await patient(db)
+    await add_patient(db, "P-CONV", now=T0, chat_id=4242)
     first = await read(db, "머리가 아파요")
     assert first is not None
     closed = await answer(db, first, "no")

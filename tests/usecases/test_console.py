@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from care.domain.clock import FakeClock
-from care.domain.errors import NotAllowed
+from care.domain.errors import InvalidInput, NotAllowed, NotFound
+from care.domain.pathway import load_pathway
+from care.domain.plan import Approach, EnrollmentRequest
 from care.storage import alerts, coordinators, enrollment
 from care.storage.db import Database
-from care.storage.models import Approach, AuditEntry, ConsoleLink, Patient
-from care.storage.plan import EnrollmentRequest
+from care.storage.models import AuditEntry, ConsoleLink, Patient, PatientStatus
 from care.usecases import console_access, console_actions, console_views
 from care.usecases.console_access import LinkRefused, SignedIn
+from care.usecases.patient_status import Change
 
 LISTED = {9001}
 
@@ -182,3 +185,69 @@ async def test_called_after_acknowledged_keeps_both_names(db: Database, clock: F
     assert called is not None and called.tell_chat is None  # only an acknowledgement tells
     [handled] = view.handled_alerts
     assert (handled.acknowledged_by, handled.called_by, handled.state) == (9001, 9002, "called")
+
+
+async def test_pause_resume_and_stop_from_the_console_are_audited_under_the_coordinator(
+    db: Database, clock: FakeClock
+) -> None:
+    found = await patient(db, clock, "Status")
+    async with db.uow() as uow:  # registered
+        row = await uow.session.get_one(Patient, found.id)
+        row.status, row.chat_id = PatientStatus.ACTIVE, 8601
+        await uow.commit()
+    pathway = load_pathway()
+    act = functools.partial(
+        console_actions.change_status, db, found.code, actor="console:9001", pathway=pathway
+    )
+
+    assert await act(Change.PAUSE, now=clock.now(), days=3) == "paused"
+    with pytest.raises(InvalidInput):
+        await act(Change.PAUSE, now=clock.now(), days=0)
+    assert await act(Change.RESUME, now=clock.now()) == "active"
+    assert await act(Change.STOP, now=clock.now()) == "stopped"
+    with pytest.raises(InvalidInput):  # a stopped plan is not stopped twice
+        await act(Change.STOP, now=clock.now())
+    with pytest.raises(NotFound):
+        await console_actions.change_status(
+            db, "P-NOPE01", "pause", actor="console:9001", now=clock.now(), pathway=pathway
+        )
+
+    async with db.session() as session:
+        stored = await session.get_one(Patient, found.id)
+        entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    assert stored.status == PatientStatus.STOPPED
+    assert [(e.action, e.actor) for e in entries if e.subject == found.code] == [
+        ("patient.enrolled", "cli"),
+        ("patient.paused", "console:9001"),
+        ("patient.resumed", "console:9001"),
+        ("patient.stopped", "console:9001"),
+    ]  # the refused steps changed and recorded nothing
+
+
+async def test_the_roster_leaves_out_deleted_patients_and_a_record_view_is_audited(
+    db: Database, clock: FakeClock
+) -> None:
+    shown, gone = await patient(db, clock, "Shown"), await patient(db, clock, "Gone")
+    async with db.uow() as uow:
+        row = await uow.session.get_one(Patient, gone.id)
+        row.status = PatientStatus.DELETED
+        await uow.commit()
+
+    roster = await console_views.roster(db, now=clock.now())
+    record = await console_views.patient_record(
+        db, shown.code, now=clock.now(), pathway=load_pathway(), questions=(), viewer="console:9001"
+    )
+
+    assert [(row.code, row.name, row.adherence) for row in roster] == [(shown.code, "Shown", None)]
+    assert record.patient.code == shown.code and record.alerts == [] and record.checkins == []
+    async with db.session() as session:
+        viewed = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "console.patient_viewed")
+            )
+        ).all()
+    assert [(e.actor, e.subject) for e in viewed] == [("console:9001", shown.code)]
+    with pytest.raises(NotFound):
+        await console_views.patient_record(
+            db, "P-NOPE02", now=clock.now(), pathway=load_pathway(), questions=(), viewer="x"
+        )

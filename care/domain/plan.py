@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,7 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from care.domain.errors import InvalidInput
 from care.domain.pathway import wall_clock_to_utc
-from care.storage.models import Approach
+
+
+class Approach(enum.StrEnum):
+    """The surgical approach: which pathway variant and which texts a patient gets."""
+
+    INTERLAMINAR = "interlaminar"
+    TRANSFORAMINAL = "transforaminal"
+    BIPORTAL = "biportal"
+
 
 LANGUAGES = ("ko", "en")
 LEVEL = re.compile(r"^[LS][1-5]-[LS]?[1-5]$")

@@ -15,7 +15,7 @@ from care.storage.alerts import open_alert
 from care.storage.db import Database
 from care.storage.models import CheckIn, CheckInAnswer, Patient
 from care.views import exports
-from tests.coordinator.coordinator_support import add_patient
+from tests.support.factories import add_patient
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 SAID = 'said:다리에 힘이 빠져요, "갑자기"'

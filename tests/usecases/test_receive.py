@@ -10,8 +10,8 @@ from care.storage.db import Database
 from care.storage.journal import Journal
 from care.storage.models import PatientStatus
 from care.usecases.receive import Incoming, Outcome, forget_old_updates, receive
-from tests.coordinator.coordinator_support import add_patient
 from tests.drills.support import counts, database_down, kept_texts
+from tests.support.factories import add_patient
 
 CHAT = 7001
 

@@ -53,19 +53,32 @@ def test_scores(tmp_path: Path, scoring: str, answers: dict[str, str], score: fl
 @pytest.mark.parametrize(
     ("changes", "complaint"),
     [
-        ({"id": "ODI-2"}, "id must be 1-4 lowercase"),
-        ({"days": []}, "days must list post-op days"),
-        ({"scoring": "median"}, "scoring must be one of"),
-        ({"items": [{"text": {"ko": "하나"}, "options": [OPTION] * 2}]}, "item 1 text needs a"),
-        ({"items": [{"text": {"ko": "하나", "en": "one"}, "options": [OPTION]}]}, "2 to 10"),
-        ({"name": None}, "name needs a text"),
+        ({"id": "ODI-2"}, "id: expected 1-4 lowercase letters or digits, starting with a letter"),
+        ({"days": []}, "days: list at least 1, got 0"),
+        ({"days": [-3]}, "days[0]: must be at least 0, got -3"),
+        ({"scoring": "median"}, "scoring: expected 'percent', 'sum' or 'none', got 'median'"),
+        (
+            {"items": [{"text": {"ko": "하나"}, "options": [OPTION] * 2}]},
+            "items[0].text: 'en' is missing",
+        ),
+        (
+            {"items": [{"text": {"ko": "하나", "en": "one"}, "options": [OPTION]}]},
+            "items[0].options: list at least 2",
+        ),
+        (
+            {"items": [{"text": {"ko": "하나", "en": " "}, "options": [OPTION] * 2}]},
+            "items[0].text.en: must not be empty",
+        ),
+        ({"name": None}, "name: expected a mapping of names to values, got None"),
+        ({"weight": 2}, "top level: unknown field 'weight'; allowed: days, id, items, name"),
     ],
-)  # fmt: skip
-def test_a_bad_file_is_refused_saying_what_is_wrong(
+)
+def test_a_bad_file_is_refused_saying_where_and_what_is_wrong(
     tmp_path: Path, changes: dict[str, object], complaint: str
 ) -> None:
-    with pytest.raises(ValueError, match=complaint):
+    with pytest.raises(ConfigError) as raised:
         load_questionnaire(written(tmp_path, **changes))
+    assert str(raised.value).startswith(f"{tmp_path / 'q.yaml'}: {complaint}")
 
 
 def test_a_bad_file_stops_start_up_in_one_line(
@@ -75,7 +88,7 @@ def test_a_bad_file_stops_start_up_in_one_line(
     with pytest.raises(ConfigError) as caught:
         load_settings(_env_file=None)
     assert str(caught.value) == (
-        "SPINECARE_QUESTIONNAIRE_FILE: q.yaml: days must list post-op days, 0 or later"
+        f"SPINECARE_QUESTIONNAIRE_FILE: {tmp_path / 'q.yaml'}: days[0]: must be at least 0, got -3"
     )
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from care.domain.clock import FakeClock
 from care.domain.errors import InvalidInput, NotFound
+from care.domain.plan import Approach
 from care.storage import audiences, broadcasts
 from care.storage.audiences import parse_audience
 from care.storage.db import Database
-from care.storage.models import Approach, MessageState, PatientStatus, ScheduledMessage
-from tests.coordinator.coordinator_support import add_patient, audit_actions, delivery_states
+from care.storage.models import MessageState, PatientStatus, ScheduledMessage
+from tests.support.factories import add_broadcast, add_patient
+from tests.support.queries import audit_entries, states
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 
@@ -86,16 +88,9 @@ async def test_an_unknown_patient_code_is_not_found(db: Database) -> None:
 
 async def test_creating_a_broadcast_queues_one_due_delivery_per_recipient(db: Database) -> None:
     ids = await clinic(db)
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="내일 휴진합니다.",
-            text_en="The clinic is closed tomorrow.",
-            audience=parse_audience("all"),
-            actor="cli",
-            now=NOW,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(
+        db, now=NOW, text_ko="내일 휴진합니다.", text_en="The clinic is closed tomorrow."
+    )
     async with db.session() as session:
         rows = list(
             await session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.patient_id))
@@ -173,30 +168,21 @@ async def test_confirming_a_draft_twice_queues_nothing_the_second_time(db: Datab
         )
         await uow.commit()
     assert count == 3
-    assert await delivery_states(db, draft.id) == {}
+    assert await states(db, draft.id) == {}
     async with db.uow() as uow:
         assert await broadcasts.send(uow.session, draft.id, actor="coordinator:9001", now=NOW) == 3
         await uow.commit()
     async with db.uow() as uow:
         with pytest.raises(InvalidInput):
             await broadcasts.send(uow.session, draft.id, actor="coordinator:9002", now=NOW)
-    assert await delivery_states(db, draft.id) == {"pending": 3}
+    assert await states(db, draft.id) == {"pending": 3}
 
 
 async def test_cancelling_stops_pending_deliveries_and_the_report_counts_them(
     db: Database, clock: FakeClock
 ) -> None:
     await clinic(db)
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="공지",
-            text_en=None,
-            audience=parse_audience("all"),
-            actor="cli",
-            now=NOW,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(db, now=NOW)
     async with db.uow() as uow:  # one was sent before the cancel
         row = await uow.session.scalar(
             select(ScheduledMessage).where(ScheduledMessage.broadcast_id == broadcast.id).limit(1)
@@ -242,7 +228,7 @@ async def test_cancelling_a_draft_discards_it(db: Database) -> None:
     async with db.uow() as uow:
         with pytest.raises(InvalidInput):
             await broadcasts.send(uow.session, draft.id, actor="cli", now=NOW)
-    assert await delivery_states(db, draft.id) == {}
+    assert await states(db, draft.id) == {}
 
 
 async def test_every_step_is_audited_with_ids_and_counts_never_the_text(db: Database) -> None:
@@ -258,7 +244,7 @@ async def test_every_step_is_audited_with_ids_and_counts_never_the_text(db: Data
         )
         await broadcasts.cancel(uow.session, broadcast.id, actor="cli", now=NOW)
         await uow.commit()
-    entries = [e for e in await audit_actions(db) if e.action.startswith("broadcast.")]
+    entries = [e for e in await audit_entries(db) if e.action.startswith("broadcast.")]
     assert [e.action for e in entries] == [
         "broadcast.drafted",
         "broadcast.sent",

@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
-from care.storage import audiences, broadcasts
 from care.storage.db import Database
 from care.storage.models import Patient, ScheduledMessage
-from tests.coordinator.coordinator_support import add_patients
+from tests.support.factories import add_broadcast, add_patients
 
 NIGHT_IN_SEOUL = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 23:00 in Seoul
 NEXT_MORNING = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # 08:00 in Seoul
@@ -23,16 +22,9 @@ async def test_a_broadcast_at_night_is_due_when_each_patient_wakes(db: Database)
         night_owl = await uow.session.get_one(Patient, ids[1])
         night_owl.waking_start, night_owl.waking_end = time(10), time(23, 30)
         await uow.commit()
-    async with db.uow() as uow:
-        broadcast = await broadcasts.create(
-            uow.session,
-            text_ko="내일 휴진합니다.",
-            text_en="The clinic is closed tomorrow.",
-            audience=audiences.parse_audience("all"),
-            actor="cli",
-            now=NIGHT_IN_SEOUL,
-        )
-        await uow.commit()
+    broadcast = await add_broadcast(
+        db, now=NIGHT_IN_SEOUL, text_ko="내일 휴진합니다.", text_en="The clinic is closed tomorrow."
+    )
     async with db.session() as session:
         rows = (
             await session.scalars(

@@ -10,21 +10,20 @@ from sqlalchemy import select
 
 from care.domain.clock import FakeClock
 from care.domain.errors import InvalidInput
+from care.domain.plan import Approach
 from care.domain.triage import Tier
 from care.storage import followups
 from care.storage.db import Database
 from care.storage.models import (
     Alert,
     AlertState,
-    Approach,
     CheckInAnswer,
     MessageState,
-    Patient,
-    PatientStatus,
     ScheduledMessage,
 )
 from care.usecases import checkin as usecase
 from care.usecases.checkin import CheckinConfig, Step
+from tests.support.factories import add_patient
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 CONFIG = CheckinConfig()
@@ -39,24 +38,8 @@ CALM = {
 }
 
 
-async def patient(db: Database, chat_id: int = 4242, code: str = "P-CONV") -> Patient:
-    async with db.uow() as uow:
-        row = Patient(
-            code=code,
-            chat_id=chat_id,
-            language="ko",
-            timezone="Asia/Seoul",
-            surgery_date=date(2026, 11, 20),
-            approach=Approach.INTERLAMINAR,
-            status=PatientStatus.ACTIVE,
-            waking_start=time(8),
-            waking_end=time(21),
-            created_at=T0,
-            updated_at=T0,
-        )
-        uow.session.add(row)
-        await uow.commit()
-    return row
+async def patient(db: Database, chat_id: int = 4242, code: str = "P-CONV") -> int:
+    return await add_patient(db, code, now=T0, chat_id=chat_id, approach=Approach.INTERLAMINAR)
 
 
 async def begin(db: Database, clock: FakeClock, chat_id: int = 4242) -> Step:
@@ -177,10 +160,10 @@ async def test_an_answered_question_cannot_be_answered_again(db: Database) -> No
     assert stored == ["2"]
 
 
-async def prompt(db: Database, owner: Patient) -> int:
+async def prompt(db: Database, owner: int) -> int:
     async with db.uow() as uow:
         row = ScheduledMessage(
-            patient_id=owner.id,
+            patient_id=owner,
             kind="checkin",
             payload_key="checkin",
             dedupe_key="checkin:1",

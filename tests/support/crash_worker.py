@@ -1,4 +1,4 @@
-"""A dispatcher process for the crash test: ``python -m tests.schedule.crash_worker URL API_URL``.
+"""A dispatcher process for the crash tests: ``python -m tests.support.crash_worker URL API_URL``.
 
 Dispatches every due message through the real Bot (PTB over HTTP) and exits when none is
 left. ``--clock-offset`` shifts its clock forward, standing in for the time a restarted
@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot.messenger import TelegramMessenger
 from care.storage.db import Database
-from scheduler.dispatcher import Dispatcher
+from tests.support.parts import build_dispatcher
 
 TOKEN = "123456:SANDBOX"
 
@@ -35,7 +35,7 @@ async def dispatch_all(args: argparse.Namespace) -> None:
     db = Database(args.database_url)
     request = HTTPXRequest(connection_pool_size=16, read_timeout=10.0)
     async with Bot(TOKEN, base_url=args.api_url, request=request) as bot:
-        worker = Dispatcher(
+        worker = build_dispatcher(
             db,
             TelegramMessenger(bot),
             ShiftedClock(timedelta(seconds=args.clock_offset)),

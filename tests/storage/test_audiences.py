@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from care.domain.errors import InvalidInput
+from care.domain.plan import Approach
 from care.storage.audiences import Audience, parse_audience, post_op_week
-from care.storage.models import Approach
 
 
 @pytest.mark.parametrize(
