@@ -13,8 +13,8 @@ from care.storage import conversation, inbox
 from care.storage.db import Database
 from care.storage.models import ConversationItem, Patient
 from care.usecases.conversation import ReplyStatus, reply_to_card
-from tests.coordinator.coordinator_support import add_patient
 from tests.schedule.test_cards import GROUP, CardMessenger, poster
+from tests.support.factories import add_patient
 
 
 async def wrote(
