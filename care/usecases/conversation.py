@@ -83,7 +83,7 @@ async def reply_to_card(
             if alert is None:
                 return ReplyOutcome(ReplyStatus.UNKNOWN_CARD)
             patient = await uow.session.get_one(Patient, alert.patient_id)
-        outcome = _reply(uow.session, patient, text, actor=actor, now=clock.now())
+        outcome = await _reply(uow.session, patient, text, actor=actor, now=clock.now())
         if outcome.queued and replied is not None:
             await conversation.mark_seen(uow.session, [replied], actor=actor, now=clock.now())
         await uow.commit()
@@ -99,12 +99,12 @@ async def reply_to_patient(
             patient = await patients.by_code(uow.session, code)
         except NotFound:
             return ReplyOutcome(ReplyStatus.UNKNOWN_PATIENT)
-        outcome = _reply(uow.session, patient, text, actor=actor, now=clock.now())
+        outcome = await _reply(uow.session, patient, text, actor=actor, now=clock.now())
         await uow.commit()
     return outcome
 
 
-def _reply(
+async def _reply(
     session: AsyncSession, patient: Patient, text: str, *, actor: str, now: datetime
 ) -> ReplyOutcome:
     text = text.strip()
@@ -117,6 +117,7 @@ def _reply(
         status = refused or ReplyStatus.NOT_REGISTERED
     else:
         item = conversation.record_reply(session, patient=patient, text=text, author=actor, now=now)
+        await session.flush()  # the item's id, for the caller
         audit.record(
             session, at=now, actor=actor, action="conversation.reply", subject=patient.code
         )

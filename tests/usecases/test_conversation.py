@@ -111,7 +111,7 @@ async def test_a_card_is_claimed_then_recorded_and_a_reply_to_it_reaches_its_pat
         reply = await session.scalar(
             select(ConversationItem).where(ConversationItem.direction == conversation.OUT)
         )
-    assert reply is not None
+    assert reply is not None and replied.item_id == reply.id  # the queued reply's own item
     assert (note.post_state, note.seen_by) == (conversation.POSTED, "coordinator:1")
     assert (reply.direction, reply.text, reply.post_state) == (
         conversation.OUT,
