@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from care.domain.callbacks import decode
 from care.domain.clock import FakeClock
@@ -56,10 +56,14 @@ async def test_killed_workers_lose_nothing_and_send_nothing_more_than_twice(
     )
     duplicates = sum(count - 1 for count in per_message.values())
     async with db.session() as session:
-        maybe = await session.scalar(
-            select(func.count()).where(ScheduledMessage.last_error == "maybe_sent")
+        maybe_ids = set(
+            await session.scalars(
+                select(ScheduledMessage.id).where(ScheduledMessage.last_error == "maybe_sent")
+            )
         )
-    lost = len(set(due) - set(per_message))
+    maybe = len(maybe_ids)
+    missing = set(due) - set(per_message)
+    lost = len(missing)
     print(
         f"\n2 SIGKILLs (after {killed_at[0]} and {killed_at[1]} sends; {unconfirmed} "
         f"claimed-but-unconfirmed at the first): {MESSAGES} messages in {elapsed:.1f} s, "
@@ -67,7 +71,11 @@ async def test_killed_workers_lose_nothing_and_send_nothing_more_than_twice(
         f"twice), most copies of one message {max(per_message.values())}, settled maybe-sent "
         f"{maybe}, 429s {sandbox.stats.flood_429}"
     )
-    assert lost == 0
+    # The stated price of "at most twice" (care/storage/outbox.py): a message whose first worker
+    # died before sending it and whose re-sender died between recording the re-send and Telegram
+    # receiving it is settled "maybe sent". Nothing else may be missing: every message the
+    # sandbox never saw is one of those, never a row silently marked sent.
+    assert missing <= maybe_ids
     assert await states(db) == {"sent": MESSAGES}
     assert max(per_message.values()) <= 2
     assert duplicates <= 2 * BATCH
