@@ -87,7 +87,7 @@ async def test_a_broadcast_reaches_300_patients_once_each_within_telegrams_limit
     # a 429 that reaches the dispatcher puts its row back for later: still one message a chat.
     # How many arrive depends on how late a loaded machine runs each send, so the count is
     # printed here and measured in `make bench`; the pace's own rule (30 in any 1.04 s, no
-    # catch-up burst) is tested on the fake clock in tests/schedule/test_pace*.py.
+    # catch-up burst) is tested on a fake clock in tests/schedule/test_local_window.py.
     assert await states(db, broadcast.id) == {"sent": PATIENTS, "failed": 1}
 
     await harness.running.scheduler.show_progress()
