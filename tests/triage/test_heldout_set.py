@@ -68,6 +68,8 @@ KINDS = {
     "temporal", "reply", "complaint",
     "thread", "keyboard", "emoji_tone", "slang", "letter", "voice_memo", "catastrophe", "diary",
     "clinical_family", "world_english", "konglish", "medication",
+    "machine_translated", "irony", "rhetorical", "exercise", "anatomy", "scale",
+    "north_korean", "heritage", "minimal",
 }  # fmt: skip
 
 
