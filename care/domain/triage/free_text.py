@@ -29,6 +29,7 @@ from care.domain.triage.korean import (
     fix_english_typos,
     normalise,
     romanised_to_hangul,
+    telegraphic,
     whole,
 )
 from care.domain.triage.learned import LearnedModel, load_learned_model
@@ -204,7 +205,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
     )
-    normalised = plain_english(normalised)
+    normalised = telegraphic(plain_english(normalised), dict(rules.telegraphic_nouns))
     cleaned = transliterate(normalised, rules.english_words)
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
