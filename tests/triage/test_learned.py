@@ -10,13 +10,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from benchmarks.triage_model import (
+    Training,
     corpus,
     fit,
-    is_sign,
     learned_from,
-    readings,
     table,
     training_hash,
+    training_set,
 )
 from care.domain.triage import Tier, classify
 from care.domain.triage.free_text import classify_with, prepare
@@ -26,33 +26,38 @@ from care.domain.triage.rules import load_free_text_rules
 MESSAGES = corpus()
 
 
-LABELS = [is_sign(m) for m in MESSAGES]
+@pytest.fixture(scope="module")
+def training() -> Training:
+    return training_set(MESSAGES)
 
 
 @pytest.fixture(scope="module")
-def texts() -> list[str]:
-    return readings(MESSAGES)
+def texts(training: Training) -> list[str]:
+    """The labelled messages' own readings (the variants follow them in ``training``)."""
+    return training.texts[: len(MESSAGES)]
 
 
 @pytest.fixture(scope="module")
-def fitted(texts: list[str]) -> tuple[TfidfVectorizer, LogisticRegression]:
-    return fit(texts, LABELS)
+def fitted(training: Training) -> tuple[TfidfVectorizer, LogisticRegression]:
+    return fit(training.texts, training.labels)
 
 
 def test_the_shipped_table_is_the_one_the_corpus_and_the_rules_fit_today(
-    texts: list[str], fitted: tuple[TfidfVectorizer, LogisticRegression]
+    training: Training, fitted: tuple[TfidfVectorizer, LogisticRegression]
 ) -> None:
     shipped = LEARNED_FILE.read_text(encoding="utf-8").splitlines()
     vectorizer, model = fitted
-    expected = table(vectorizer, model, training_hash(texts, LABELS), len(MESSAGES)).splitlines()
+    digest = training_hash(training.texts, training.labels)
+    synthetic = len(training.texts) - len(MESSAGES)
+    expected = table(vectorizer, model, digest, len(MESSAGES), synthetic).splitlines()
     header = [line for line in shipped if line.startswith("#")]
     assert header == [line for line in expected if line.startswith("#")], (
         "stale: run `python -m benchmarks.triage_model fit`"
     )
     shipped_model = load_learned_model()
-    fitted = learned_from(vectorizer, model)
-    assert shipped_model.weights.keys() == fitted.weights.keys()
-    for gram, (idf, weight) in fitted.weights.items():
+    refitted = learned_from(vectorizer, model)
+    assert shipped_model.weights.keys() == refitted.weights.keys()
+    for gram, (idf, weight) in refitted.weights.items():
         assert shipped_model.weights[gram] == pytest.approx((idf, weight), rel=1e-4, abs=1e-5)
 
 

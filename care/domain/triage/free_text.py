@@ -29,6 +29,7 @@ from care.domain.triage.korean import (
     fix_english_typos,
     normalise,
     romanised_to_hangul,
+    telegraphic,
     whole,
 )
 from care.domain.triage.learned import LearnedModel, load_learned_model
@@ -204,7 +205,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
     )
-    normalised = plain_english(normalised)
+    normalised = telegraphic(plain_english(normalised), dict(rules.telegraphic_nouns))
     cleaned = transliterate(normalised, rules.english_words)
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
@@ -755,9 +756,47 @@ _NO_URINE_HOURS = 6
 
 # muscle strength graded out of 5 (MRC), as a nurse's chart writes it: 좌 5/5 -> 3/5
 _STRENGTH = re.compile(r"(?<![\d.])([0-5])\s*/\s*5(?![\d.])")
-_STRENGTH_WORD = re.compile(r"근력|힘|파워|\b(?:strength|power|mrc|ehl|df|dorsiflexion|pf)\b")
+_STRENGTH_WORD = re.compile(
+    r"근력|힘(?!들|든|드)|파워|\b(?:strength|power|mrc|ehl|df|dorsiflexion|pf|foot lift)\b"
+)
 # a grade said to have fallen or to be new (어제 5/5였던 게 떨어졌어요, 3/5 which is new)
 _STRENGTH_FELL = re.compile(r"떨어|약해|줄었|\b(?:new|newly|weaker|dropped|down from|was 5/5)\b")
+
+
+# strength on the writer's own scale: 10점 만점에 9점, 7점, 4점; 60% of normal; 3/10 of
+# what it was; 어제 80이면 오늘 50
+_SCALE_CONTEXT = re.compile(
+    r"만점|/\s*(?:5|10)(?!\d)|%|퍼센트|percent|out of (?:5|10)\b|of (?:normal|what it was)"
+    r"|정상의|평소의"
+)
+_SCALE_NUMBER = re.compile(
+    r"(?<![\d./])(\d{1,3})(?![\d.])(?!\s*(?:점\s*만점|시|분|일|주|번|개|회|살|세|km|kg|cm|m\b"
+    r"|ml|h\b|hours?|days?|times?|minutes?|mins?|weeks?|each|raises?|reps?))"
+)
+_OF_NORMAL = re.compile(
+    r"(\d{1,2})\s*%\s*(?:of (?:normal|what it was|usual))|(?:정상|평소)의\s*(\d{1,2})\s*%"
+)
+
+
+def _scaled_strength(text: str) -> re.Match[str] | None:
+    """Leg strength on a scale the writer chose that has fallen: a series of numbers whose
+    last is under four fifths of the first (10점 만점에 퇴원 때 9점, 어제 7점, 오늘 4점;
+    어제 80이면 오늘 50), or a share of normal under four fifths (60% of normal)."""
+    if _STRENGTH_BETTER.search(text):
+        return None
+    of_normal = _OF_NORMAL.search(text)
+    if of_normal and int(of_normal.group(1) or of_normal.group(2)) < 80:
+        return of_normal
+    if not _SCALE_CONTEXT.search(text) and not re.search(r"어제|yesterday|discharge|퇴원", text):
+        return None
+    numbers = list(_SCALE_NUMBER.finditer(_STRENGTH_DENOMINATOR.sub("", text)))
+    if len(numbers) >= 2 and int(numbers[-1].group(1)) < 0.8 * int(numbers[0].group(1)):
+        return numbers[0]
+    return None
+
+
+_STRENGTH_BETTER = re.compile(r"좋아|나아|회복|늘었|\b(?:better|improv\w*|stronger|back to)\b")
+_STRENGTH_DENOMINATOR = re.compile(r"\d+\s*점\s*만점에?|/\s*(?:5|10)(?!\d)")
 
 
 def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
@@ -772,7 +811,10 @@ def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding
     falling = len(grades) >= 2 and values[-1] < values[0]
     said_to_fall = bool(grades) and min(values) < 5 and bool(_STRENGTH_FELL.search(text))
     if not (falling or said_to_fall):
-        return
+        scaled = _scaled_strength(text)
+        if scaled is None:
+            return
+        grades = [scaled]
     family = rules.family("weakness")
     yield _Finding(
         family=family.id,

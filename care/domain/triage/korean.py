@@ -182,6 +182,30 @@ _MARK_ABSENT = re.compile(r"(?<=[가-힣])\s*(?:[x×✕✗✘❌]|엑스)+(?![a-
 _MARK_PRESENT = re.compile(r"(?<=[가-힣])\s*[o⭕]+(?![a-z])")
 
 
+# telegraphic notes (열 + 두통 심함, 39도 토 2번, 소변 X 9시간): a plus sign joins two
+# findings; a bare sign noun standing as its own fragment (after the start, a separator or
+# a number, before a number, a separator or the end) states the sign as present; a bare
+# duration after a finding is its own fragment
+_PLUS = re.compile(r"\s*\+\s*(?=\S)")
+_DURATION_AFTER_FINDING = re.compile(r"(?<=[없있]음)\s+(?=\d+\s*(?:시간|일|분|주)\b)")
+
+
+def telegraphic(text: str, nouns: Mapping[str, str]) -> str:
+    """A telegraphic note written as clauses: 열 + 두통 심함 -> 열 있음, 두통 심함.
+
+    A message of one bare noun (열) is left as it is: nothing says it is a note."""
+    text = _PLUS.sub(", ", text)
+    text = _DURATION_AFTER_FINDING.sub(", ", text)
+    if nouns and text.strip() not in nouns:
+        bare = re.compile(
+            r"(?:(?<=^)|(?<=[,;/]\s)|(?<=[,;/])|(?<=\d도\s)|(?<=\d\s))("
+            + "|".join(re.escape(noun) for noun in sorted(nouns, key=len, reverse=True))
+            + r")(?=\s*(?:$|[,;/]|\d))"
+        )
+        text = bare.sub(lambda match: nouns[match.group(1)], text)
+    return text
+
+
 def _korean_numbers(text: str) -> str:
     def tens(match: re.Match[str]) -> str:
         value = f"{_KO_DIGITS[match.group(1)]}{_KO_DIGITS.get(match.group(2) or '영', 0)}"

@@ -7,11 +7,14 @@ Character n-grams still meet on words the phrase tables have never seen: particl
 dialect endings, typos and spacing (``안나와``, ``나오질 않어``, ``pee'd``), so the model
 recognises the look of a sign where no rule names it.
 
-It is fitted offline with scikit-learn on the labelled messages in ``tests/triage``
-(``python -m benchmarks.triage_model fit``) and shipped as a reviewable text table,
-``messages/triage/free_text_learned.tsv``: one line per n-gram (in JSON quotes, so its
-spaces show) with its IDF and weight, the heaviest first, and a header with the
-intercept, the threshold and a hash of the training data (a test refits it and fails when
+It is fitted offline with scikit-learn on the labelled messages in ``tests/triage`` and on
+synthetic surface variants of them, label kept (``benchmarks/triage_variants.py``: spaces
+dropped or misplaced, jamo typos, stretched letters, emoji noise, romanised Korean, dropped
+particles, English case and misspellings), so that it meets kinds of typing rather than the
+batch writers' styles (``python -m benchmarks.triage_model fit``), and shipped as a
+reviewable text table, ``messages/triage/free_text_learned.tsv``: one line per n-gram (in
+JSON quotes, so its spaces show) with its IDF and weight, the heaviest first, and a header
+with the intercept, the threshold and a hash of the training data (a test refits it and fails when
 the table is stale). The product reads the table and scores in plain Python: no numpy or
 scikit-learn at run time.
 

@@ -193,6 +193,7 @@ class FreeTextRules:
     en_common_words: frozenset[str]
     default_question: str
     symbols: tuple[tuple[str, str], ...] = ()
+    telegraphic_nouns: tuple[tuple[str, str], ...] = ()
     romanised: tuple[tuple[str, str], ...] = ()
     romanised_context: tuple[tuple[str, str], ...] = ()
     pain_score: PainScore | None = None
@@ -366,6 +367,9 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
         en_common_words=frozenset(str(w) for w in data.get("en_common_words") or ()),
         default_question=str(data["default_question"]),
         symbols=tuple((str(k), str(v)) for k, v in (data.get("symbols") or {}).items()),
+        telegraphic_nouns=tuple(
+            (str(k), str(v)) for k, v in (data.get("telegraphic_nouns") or {}).items()
+        ),
         romanised=_spellings(romanised.get("words")),
         romanised_context=_spellings(romanised.get("context_words")),
         pain_score=pain_score,
