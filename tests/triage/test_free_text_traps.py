@@ -200,3 +200,19 @@ def test_clause_and_sentence_boundaries_keep_a_sign_and_its_negation_together(
     text: str, tier: Tier
 ) -> None:
     assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("다리 힘 10점 만점에 0", "ask"),  # read green before: a rating with no word of before
+        ("다리 힘이 10점 만점에 3이에요", "ask"),
+        ("leg strength 2/5", "ask"),
+        ("leg strength 3 out of 10", "ask"),
+        ("다리 힘 10점 만점에 9", "green"),
+        ("다리 힘 좋아졌어요 10점 만점에 4", "green"),  # said to be better
+        ("오늘 통증 3/10", "green"),  # a pain score, not strength
+    ],
+)
+def test_a_low_strength_rating_with_no_word_of_before_is_asked_about(text: str, tier: str) -> None:
+    assert classify(text).tier.value == tier

@@ -795,6 +795,25 @@ def _scaled_strength(text: str) -> re.Match[str] | None:
     return None
 
 
+def _low_rating(text: str) -> re.Match[str] | None:
+    """One strength rating on a stated scale, under half of it, with no word of a change
+    (다리 힘 10점 만점에 0, 2/5, 3 out of 10): asked about, since it may be new weakness."""
+    if _STRENGTH_BETTER.search(text):
+        return None
+    for rating in _LOW_RATING.finditer(text):
+        value = rating.group("value") or rating.group("value2")
+        scale = rating.group("scale") or rating.group("scale2")
+        if int(value) * 2 < int(scale):
+            return rating
+    return None
+
+
+_LOW_RATING = re.compile(
+    r"(?<![\d.])(?:(?P<scale>5|10)\s*점\s*만점에\s*(?P<value>\d{1,2})(?![\d.])"
+    r"|(?P<value2>\d{1,2})\s*(?:/|out of)\s*(?P<scale2>5|10)(?![\d.]))"
+)
+
+
 _STRENGTH_BETTER = re.compile(r"좋아|나아|회복|늘었|\b(?:better|improv\w*|stronger|back to)\b")
 _STRENGTH_DENOMINATOR = re.compile(r"\d+\s*점\s*만점에?|/\s*(?:5|10)(?!\d)")
 
@@ -813,6 +832,12 @@ def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding
     if not (falling or said_to_fall):
         scaled = _scaled_strength(text)
         if scaled is None:
+            low = _low_rating(text)
+            if low is not None:  # low, but no word of before: is it new? (CLINICAL.md row 2)
+                family = rules.family("weakness")
+                yield _Finding(
+                    "weakness_rating", Tier.ASK, (), (low.group(0),), family.question, low.start()
+                )
             return
         grades = [scaled]
     family = rules.family("weakness")
