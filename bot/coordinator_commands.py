@@ -278,6 +278,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             since=since,
             actor=asker.actor,
             questionnaire=services.questionnaire,
+            via="telegram",
         )
     except InvalidInput as error:
         await asker.message.reply_text(

@@ -16,10 +16,12 @@ from care.domain.errors import InvalidInput, NotFound
 from care.domain.kinds import AudienceKind, MessageKind
 from care.domain.messaging import OutgoingMessage
 from care.domain.triage.checkin import CheckinRules, load_checkin_rules
-from care.storage import audiences, audit, broadcasts
+from care.storage import broadcasts
 from care.storage.models import PatientStatus
-from care.usecases import console_actions, console_views
+from care.usecases import audit_log, console_actions, console_views, demo_clock
+from care.usecases import broadcast as broadcast_uc
 from care.usecases import conversation as conversation_uc
+from care.usecases import export as export_uc
 from care.usecases.patient_status import Change
 from care.views import exports
 from console.app import Problem, back_to, quoted, render, services_of, session_of
@@ -303,12 +305,7 @@ async def change_status(request: web.Request) -> web.Response:
 
 
 async def broadcast_page(request: web.Request) -> web.Response:
-    services = services_of(request)
-    async with services.db.uow() as uow:
-        recent = [
-            (item, await broadcasts.report(uow.session, item.id))
-            for item in await broadcasts.recent(uow.session, limit=20)
-        ]
+    recent = await broadcast_uc.recent(services_of(request).db, limit=20)
     return render(request, "broadcasts.html", recent=recent, kinds=AUDIENCE_KINDS)
 
 
@@ -323,65 +320,50 @@ async def broadcast_draft(request: web.Request) -> web.Response:
     kind, value = str(form.get("kind", "all")), str(form.get("value", "")).strip()
     if kind not in AUDIENCE_KINDS:
         raise Problem(400, "console.problem.invalid", what=kind[:20])
-    audience = audiences.parse_audience(kind if kind == AudienceKind.ALL else f"{kind}:{value}")
-    async with services.db.uow() as uow:
-        draft, _ = await broadcasts.draft(
-            uow.session,
-            text_ko=str(form.get("text_ko", "")),
-            text_en=str(form.get("text_en", "")),
-            audience=audience,
-            actor=session.actor,
-            now=services.clock.now(),
-            progress_chat_id=services.config.coordinator_chat_id,
-        )
-        await uow.commit()
-    raise web.HTTPSeeOther(f"/broadcasts/{draft.id}")
+    drafted = await broadcast_uc.draft(
+        services.db,
+        services.clock,
+        text_ko=str(form.get("text_ko", "")),
+        text_en=str(form.get("text_en", "")),
+        audience=kind if kind == AudienceKind.ALL else f"{kind}:{value}",
+        actor=session.actor,
+        progress_chat_id=services.config.coordinator_chat_id,
+    )
+    if isinstance(drafted, broadcast_uc.Nobody):
+        raise Problem(400, "console.problem.nobody", audience=drafted.audience)
+    raise web.HTTPSeeOther(f"/broadcasts/{drafted.broadcast_id}")
 
 
 async def broadcast_show(request: web.Request) -> web.Response:
     services = services_of(request)
-    broadcast_id = _int(request.match_info["broadcast_id"])
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        report = await broadcasts.settle(uow.session, broadcast_id, now=now)
-        await uow.commit()
-        from care.storage.models import Broadcast
-
-        item = await uow.session.get(Broadcast, broadcast_id)
-        count = None
-        if item is not None and item.state == broadcasts.DRAFT:
-            count = await audiences.preview(
-                uow.session, audiences.parse_audience(item.audience), now
-            )
-    if item is None:
-        raise NotFound(f"no broadcast {broadcast_id}")
+    shown = await broadcast_uc.show(
+        services.db, services.clock, _int(request.match_info["broadcast_id"])
+    )
     return render(
         request,
         "broadcast.html",
-        item=item,
-        report=report,
-        count=count,
-        running=report.state in broadcasts.RUNNING,
+        item=shown.item,
+        report=shown.report,
+        count=shown.recipients,
+        running=shown.report.state in broadcasts.RUNNING,
     )
 
 
 async def broadcast_action(request: web.Request) -> web.Response:
+    """Send (confirm) or cancel a broadcast; the page then shows what became of it (a second
+    confirmation finds it no longer a draft and changes nothing)."""
     services = services_of(request)
     session = session_of(request)
     broadcast_id = _int(request.match_info["broadcast_id"])
     action = request.match_info["action"]
-    async with services.db.uow() as uow:
-        if action == "send":
-            await broadcasts.send(
-                uow.session, broadcast_id, actor=session.actor, now=services.clock.now()
-            )
-        elif action == "cancel":
-            await broadcasts.cancel(
-                uow.session, broadcast_id, actor=session.actor, now=services.clock.now()
-            )
-        else:
-            raise Problem(404, "console.problem.not_found", what=action[:20])
-        await uow.commit()
+    if action == "send":
+        await broadcast_uc.send(
+            services.db, services.clock, broadcast_id, actor=session.actor, chat_id=None
+        )
+    elif action == "cancel":
+        await broadcast_uc.cancel(services.db, services.clock, broadcast_id, actor=session.actor)
+    else:
+        raise Problem(404, "console.problem.not_found", what=action[:20])
     raise web.HTTPSeeOther(f"/broadcasts/{broadcast_id}")
 
 
@@ -389,10 +371,8 @@ async def broadcast_action(request: web.Request) -> web.Response:
 
 
 async def audit_page(request: web.Request) -> web.Response:
-    services = services_of(request)
     actor = request.query.get("actor", "").strip()
-    async with services.db.uow() as uow:
-        rows = await exports.audit_rows(uow.session)
+    rows = await audit_log.rows(services_of(request).db)
     if actor:
         rows = [row for row in rows if actor in row["actor"]]
     return render(request, "audit.html", rows=list(reversed(rows))[:AUDIT_SHOWN], actor=actor)
@@ -404,31 +384,21 @@ async def exports_page(request: web.Request) -> web.Response:
 
 async def export_download(request: web.Request) -> web.Response:
     services = services_of(request)
-    session = session_of(request)
-    what = exports.parse_what(request.match_info["what"])
-    fmt = exports.parse_format(request.match_info["fmt"])
-    now = services.clock.now()
-    async with services.db.uow() as uow:
-        table = await exports.export(
-            uow.session, what, now=now, questionnaire=services.questionnaire
-        )
-        audit.record(
-            uow.session,
-            at=now,
-            actor=session.actor,
-            action="export.created",
-            subject=what,
-            format=fmt,
-            rows=len(table.rows),
-            via="console",
-        )
-        await uow.commit()
-    name = f"spinecare-{what}-{now:%Y%m%d}.{fmt}"
+    exported = await export_uc.export(
+        services.db,
+        services.clock,
+        request.match_info["what"],
+        request.match_info["fmt"],
+        since=None,
+        actor=session_of(request).actor,
+        questionnaire=services.questionnaire,
+        via="console",
+    )
     return web.Response(
-        body=exports.render(table, fmt),
-        content_type="text/csv" if fmt == "csv" else "application/json",
+        body=exported.data,
+        content_type="text/csv" if exported.format == "csv" else "application/json",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
 
 
@@ -453,16 +423,7 @@ async def demo_step(request: web.Request) -> web.Response:
         raise Problem(400, "console.problem.invalid", what=str(step)[:20])
     before = services.demo.now()
     after = await services.demo.step(step)  # type: ignore[arg-type]
-    async with services.db.uow() as uow:
-        audit.record(
-            uow.session,
-            at=after,
-            actor=session.actor,
-            action="demo.clock",
-            subject=step,
-            moved_seconds=int((after - before).total_seconds()),
-        )
-        await uow.commit()
+    await demo_clock.record_step(services.db, step, before, after, actor=session.actor)
     raise web.HTTPSeeOther(back_to(request, form.get("next"), "/demo"))
 
 

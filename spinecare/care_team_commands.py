@@ -8,9 +8,8 @@ from typing import Any
 from care.domain.clock import SystemClock
 from care.domain.plan import parse_date
 from care.settings import Settings
-from care.storage import coordinators
-from care.storage.db import Database
-from care.usecases import broadcast
+from care.usecases import audit_log as audit_log_usecase
+from care.usecases import broadcast, team_access
 from care.usecases import export as export_usecase
 from care.views import exports
 from spinecare.commands import _database
@@ -98,6 +97,7 @@ async def export(
             since=start,
             actor=CLI,
             questionnaire=settings.questionnaire,
+            via="cli",
         )
     finally:
         await db.dispose()
@@ -109,10 +109,7 @@ async def audit_log(
 ) -> list[dict[str, Any]]:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            return await exports.audit_rows(
-                uow.session, since=since(settings, since_date), limit=limit
-            )
+        return await audit_log_usecase.rows(db, since=since(settings, since_date), limit=limit)
     finally:
         await db.dispose()
 
@@ -120,21 +117,16 @@ async def audit_log(
 async def coordinator_change(settings: Settings, user_id: int, *, add: bool) -> bool:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            change = coordinators.add if add else coordinators.remove
-            changed = await change(uow.session, user_id, actor=CLI, now=SystemClock().now())
-            await uow.commit()
-        return changed
+        return await team_access.change_coordinator(db, SystemClock(), user_id, add=add, actor=CLI)
     finally:
         await db.dispose()
 
 
 async def coordinator_list(settings: Settings) -> list[dict[str, Any]]:
     """Coordinators from SPINECARE_COORDINATOR_IDS and from the database."""
-    db: Database = await _database(settings)
+    db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            stored = await coordinators.stored(uow.session)
+        stored = await team_access.added_coordinators(db)
     finally:
         await db.dispose()
     listed = [

@@ -191,6 +191,34 @@ async def create(
     return Created(created.id, str(parsed), report.counts())
 
 
+@dataclass(frozen=True)
+class Shown:
+    """One broadcast's page: the row, its report (settled first), and the recipients a draft
+    would reach now (None once it is no longer a draft)."""
+
+    item: Broadcast
+    report: broadcasts.Report
+    recipients: int | None
+
+
+async def show(db: Database, clock: Clock, broadcast_id: int) -> Shown:
+    """The broadcast and its report; a running one with nothing left in flight is settled as
+    done or cancelled first. NotFound if there is no such broadcast."""
+    now = clock.now()
+    async with db.uow() as uow:
+        report = await broadcasts.settle(uow.session, broadcast_id, now=now)
+        await uow.commit()
+        item = await uow.session.get(Broadcast, broadcast_id)
+        if item is None:
+            raise NotFound(f"no broadcast {broadcast_id}")
+        recipients = None
+        if item.state == broadcasts.DRAFT:
+            recipients = await audiences.preview(
+                uow.session, audiences.parse_audience(item.audience), now
+            )
+    return Shown(item, report, recipients)
+
+
 async def recent(db: Database, *, limit: int = 20) -> list[tuple[Broadcast, dict[str, int]]]:
     """The latest broadcasts with their delivery counts by state."""
     async with db.uow() as uow:

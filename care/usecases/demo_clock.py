@@ -1,4 +1,4 @@
-"""The demo clock's one question to the schedule: when is the next message due?"""
+"""The demo clock (sandbox only): when the next message is due, and each step audited."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from care.domain.clock import utc_from_db
+from care.storage import audit
 from care.storage.db import Database
 from care.storage.models import MessageState, ScheduledMessage
 
@@ -20,3 +21,19 @@ async def next_due(db: Database, *, after: datetime) -> datetime | None:
             )
         )
     return utc_from_db(value)
+
+
+async def record_step(
+    db: Database, step: str, before: datetime, after: datetime, *, actor: str
+) -> None:
+    """Audit one move of the demo clock (``step``: hour, day or next)."""
+    async with db.uow() as uow:
+        audit.record(
+            uow.session,
+            at=after,
+            actor=actor,
+            action="demo.clock",
+            subject=step,
+            moved_seconds=int((after - before).total_seconds()),
+        )
+        await uow.commit()

@@ -39,8 +39,10 @@ async def export(
     since: datetime | None,
     actor: str,
     questionnaire: Questionnaire | None,
+    via: str,
 ) -> Exported:
-    """The table's bytes (InvalidInput for an unknown table or format); audited."""
+    """The table's bytes (InvalidInput for an unknown table or format); audited, with the
+    way it was asked for (``via``: cli, telegram, console)."""
     chosen, form = exports.parse_what(what), exports.parse_format(fmt)
     now = clock.now()
     async with db.uow() as uow:
@@ -56,6 +58,7 @@ async def export(
             format=form,
             rows=len(table.rows),
             since=exports.iso(since),
+            via=via,
         )
         await uow.commit()
     return Exported(chosen, form, len(table.rows), exports.render(table, form), now)

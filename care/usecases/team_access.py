@@ -16,6 +16,7 @@ from care.domain.clock import Clock
 from care.domain.errors import NotAllowed, RefusedQuietly
 from care.storage import audit, coordinators
 from care.storage.db import Database
+from care.storage.models import Coordinator
 from care.storage.throttle import AttemptThrottle
 
 log = structlog.get_logger(__name__)
@@ -63,3 +64,21 @@ async def require_coordinator(
                 )
             await uow.commit()  # keep the audit entry of the refused attempt
             raise
+
+
+async def change_coordinator(
+    db: Database, clock: Clock, user_id: int, *, add: bool, actor: str
+) -> bool:
+    """Add or remove a coordinator kept in the database (audited); False if nothing changed
+    (already there, or not there)."""
+    async with db.uow() as uow:
+        change = coordinators.add if add else coordinators.remove
+        changed = await change(uow.session, user_id, actor=actor, now=clock.now())
+        await uow.commit()
+    return changed
+
+
+async def added_coordinators(db: Database) -> list[Coordinator]:
+    """The coordinators added with ``spinecare coordinator add``, with who added them."""
+    async with db.uow() as uow:
+        return list(await coordinators.stored(uow.session))

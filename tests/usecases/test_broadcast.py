@@ -109,3 +109,29 @@ async def test_the_cli_creates_and_queues_at_once_and_refuses_an_unknown_id(
         await broadcast.cancel(db, clock, 9999, actor="cli")
     with pytest.raises(InvalidInput):
         await broadcast.preview(db, clock, "week:nonsense")
+
+
+async def test_a_shown_draft_counts_its_recipients_and_a_finished_broadcast_is_settled(
+    db: Database, clock: FakeClock
+) -> None:
+    await two_patients(db, clock)
+    drafted = await broadcast.draft(
+        db,
+        clock,
+        text_ko="공지",
+        text_en=None,
+        audience="all",
+        actor="coordinator:1",
+        progress_chat_id=GROUP,
+    )
+    assert isinstance(drafted, broadcast.Drafted)
+    shown = await broadcast.show(db, clock, drafted.broadcast_id)
+    assert (shown.item.state, shown.recipients) == ("draft", 2)
+
+    await broadcast.send(db, clock, drafted.broadcast_id, actor="cli", chat_id=None)
+    await broadcast.cancel(db, clock, drafted.broadcast_id, actor="cli")
+    shown = await broadcast.show(db, clock, drafted.broadcast_id)
+    assert shown.recipients is None  # no longer a draft: nothing to preview
+    assert (shown.item.state, shown.report.state) == ("cancelled", "cancelled")
+    with pytest.raises(NotFound):
+        await broadcast.show(db, clock, 10**6)

@@ -9,7 +9,11 @@ from care.domain.clock import FakeClock
 from care.domain.errors import NotAllowed, RefusedQuietly
 from care.storage.db import Database
 from care.storage.throttle import AttemptThrottle
-from care.usecases.team_access import require_coordinator
+from care.usecases.team_access import (
+    added_coordinators,
+    change_coordinator,
+    require_coordinator,
+)
 from tests.support.queries import audit_entries
 
 NURSE = 9001
@@ -68,3 +72,18 @@ async def test_past_the_allowance_a_stranger_is_refused_quietly_with_one_throttl
 
     assert len(await audit_entries(db, "coordinator.refused")) == 2
     assert len(await audit_entries(db, "coordinator.refusals_throttled")) == 1
+
+
+async def test_a_coordinator_is_added_once_removed_once_and_each_change_audited(
+    db: Database, clock: FakeClock
+) -> None:
+    assert await change_coordinator(db, clock, 4242, add=True, actor="cli")
+    assert not await change_coordinator(db, clock, 4242, add=True, actor="cli")
+    assert [c.telegram_user_id for c in await added_coordinators(db)] == [4242]
+    assert await change_coordinator(db, clock, 4242, add=False, actor="cli")
+    assert not await change_coordinator(db, clock, 4242, add=False, actor="cli")
+    assert await added_coordinators(db) == []
+    assert [e.action for e in await audit_entries(db) if e.subject == "4242"] == [
+        "coordinator.added",
+        "coordinator.removed",
+    ]
