@@ -197,3 +197,20 @@ def test_a_broadcast_cancelled_before_it_goes_out_reaches_nobody(
     expect(page.locator('[data-count="cancelled"]')).to_have_text("1")
     sent = server.run(lambda: harness.sandbox.sent_messages(8681))
     assert not [m for m in sent if "never arrive" in m.get("text", "")]
+
+
+def test_a_broadcast_to_an_audience_of_nobody_is_refused_and_nothing_is_drafted(
+    page: Page, server: ConsoleServer
+) -> None:
+    sign_in(page, server)
+    page.goto(f"{server.url}/broadcasts")
+    before = page.locator("#recent-broadcasts tbody tr").count()
+    page.fill("textarea[name=text_ko]", "아무에게도 가지 않을 공지")
+    page.select_option("select[name=kind]", "patient")
+    page.fill("input[name=value]", "P-NOBODY9")
+    page.click("#compose button.primary")
+
+    expect(page.locator("#problem")).to_contain_text("해당하는 활성 환자가 없어요")
+    page.goto(f"{server.url}/broadcasts")
+    expect(page.locator("#recent-broadcasts")).not_to_contain_text("P-NOBODY9")
+    assert page.locator("#recent-broadcasts tbody tr").count() == before
