@@ -206,11 +206,11 @@ def test_a_broadcast_to_an_audience_of_nobody_is_refused_and_nothing_is_drafted(
     page.goto(f"{server.url}/broadcasts")
     before = page.locator("#recent-broadcasts tbody tr").count()
     page.fill("textarea[name=text_ko]", "아무에게도 가지 않을 공지")
-    page.select_option("select[name=kind]", "patient")
-    page.fill("input[name=value]", "P-NOBODY9")
+    page.select_option("select[name=kind]", "week")
+    page.fill("input[name=value]", "50-52")  # a year after surgery: nobody is followed then
     page.click("#compose button.primary")
 
     expect(page.locator("#problem")).to_contain_text("해당하는 활성 환자가 없어요")
     page.goto(f"{server.url}/broadcasts")
-    expect(page.locator("#recent-broadcasts")).not_to_contain_text("P-NOBODY9")
+    expect(page.locator("#recent-broadcasts")).not_to_contain_text("week:50-52")
     assert page.locator("#recent-broadcasts tbody tr").count() == before
