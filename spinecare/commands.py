@@ -14,11 +14,9 @@ from care.domain.plan import (
     parse_phone,
 )
 from care.settings import Settings
-from care.storage import patients
 from care.storage.db import Database
-from care.usecases import enrolment
+from care.usecases import enrolment, patient_summary
 from spinecare.bootstrap import open_database
-from spinecare.patient_views import patient_summary
 
 SANDBOX_BOT_USERNAME = "spinecare_sandbox_bot"
 
@@ -85,9 +83,9 @@ async def enroll(
 async def patient_show(settings: Settings, code: str) -> dict[str, Any]:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            patient = await patients.by_code(uow.session, code)
-            return await patient_summary(uow.session, patient, questionnaire=settings.questionnaire)
+        return await patient_summary.as_json(
+            db, SystemClock(), code, actor="cli", questionnaire=settings.questionnaire
+        )
     finally:
         await db.dispose()
 
@@ -95,16 +93,6 @@ async def patient_show(settings: Settings, code: str) -> dict[str, Any]:
 async def patient_list(settings: Settings) -> list[dict[str, Any]]:
     db = await _database(settings)
     try:
-        async with db.uow() as uow:
-            return [
-                {
-                    "patient_code": p.code,
-                    "status": p.status.value,
-                    "surgery_date": p.surgery_date.isoformat() if p.surgery_date else None,
-                    "approach": p.approach.value if p.approach else None,
-                    "language": p.language,
-                }
-                for p in await patients.all_patients(uow.session)
-            ]
+        return await patient_summary.listing(db)
     finally:
         await db.dispose()

@@ -18,6 +18,7 @@ from care.storage import checkins as checkins_store
 from care.storage.db import Database
 from care.storage.models import ConversationItem, Patient
 from care.views import exports
+from care.views.patient_json import patient_json, patient_line
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,23 @@ async def look_up(
         items,
         answers,
     )
+
+
+async def as_json(
+    db: Database, clock: Clock, code: str, *, actor: str, questionnaire: Questionnaire | None
+) -> dict[str, Any]:
+    """``spinecare patient show --json`` (NotFound for an unknown code); the view is audited."""
+    async with db.uow() as uow:
+        patient = await patients.by_code(uow.session, code)
+        shown = await patient_json(uow.session, patient, questionnaire=questionnaire)
+        audit.record(
+            uow.session, at=clock.now(), actor=actor, action="patient.viewed", subject=patient.code
+        )
+        await uow.commit()
+    return shown
+
+
+async def listing(db: Database) -> list[dict[str, Any]]:
+    """``spinecare patient list``: every patient's code, status, date, approach, language."""
+    async with db.uow() as uow:
+        return [patient_line(p) for p in await patients.all_patients(uow.session)]

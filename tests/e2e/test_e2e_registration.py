@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from care.storage import enrollment
 from care.storage.models import AuditEntry, Invite, PatientStatus
-from spinecare.patient_views import patient_summary
+from care.views.patient_json import patient_json
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import enrol, give_consents, open_link, patient_row, press, register, step
 
@@ -58,7 +58,7 @@ async def test_a_patient_registers_from_the_link_and_gets_a_schedule(
     assert any("2/2" in t and "✔" in t for t in texts)
 
     async with harness.running.db.session() as session:
-        shown = await patient_summary(session, patient)
+        shown = await patient_json(session, patient)
     assert shown["status"] == "active"
     assert shown["waking_window"] == {"start": "08:00", "end": "22:00"}
     assert shown["upcoming"], "an active patient has upcoming messages"

@@ -4,7 +4,8 @@ The core (care/) imports neither Telegram nor the scheduler nor any adapter; bot
 never import the CLI and composition root (spinecare/); the product never imports the sandbox;
 inside care/, the domain imports no storage, use case or view, storage imports no use case or
 view, and views import no use case; and no module of care, bot, scheduler, messages, spinecare
-or console reaches itself through its imports, counting the imports written inside functions.
+or console reaches itself through its imports, counting the imports written inside functions;
+and the adapters (bot, console, spinecare) open no unit of work: the use cases own them.
 """
 
 from __future__ import annotations
@@ -189,3 +190,32 @@ def test_the_cycle_finder_finds_a_cycle_of_three_and_ignores_a_chain() -> None:
 
 def test_no_product_module_reaches_itself_through_its_imports() -> None:
     assert cycles(import_graph()) == []
+
+
+def units_of_work_opened(directory: Path) -> dict[str, int]:
+    """Calls of ``.uow()`` in the modules under ``directory`` (a use case's job, not an
+    adapter's), by file name relative to it."""
+    found: dict[str, int] = {}
+    for path in directory.rglob("*.py"):
+        calls = [
+            node
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "uow"
+        ]
+        if calls:
+            found[str(path.relative_to(directory))] = len(calls)
+    return found
+
+
+def test_the_uow_finder_counts_a_call_and_ignores_a_mention(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(
+        "async def f(db):\n    async with db.uow() as uow:\n        pass\nx = 'db.uow()'\n"
+    )
+    assert units_of_work_opened(tmp_path) == {"m.py": 1}
+
+
+@pytest.mark.parametrize("package", ["bot", "console", "spinecare"])
+def test_adapters_open_no_unit_of_work_the_use_cases_own_them(package: str) -> None:
+    assert units_of_work_opened(ROOT / package) == {}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from care.domain.clock import FakeClock
+from care.domain.errors import NotFound
 from care.domain.kinds import ItemKind
 from care.storage import conversation
 from care.storage.db import Database
 from care.storage.models import CheckIn, CheckInAnswer, Patient
-from care.usecases.patient_summary import look_up
+from care.usecases.patient_summary import as_json, listing, look_up
 from tests.support.factories import add_patient
 from tests.support.queries import audit_entries
 
@@ -86,3 +89,22 @@ async def test_an_unknown_code_finds_nothing_and_audits_nothing(
 
     assert found is None
     assert await audit_entries(db, "patient.viewed") == []
+
+
+async def test_the_command_lines_json_and_list_show_the_patient_and_the_look_is_audited(
+    db: Database, clock: FakeClock
+) -> None:
+    await add_patient(db, "P-JSON01", now=clock.now(), chat_id=8501)
+
+    shown = await as_json(db, clock, "P-JSON01", actor="cli", questionnaire=None)
+
+    assert (shown["patient_code"], shown["status"], shown["registered"]) == (
+        "P-JSON01",
+        "active",
+        True,
+    )
+    assert [row["patient_code"] for row in await listing(db)] == ["P-JSON01"]
+    [viewed] = await audit_entries(db, "patient.viewed")
+    assert (viewed.actor, viewed.subject) == ("cli", "P-JSON01")
+    with pytest.raises(NotFound):
+        await as_json(db, clock, "P-NONE00", actor="cli", questionnaire=None)

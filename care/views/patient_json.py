@@ -1,4 +1,4 @@
-"""Patient summaries for the command line: a stable JSON shape that scripts read."""
+"""A patient as the command line shows it: a stable JSON shape that scripts read."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from care.storage import checkins, schedule
 from care.storage.models import CheckIn, Patient
 
 
-async def patient_summary(
+async def patient_json(
     session: AsyncSession,
     patient: Patient,
     *,
@@ -59,4 +59,15 @@ async def patient_summary(
             for row in rows
         ],
         "questionnaires": outcomes,
+    }
+
+
+def patient_line(patient: Patient) -> dict[str, Any]:
+    """One row of ``spinecare patient list --json``."""
+    return {
+        "patient_code": patient.code,
+        "status": patient.status.value,
+        "surgery_date": patient.surgery_date.isoformat() if patient.surgery_date else None,
+        "approach": patient.approach.value if patient.approach else None,
+        "language": patient.language,
     }
