@@ -20,6 +20,20 @@ async def two_patients(db: Database, clock: FakeClock) -> None:
     await add_patient(db, "P-BCAST2", now=clock.now(), chat_id=8102, approach=Approach.INTERLAMINAR)
 
 
+async def draft_to_all(db: Database, clock: FakeClock) -> broadcast.Drafted:
+    drafted = await broadcast.draft(
+        db,
+        clock,
+        text_ko="공지",
+        text_en=None,
+        audience="all",
+        actor="coordinator:1",
+        progress_chat_id=GROUP,
+    )
+    assert isinstance(drafted, broadcast.Drafted)
+    return drafted
+
+
 async def test_an_audience_that_matches_nobody_stores_no_draft(
     db: Database, clock: FakeClock
 ) -> None:
@@ -75,16 +89,7 @@ async def test_cancelling_a_draft_discards_it_and_queues_nothing(
     db: Database, clock: FakeClock
 ) -> None:
     await two_patients(db, clock)
-    drafted = await broadcast.draft(
-        db,
-        clock,
-        text_ko="공지",
-        text_en=None,
-        audience="all",
-        actor="coordinator:1",
-        progress_chat_id=GROUP,
-    )
-    assert isinstance(drafted, broadcast.Drafted)
+    drafted = await draft_to_all(db, clock)
     cancelled = await broadcast.cancel(db, clock, drafted.broadcast_id, actor="cli")
     assert cancelled.was_draft and cancelled.cancelled == 0
     [(stored, counts)] = await broadcast.recent(db)
@@ -115,16 +120,7 @@ async def test_a_shown_draft_counts_its_recipients_and_a_finished_broadcast_is_s
     db: Database, clock: FakeClock
 ) -> None:
     await two_patients(db, clock)
-    drafted = await broadcast.draft(
-        db,
-        clock,
-        text_ko="공지",
-        text_en=None,
-        audience="all",
-        actor="coordinator:1",
-        progress_chat_id=GROUP,
-    )
-    assert isinstance(drafted, broadcast.Drafted)
+    drafted = await draft_to_all(db, clock)
     shown = await broadcast.show(db, clock, drafted.broadcast_id)
     assert (shown.item.state, shown.recipients) == ("draft", 2)
 
