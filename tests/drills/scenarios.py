@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 import traceback
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -478,12 +479,20 @@ def report(name: str, figures: Figures) -> None:
 
 
 async def real_outage(
-    harness: Harness, cluster: Cluster, *, seconds: float, reminders: int, every: float = 0.25
+    harness: Harness,
+    cluster: Cluster,
+    *,
+    seconds: float,
+    reminders: int,
+    every: float = 0.25,
+    before: float = 0.5,
 ) -> Figures:
     """The service's own PostgreSQL server is stopped for ``seconds`` while patients write
     (a text every ``every`` s) and ``reminders`` fall due; then it is started again and the
     service recovers by itself (journal replay and dispatch run as they do in production).
-    Counts what was kept, lost, doubled and replayed."""
+    Dispatch runs for ``before`` s before the server stops (the first reminders go out); with
+    0 it starts once the server is down, so every reminder falls due during the outage.
+    Counts what was kept, read, lost, doubled and replayed."""
     from benchmarks.delivery import add_reminders, copies
     from care.storage.models import Patient
 
@@ -492,7 +501,9 @@ async def real_outage(
     async with harness.running.db.session() as session:
         ids = list(await session.scalars(select(Patient.id).where(Patient.chat_id.in_(PATIENTS))))
     await add_reminders(harness.running.db, ids, reminders, harness.clock.now())
-    journal = harness.running.services.journal
+    services = harness.running.services
+    journal = services.journal
+    received = {services.text(lang, "intake.received_later") for lang in ("en", "ko")}
     dispatch_errors = 0
     stopping = asyncio.Event()
 
@@ -503,23 +514,30 @@ async def real_outage(
                 await harness.running.scheduler.dispatch()
             except Exception:
                 dispatch_errors += 1
-            await asyncio.sleep(1.0)
+            with contextlib.suppress(TimeoutError):  # a second, or until the drill ends
+                await asyncio.wait_for(stopping.wait(), 1.0)
+
+    async def reached() -> Counter[int]:
+        return copies([m for p in PATIENTS for m in await harness.sandbox.sent_messages(p)])
 
     texts, told = 0, 0
     with counted_errors() as logs:
-        dispatcher = asyncio.create_task(dispatch_job())
-        await asyncio.sleep(0.5)  # the first reminders go out before the server stops
+        dispatcher = asyncio.create_task(dispatch_job()) if before > 0 else None
+        await asyncio.sleep(before)
         await cluster.stop()
         stopped = time.monotonic()
+        sent_before = len(await reached())
+        if dispatcher is None:
+            dispatcher = asyncio.create_task(dispatch_job())
         while time.monotonic() - stopped < seconds:
             patient = PATIENTS[texts % len(PATIENTS)]
-            message = await harness.sandbox.send_text(patient, f"서버 정지 중 메모 {texts}")
+            message = await harness.sandbox.send_text(patient, f"{OUTAGE_TEXT} {texts}")
             texts += 1
             with contextlib.suppress(TimeoutError):
-                await harness.sandbox.wait_for_message(
+                answer = await harness.sandbox.wait_for_message(
                     patient, lambda m: True, after_message_id=message["message_id"], timeout=10
                 )
-                told += 1
+                told += answer.get("text") in received
             await asyncio.sleep(every)
         journaled = len(journal.path.read_text().splitlines()) if journal.path.exists() else 0
         await cluster.start()
@@ -528,10 +546,9 @@ async def real_outage(
         reminders_back: float | None = None
         while time.monotonic() - restarted < 120:
             kept, _, _ = await _counts_or_none(harness) or (0, 0, 0)
-            reached = copies([m for p in PATIENTS for m in await harness.sandbox.sent_messages(p)])
             if texts_back is None and kept - kept_before >= texts:
                 texts_back = time.monotonic() - restarted
-            if reminders_back is None and len(reached) >= reminders:
+            if reminders_back is None and len(await reached()) >= reminders:
                 reminders_back = time.monotonic() - restarted
             if texts_back is not None and reminders_back is not None:
                 break
@@ -540,7 +557,7 @@ async def real_outage(
         await dispatcher
         await settle(harness)
     kept, doubled, _ = await stored_counts(harness)
-    reached = copies([m for p in PATIENTS for m in await harness.sandbox.sent_messages(p)])
+    delivered = await reached()
     handler_errors = [e for e in logs if e.get("event") == "handler_failed"]
     return {
         "outage s": seconds,
@@ -548,17 +565,35 @@ async def real_outage(
         "told received": told,
         "journaled": journaled,
         "texts kept": kept - kept_before,
+        "texts read after": await _read(harness),
         "lost": max(texts - (kept - kept_before), 0),
         "duplicates": doubled + max(kept - kept_before - texts, 0),
         "reminders due": reminders,
-        "reminders delivered": len(reached),
-        "reminders lost": reminders - len(reached),
-        "reminder copies (bound 2)": max(reached.values(), default=0),
+        "reminders sent before the stop": sent_before,
+        "reminders delivered": len(delivered),
+        "reminders lost": reminders - len(delivered),
+        "reminder copies (bound 2)": max(delivered.values(), default=0),
         "dispatch runs that failed while down": dispatch_errors,
         "handler tracebacks": len(handler_errors),
         "texts all kept s after": None if texts_back is None else round(texts_back, 1),
         "reminders all sent s after": None if reminders_back is None else round(reminders_back, 1),
     }
+
+
+OUTAGE_TEXT = "서버 정지 중 메모"
+
+
+async def _read(harness: Harness) -> int:
+    """The outage's texts the reader went through (their tier is set once read)."""
+    async with harness.running.db.session() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).where(
+                    InboundMessage.text.startswith(OUTAGE_TEXT), InboundMessage.tier.is_not(None)
+                )
+            )
+            or 0
+        )
 
 
 async def _counts_or_none(harness: Harness) -> tuple[int, int, int] | None:
