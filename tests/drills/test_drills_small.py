@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.drills import scenarios
 from tests.e2e.conftest import Harness
 
-FUZZ_INPUTS = 40  # every shape; each patient text also posts a paced card, so keep it small here
+FUZZ_INPUTS = 40  # every shape; each patient text also posts a card, so keep it small here
 
 
 async def test_fuzz_raises_nothing_and_loses_no_text(harness: Harness) -> None:
@@ -31,8 +31,8 @@ async def test_an_outage_loses_nothing(harness: Harness) -> None:
     assert figures["told received"] == figures["replayed"] == 10
 
 
-async def test_a_stranger_flood_is_refused_privately(harness: Harness) -> None:
-    figures = await scenarios.stranger_flood(harness, 40)
+async def test_a_stranger_flood_is_refused_privately(paced_harness: Harness) -> None:
+    figures = await scenarios.stranger_flood(paced_harness, 40)
     scenarios.report("stranger flood", figures)
     assert figures["refusals posted in the group"] == 0
     assert figures["answered privately"] == 40
