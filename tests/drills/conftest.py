@@ -19,11 +19,3 @@ async def harness(database_url: str, clock: FakeClock) -> AsyncIterator[Harness]
         database_url, clock, coordinator_ids=[9001, 9002], pace=UNPACED
     ) as harness:
         yield harness
-
-
-@pytest.fixture
-async def paced_harness(database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The service with the bot at Telegram's pace (20 a minute in the team's group): for the
-    drills about what a flood does to that pace."""
-    async with running_harness(database_url, clock, coordinator_ids=[9001, 9002]) as harness:
-        yield harness

@@ -423,9 +423,14 @@ async def outage(harness: Harness, texts: int) -> Figures:
 
 async def stranger_flood(harness: Harness, presses: int) -> Figures:
     """A stranger presses "Acknowledge" ``presses`` times while a patient states a red sign
-    (its alert opens and is posted at once) and others write; Telegram's flood limits on."""
-    await harness.sandbox.set_flood_limits(FloodLimits())
+    (its alert opens and is posted at once) and others write. The scene is set at the
+    harness's own pace; the flood runs at Telegram's: its flood limits on in the sandbox, and
+    the bot's pace at Telegram's limits."""
     scene = await prepare(harness)
+    pace = harness.running.application.bot.rate_limiter
+    assert isinstance(pace, TelegramPace)
+    pace.limits = PaceLimits()
+    await harness.sandbox.set_flood_limits(FloodLimits())
     posted = scene["posted"]
     group_before = len(await harness.sandbox.sent_messages(GROUP))
     ack = button(posted, "1|ack|")

@@ -31,8 +31,8 @@ async def test_an_outage_loses_nothing(harness: Harness) -> None:
     assert figures["told received"] == figures["replayed"] == 10
 
 
-async def test_a_stranger_flood_is_refused_privately(paced_harness: Harness) -> None:
-    figures = await scenarios.stranger_flood(paced_harness, 40)
+async def test_a_stranger_flood_is_refused_privately(harness: Harness) -> None:
+    figures = await scenarios.stranger_flood(harness, 40)
     scenarios.report("stranger flood", figures)
     assert figures["refusals posted in the group"] == 0
     assert figures["answered privately"] == 40
