@@ -97,17 +97,34 @@ def classify_with(
     text: str, rules: FreeTextRules, learned: LearnedModel | None = None
 ) -> TriageResult:
     """``classify`` against given rules (for tests and rule reviews); with ``learned``, a
-    message the rules read as green that the model scores at its threshold or above is
-    asked about (``learned.py``: the model only ever raises green to ask)."""
+    message the rules read as green that the model reads as a sign is asked about, and one
+    the rules read as amber that it reads as a red sign is alerted as red (``learned.py``:
+    the model only ever raises, and only those two ways)."""
     prepared = prepare(text, rules)
     result = _read_by_rules(prepared, rules)
-    if learned is None or result.tier is not Tier.GREEN:
+    if learned is None or result.tier not in (Tier.GREEN, Tier.AMBER):
         return result
-    probability = learned.probability(prepared)
-    if probability < learned.threshold:
+    scores = learned.scores(prepared)
+    if result.tier is Tier.AMBER:
+        if scores.red < learned.red_threshold:
+            return result
+        words = ", ".join(learned.strongest_words(prepared, head=learned.red))
+        evidence = f"learned: reads like a red sign ({scores.red:.2f}; {words})"
+        # the rules' rows and words are kept, the model's added; a red reading comes with
+        # a question: the first row's
+        question = next(
+            (f.question for f in rules.families if f.flag in result.flags and f.question),
+            rules.default_question,
+        )
+        return TriageResult(Tier.RED, result.flags, (*result.evidence, evidence), question)
+    if not learned.asks(scores):
         return result
-    words = ", ".join(learned.strongest_words(prepared))
-    evidence = f"learned: reads like a warning sign ({probability:.2f}; {words})"
+    if scores.sign >= learned.threshold:
+        words = ", ".join(learned.strongest_words(prepared))
+        evidence = f"learned: reads like a warning sign ({scores.sign:.2f}; {words})"
+    else:
+        words = ", ".join(learned.strongest_words(prepared, head=learned.red))
+        evidence = f"learned: reads like a red sign ({scores.red:.2f}; {words})"
     question = rules.safety_net.question if rules.safety_net else rules.default_question
     return TriageResult(Tier.ASK, (), (evidence,), question)
 
