@@ -59,13 +59,14 @@ MAX_NGRAMS = 50_000  # the most frequent n-grams kept: the shipped table stays r
 # on a batch the model has not seen while it catches most of the red the rules miss
 THRESHOLD = 0.75
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.77, 0.78, 0.8, 0.9)
-# the red head's, chosen on the leave-one-batch-out table and on the earlier readers' readings
-# before their fixes (README, round 5): an amber reading is red from 0.5 (most red signs read
-# amber, about one amber sign in twenty paged as red); a green one is asked about from 0.8
-# (a few red signs more, about one benign message in 400 more asked)
-RED_THRESHOLD = 0.5
+# the red head's, chosen on the leave-one-batch-out table, on the earlier readers' readings
+# before their fixes and on blind batches 21-23 (README, round 5): an amber reading is red
+# from 0.85 (0.5 raised 8 red messages of batches 21-23 but paged 30 of their 224 amber ones
+# as red; 0.85 raises 7 and 6); a green one is asked about from 0.8 (a few red signs more,
+# about one benign message in 400 more asked)
+RED_THRESHOLD = 0.85
 RED_ASK_THRESHOLD = 0.8
-RED_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+RED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
 
 
 @dataclass(frozen=True)

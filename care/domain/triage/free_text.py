@@ -45,6 +45,7 @@ from care.domain.triage.reading import (
     plain_english,
     replies,
     transliterate,
+    withdrawn,
 )
 from care.domain.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
 from care.domain.triage.tiers import Tier, highest
@@ -168,6 +169,8 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
         }
+        if "past_episode" in clause_modifiers and not _NOW_CONTRAST.search(masked.text):
+            continue  # 애 낳을 때 두통이 심했는데: another, past episode (not now)
         if before_surgery[clause_number]:
             clause_modifiers.add("preexisting")
         if _USED_TO.search(masked.text):
@@ -217,7 +220,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     """The message in standard written form (see ``reading.py``): chat noise dropped,
     Korean typed on an English keyboard in Hangul, normalised, romanised Korean in Hangul,
     English medical words in a Korean sentence in Korean, dialect and Konglish in standard
-    forms, numbers in digits, English typos repaired."""
+    forms, numbers in digits, what the writer withdrew dropped, English typos repaired."""
     text = keyboard_korean(chat(text), rules.english_words)
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
@@ -227,7 +230,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
     cleaned = dialect(cleaned, rules.dialect_words, rules.dialect_endings)
-    cleaned = number_words(denied_denials(english_dialect(cleaned)))
+    cleaned = withdrawn(number_words(denied_denials(english_dialect(cleaned))))
     if cleaned != normalised:
         cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was rewritten
     return fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
