@@ -531,6 +531,11 @@ def test_what_the_writer_withdraws_is_not_read(text: str, tier: Tier) -> None:
         ("I was worried about foot drop but I can walk on my heels", ASK),
         # a temperature then 에: the next sign's negation is not the fever's
         ("열 38.4에 고개가 안 숙여져요", RED),
+        # a grandchild writing for a grandparent: the writer's own cold is not the patient's,
+        # the grandparent's sign is
+        ("저 감기 걸려서 열이 38도 나서 학교 안 갔어요 할머니는 괜찮아요", GREEN),
+        ("I have a fever so no school today, grandpa is fine", GREEN),
+        ("저 감기 걸려서 학교 안 갔어요 근데 할아버지가 소변을 못 보세요", RED),
     ],
 )
 def test_round_five_kinds_of_wording(text: str, tier: Tier) -> None:

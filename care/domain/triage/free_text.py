@@ -47,7 +47,13 @@ from care.domain.triage.reading import (
     transliterate,
     withdrawn,
 )
-from care.domain.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
+from care.domain.triage.rules import (
+    Family,
+    FreeTextRules,
+    Others,
+    PatternSet,
+    load_free_text_rules,
+)
 from care.domain.triage.tiers import Tier, highest
 
 _TEMPERATURE = re.compile(
@@ -248,6 +254,8 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
     Any clause that names the writer (저는, I, my leg) is the patient's again.
     """
     others = rules.others
+    if _any(others.child_writer, message) and _any(others.grandparent, message):
+        return _child_writers_owners(parts, others)
     writer_fine = _any(others.self_patient, message)
     family_is_other = _any(others.own_illness, message) or writer_fine
     owners: list[str | None] = []
@@ -278,6 +286,31 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
         if owner == "family" and not family_is_other:
             owner = None
         owners.append(owner)
+    return owners
+
+
+_BARE_I = re.compile(r"(?:^|(?<=\s))저(?=\s)")
+
+
+def _child_writers_owners(parts: Sequence[Clause], others: Others) -> list[str | None]:
+    """A grandchild writing for a grandparent (저 감기 걸려서 학교 안 갔어요 할아버지는 열
+    없어요): the clauses that name the writer or a sibling are theirs, and so are the clauses
+    after them in their sentence, up to one that names the grandparent (the patient)."""
+    owners: list[str | None] = []
+    current: str | None = None
+    for number, clause in enumerate(parts):
+        if number and _sentence_break(parts[number - 1]):
+            current = None
+        bare = _BARE_I.search(clause.text)  # 저 감기 걸려서: "I" with no particle
+        writer_at = _first(others.self_subject, clause) if bare is None else bare.start()
+        sibling_at = _first(others.sibling, clause)
+        grandparent_at = _first(others.grandparent, clause)
+        mine = min((at for at in (writer_at, sibling_at) if at is not None), default=None)
+        if grandparent_at is not None and (mine is None or grandparent_at <= mine):
+            current = None
+        elif mine is not None:
+            current = "writer"
+        owners.append(current)
     return owners
 
 
