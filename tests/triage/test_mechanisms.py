@@ -495,3 +495,48 @@ def test_second_language_english_is_read_in_standard_form(text: str, expected: s
 )
 def test_round_two_fixes_read_the_kind_not_the_sentence(text: str, tier: Tier) -> None:
     assert classify(text).tier is tier
+
+
+# ---------------------------------------------------------------- self-corrections (round 5)
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # a sign withdrawn: what comes before the marker is not read
+        ("다리가 안 움직여요 아 아니에요 쥐가 난 거였어요", GREEN),
+        ("소변이 안 나와요 오타예요 잘 나와요", GREEN),
+        ("체온이 38.6도예요 다시 보니 36.6도네요", GREEN),
+        ("변을 닷새째 못 봤다고 했는데 사실 아까 봤어요", GREEN),
+        ("scratch that about my leg being numb, I was sitting on it", GREEN),
+        ("temp 38.9, sorry, 36.9", GREEN),
+        # a sign stated after the marker, or a withdrawn denial, is read
+        ("괜찮다고 했는데 사실 어젯밤부터 소변이 안 나와요", RED),
+        ("earlier I said no chest pain. that was wrong", RED),
+        # not withdrawals: 아 참 (by the way); someone else said it, nothing taken back
+        ("영상 다시 보내주세요 아 참 소변이 안 나와요", RED),
+        ("간호사가 38.5도라고 했는데 어떡하죠", AMBER),
+    ],
+)
+def test_what_the_writer_withdraws_is_not_read(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # another, past episode is not now; an analogy with it is
+        ("애 낳을 때 두통이 정말 심했는데 이번엔 괜찮아요", GREEN),
+        ("애 낳을 때처럼 항문 쪽이 멍해요", RED),
+        # a condition worried about or searched is not a report (worry itself is asked about)
+        ("마미증후군 걱정했는데 소변 잘 나와요", GREEN),
+        ("I was worried about foot drop but I can walk on my heels", ASK),
+        # a temperature then 에: the next sign's negation is not the fever's
+        ("열 38.4에 고개가 안 숙여져요", RED),
+        # a grandchild writing for a grandparent: the writer's own cold is not the patient's,
+        # the grandparent's sign is
+        ("저 감기 걸려서 열이 38도 나서 학교 안 갔어요 할머니는 괜찮아요", GREEN),
+        ("I have a fever so no school today, grandpa is fine", GREEN),
+        ("저 감기 걸려서 학교 안 갔어요 근데 할아버지가 소변을 못 보세요", RED),
+    ],
+)
+def test_round_five_kinds_of_wording(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier

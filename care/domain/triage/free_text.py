@@ -45,8 +45,15 @@ from care.domain.triage.reading import (
     plain_english,
     replies,
     transliterate,
+    withdrawn,
 )
-from care.domain.triage.rules import Family, FreeTextRules, PatternSet, load_free_text_rules
+from care.domain.triage.rules import (
+    Family,
+    FreeTextRules,
+    Others,
+    PatternSet,
+    load_free_text_rules,
+)
 from care.domain.triage.tiers import Tier, highest
 
 _TEMPERATURE = re.compile(
@@ -97,17 +104,34 @@ def classify_with(
     text: str, rules: FreeTextRules, learned: LearnedModel | None = None
 ) -> TriageResult:
     """``classify`` against given rules (for tests and rule reviews); with ``learned``, a
-    message the rules read as green that the model scores at its threshold or above is
-    asked about (``learned.py``: the model only ever raises green to ask)."""
+    message the rules read as green that the model reads as a sign is asked about, and one
+    the rules read as amber that it reads as a red sign is alerted as red (``learned.py``:
+    the model only ever raises, and only those two ways)."""
     prepared = prepare(text, rules)
     result = _read_by_rules(prepared, rules)
-    if learned is None or result.tier is not Tier.GREEN:
+    if learned is None or result.tier not in (Tier.GREEN, Tier.AMBER):
         return result
-    probability = learned.probability(prepared)
-    if probability < learned.threshold:
+    scores = learned.scores(prepared)
+    if result.tier is Tier.AMBER:
+        if scores.red < learned.red_threshold:
+            return result
+        words = ", ".join(learned.strongest_words(prepared, head=learned.red))
+        evidence = f"learned: reads like a red sign ({scores.red:.2f}; {words})"
+        # the rules' rows and words are kept, the model's added; a red reading comes with
+        # a question: the first row's
+        question = next(
+            (f.question for f in rules.families if f.flag in result.flags and f.question),
+            rules.default_question,
+        )
+        return TriageResult(Tier.RED, result.flags, (*result.evidence, evidence), question)
+    if not learned.asks(scores):
         return result
-    words = ", ".join(learned.strongest_words(prepared))
-    evidence = f"learned: reads like a warning sign ({probability:.2f}; {words})"
+    if scores.sign >= learned.threshold:
+        words = ", ".join(learned.strongest_words(prepared))
+        evidence = f"learned: reads like a warning sign ({scores.sign:.2f}; {words})"
+    else:
+        words = ", ".join(learned.strongest_words(prepared, head=learned.red))
+        evidence = f"learned: reads like a red sign ({scores.red:.2f}; {words})"
     question = rules.safety_net.question if rules.safety_net else rules.default_question
     return TriageResult(Tier.ASK, (), (evidence,), question)
 
@@ -151,6 +175,8 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
         }
+        if "past_episode" in clause_modifiers and not _NOW_CONTRAST.search(masked.text):
+            continue  # 애 낳을 때 두통이 심했는데: another, past episode (not now)
         if before_surgery[clause_number]:
             clause_modifiers.add("preexisting")
         if _USED_TO.search(masked.text):
@@ -200,7 +226,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     """The message in standard written form (see ``reading.py``): chat noise dropped,
     Korean typed on an English keyboard in Hangul, normalised, romanised Korean in Hangul,
     English medical words in a Korean sentence in Korean, dialect and Konglish in standard
-    forms, numbers in digits, English typos repaired."""
+    forms, numbers in digits, what the writer withdrew dropped, English typos repaired."""
     text = keyboard_korean(chat(text), rules.english_words)
     normalised = normalise(
         replies(labelled_values(text)), dict(rules.spelling), dict(rules.symbols)
@@ -210,7 +236,7 @@ def prepare(text: str, rules: FreeTextRules) -> str:
     cleaned = romanised_to_hangul(cleaned, dict(rules.romanised), dict(rules.romanised_context))
     cleaned = glossary(cleaned, rules.glossary)
     cleaned = dialect(cleaned, rules.dialect_words, rules.dialect_endings)
-    cleaned = number_words(denied_denials(english_dialect(cleaned)))
+    cleaned = withdrawn(number_words(denied_denials(english_dialect(cleaned))))
     if cleaned != normalised:
         cleaned = normalise(cleaned, dict(rules.spelling))  # respell what was rewritten
     return fix_english_typos(cleaned, rules.en_vocabulary, rules.en_common_words)
@@ -228,6 +254,8 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
     Any clause that names the writer (저는, I, my leg) is the patient's again.
     """
     others = rules.others
+    if _any(others.child_writer, message) and _any(others.grandparent, message):
+        return _child_writers_owners(parts, others)
     writer_fine = _any(others.self_patient, message)
     family_is_other = _any(others.own_illness, message) or writer_fine
     owners: list[str | None] = []
@@ -258,6 +286,31 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
         if owner == "family" and not family_is_other:
             owner = None
         owners.append(owner)
+    return owners
+
+
+_BARE_I = re.compile(r"(?:^|(?<=\s))저(?=\s)")
+
+
+def _child_writers_owners(parts: Sequence[Clause], others: Others) -> list[str | None]:
+    """A grandchild writing for a grandparent (저 감기 걸려서 학교 안 갔어요 할아버지는 열
+    없어요): the clauses that name the writer or a sibling are theirs, and so are the clauses
+    after them in their sentence, up to one that names the grandparent (the patient)."""
+    owners: list[str | None] = []
+    current: str | None = None
+    for number, clause in enumerate(parts):
+        if number and _sentence_break(parts[number - 1]):
+            current = None
+        bare = _BARE_I.search(clause.text)  # 저 감기 걸려서: "I" with no particle
+        writer_at = _first(others.self_subject, clause) if bare is None else bare.start()
+        sibling_at = _first(others.sibling, clause)
+        grandparent_at = _first(others.grandparent, clause)
+        mine = min((at for at in (writer_at, sibling_at) if at is not None), default=None)
+        if grandparent_at is not None and (mine is None or grandparent_at <= mine):
+            current = None
+        elif mine is not None:
+            current = "writer"
+        owners.append(current)
     return owners
 
 

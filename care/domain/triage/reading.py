@@ -219,6 +219,59 @@ def denied_denials(text: str) -> str:
     return _NOT_THAT_NO.sub(r"\1", text)
 
 
+# ---------------------------------------------------------------- self-corrections
+# the writer withdraws what came before (round 5): 아 아니에요, 아니 괜찮아요, 아 머리가
+# 아니라, 취소요, 오타예요, 잘못 봤어요, 다시 보니, 거꾸로 봤어요; "sorry, I can", "sorry,
+# 37.4" (not "autocorrect": "I CAN'T lift my foot, autocorrect changed it to can"). What
+# follows the marker is read; a sign stated after it stays (괜찮다고 했는데 사실 소변이 안
+# 나와요). Not "아 참" (by the way) nor "I mean my right leg" (a side corrected, the sign
+# kept).
+_WITHDRAWN_BEFORE = re.compile(
+    r"(?:^|(?<=[\s.,…!?~]))(?:아\s?아니(?:에요|예요|고|다|요|라)?(?=[\s.,…!?~]|$)|"
+    r"아니\s?괜찮[가-힣]*|아\s[가-힣]+\s?아니라|[가-힣]*\s?취소(?:요|할게요|합니다|해요|예요)|"
+    r"오타(?:예요|에요|요|입니다|였어요|네요|났어요)|잘못\s?(?:봤|읽었|썼|쳤|눌렀|보냈|알았)[가-힣]*|"
+    r"다시\s?(?:보니|재니|재\s?보니|봤더니|쟀더니)|거꾸로\s?봤[가-힣]*)"
+    r"|\bsorry,? (?=i can\b(?!'t| ?not)|\d)"
+)
+# ...and what the marker's own clause says is withdrawn with it: "scratch that last message
+# about my leg being weak, it was a cramp"; "taking back what I said about my foot dragging,"
+_WITHDRAWN_CLAUSE = re.compile(
+    r"\b(?:scratch that|(?:i'?m )?taking back|take (?:that|it) back|i take back|ignore (?:that|my"
+    r" last|the last|what i said)|disregard)\b[^,.;!?]*[,.;!?]?"
+)
+# a sign the writer said earlier, taken back by what follows (닷새째 변을 못 봤다고 했는데
+# 아까 시원하게 봤어요; 새로 생겼다고 했는데 사실 수술 전에도 있었고), or thought to be
+# (몸살인가 했는데, 신장 다친 줄 알았는데 웃다가 그런 거였어요): only when what follows
+# says so (사실, 였어요, 괜찮, 멀쩡), not "간호사가 38.5라고 했는데 어떡하죠"
+_SAID_EARLIER = re.compile(
+    r"[가-힣]+(?:[다라]고\s?(?:했는데|했지만|말씀드렸는데|말했는데|보냈는데)|(?:인가|ㄴ가)\s?했는데"
+    r"|\s?줄\s?알았는데)"
+    r"(?=.*(?:사실|였어요|였네요|거였|잘못|괜찮|멀쩡|아니었))"
+)
+
+
+# a denial the writer withdraws is the sign stated: "earlier I said no chest pain. That was
+# wrong" -> "chest pain."
+_DENIAL_WITHDRAWN = re.compile(
+    r"\b(?:i )?(?:said|told you|wrote) (?:there was |there's |i had |i have )?no ([^.,;!?]+)"
+    r"[.,;!?]?\s*(?:that was wrong|that's wrong|that was not true|that's not true|not true|"
+    r"i was wrong)[.,;!?]?"
+)
+
+
+def withdrawn(text: str) -> str:
+    """The message without what the writer withdrew (self-corrections): a withdrawn denial
+    is the sign stated, and the text up to the last withdrawal marker is dropped (see the
+    patterns above)."""
+    text = _DENIAL_WITHDRAWN.sub(r"\1. ", text)
+    text = _WITHDRAWN_CLAUSE.sub(" ", text)
+    cut = 0
+    for pattern in (_WITHDRAWN_BEFORE, _SAID_EARLIER):
+        for match in pattern.finditer(text):
+            cut = max(cut, match.end())
+    return text[cut:].strip() if cut else text
+
+
 # ---------------------------------------------------------------- lists and forms
 # a label of one to three words at the start of a line, after a comma, a slash or a bullet,
 # then a separator (":", "=", "->", "→", or a dash between spaces): "소변: 안나옴", "legs -
@@ -530,6 +583,11 @@ _KO_NATIVE_RANGE = re.compile(
 _KO_SCORE = re.compile(r"(?<![가-힣\d])(열|[일이삼사오육칠팔구])\s?점(?=\s?만점|이|[^가-힣]|$)")
 
 
+# a temperature then 에 (열 38.4에 고개가 안 숙여져요: "at 38.4, and"): the reading ends its
+# clause, so the next sign's negation (안 숙여져요) is not read as the fever's
+_TEMPERATURE_AT = re.compile(r"(?<![\d.])(3[5-9]\.\d|4[0-2]\.\d)\s?(?:도)?에\s")
+
+
 def number_words(text: str) -> str:
     """Numbers written in words as digits (see the module docstring)."""
     if _HANGUL.search(text):
@@ -547,6 +605,7 @@ def number_words(text: str) -> str:
                 lambda m: ("10" if m.group(1) == "열" else str(_SINO[m.group(1)])) + "점", text
             )
         text = _DIGIT_POINT.sub(r"\1.\2", text)
+        text = _TEMPERATURE_AT.sub(r"\1도, ", text)
     if re.search(r"[a-z]", text):
         text = _EN_RUN.sub(lambda m: _english(m, text), text)
     return text

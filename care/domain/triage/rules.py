@@ -142,6 +142,11 @@ class Others:
     own_illness: PatternSet = PatternSet()
     self_patient: PatternSet = PatternSet()
     self_subject: PatternSet = PatternSet()
+    # a grandchild writing for a grandparent (round 5): the child's own words and news mark
+    # the writer; then only the grandparent is the patient, not the writer nor a sibling
+    child_writer: PatternSet = PatternSet()
+    grandparent: PatternSet = PatternSet()
+    sibling: PatternSet = PatternSet()
 
 
 @dataclass(frozen=True)
@@ -390,6 +395,9 @@ def _build(data: Mapping[str, Any]) -> FreeTextRules:
             own_illness=patterns(others.get("own_illness")),
             self_patient=patterns(others.get("self_patient")),
             self_subject=patterns(others.get("self_subject")),
+            child_writer=patterns(others.get("child_writer")),
+            grandparent=patterns(others.get("grandparent")),
+            sibling=patterns(others.get("sibling")),
         ),
         safety_net=safety_net,
         now_markers=patterns(hypothetical, ko="now_ko", en="now_en"),
