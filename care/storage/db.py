@@ -7,10 +7,19 @@ every connection; PostgreSQL is used as it is. The unit of work rolls back unles
 ``in_unit_of_work()`` says whether the calling task is inside one: no Telegram call may be
 made there (a send paced by Telegram's limits would hold the transaction, and on SQLite the
 one write lock, for seconds). Messengers and tests check it.
+
+On SQLite the units of work of the process take turns, first come first served (SQLite
+serves one process: ``spinecare.bootstrap.check_role``). SQLite itself has one writer at a
+time, and its busy handler, which makes the others wait, polls up to 100 ms apart and keeps
+no queue: in the full-size fuzz, with no transaction holding the lock for more than 0.3 s,
+a writer still waited past the 5 s busy timeout while others took the lock again and again,
+and a patient's text failed with "database is locked". The busy timeout is left for other
+processes (the CLI). A unit of work opened inside another in the same task takes no turn.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
@@ -72,8 +81,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 class UnitOfWork:
     """One transaction. ``async with uow:`` ... ``await uow.commit()``; otherwise rolled back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], turns: asyncio.Lock | None = None
+    ) -> None:
         self._sessions = sessions
+        self._turns = turns  # SQLite: held from start to end (None: PostgreSQL, or nested)
         self._session: AsyncSession | None = None
         self._marker: Token[bool] | None = None
 
@@ -84,7 +96,14 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
-        self._session = self._sessions()
+        if self._turns is not None:
+            await self._turns.acquire()
+        try:
+            self._session = self._sessions()
+        except BaseException:
+            if self._turns is not None:
+                self._turns.release()
+            raise
         self._marker = _IN_UNIT_OF_WORK.set(True)
         return self
 
@@ -103,6 +122,8 @@ class UnitOfWork:
             if self._marker is not None:
                 _IN_UNIT_OF_WORK.reset(self._marker)
                 self._marker = None
+            if self._turns is not None:
+                self._turns.release()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -115,15 +136,27 @@ class Database:
         self, url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
     ) -> None:
         self.url = url
+        self._sqlite = is_sqlite(url)
         self.engine = create_engine(url, echo=echo, busy_timeout_ms=busy_timeout_ms)
         self.sessions = session_factory(self.engine)
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
     def is_sqlite(self) -> bool:
-        return is_sqlite(self.url)
+        return self._sqlite
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self._turn())
+
+    def _turn(self) -> asyncio.Lock | None:
+        """SQLite's turns, one lock per event loop (a CLI may run several in turn); None on
+        PostgreSQL, or inside a unit of work already (its turn is held)."""
+        if not self._sqlite or in_unit_of_work():
+            return None
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
