@@ -14,12 +14,14 @@ time, and its busy handler, which makes the others wait, polls up to 100 ms apar
 no queue: in the full-size fuzz, with no transaction holding the lock for more than 0.3 s,
 a writer still waited past the 5 s busy timeout while others took the lock again and again,
 and a patient's text failed with "database is locked". The busy timeout is left for other
-processes (the CLI). A unit of work opened inside another in the same task takes no turn.
+processes (the CLI). A unit of work opened inside another (in its task, or in a task started
+there) takes no turn: the outer one holds it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
@@ -144,7 +146,9 @@ class Database:
         self._sqlite = is_sqlite(url)
         self.engine = create_engine(url, echo=echo, busy_timeout_ms=busy_timeout_ms)
         self.sessions = session_factory(self.engine)
-        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,9 +163,10 @@ class Database:
         if not self._sqlite or in_unit_of_work():
             return None
         loop = asyncio.get_running_loop()
-        if self._turns is None or self._turns[0] is not loop:
-            self._turns = (loop, asyncio.Lock())
-        return self._turns[1]
+        turns = self._turns.get(loop)
+        if turns is None:
+            turns = self._turns[loop] = asyncio.Lock()
+        return turns
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
