@@ -7,6 +7,11 @@ Kicks coalesce: one run at a time, and at most one more waiting behind it (it st
 the running one, so it sees everything stored by then). Every patient text kicks; a flood of
 them started a run each (thousands at once in the full-size fuzz), every one with its write
 transactions queued on the database.
+
+A run that fails because the database cannot be reached now (dropped, locked, too slow) is
+logged as a warning, not as an error: what it was to post is stored and stays due, and the
+escalate job (every 2 s, in the same process whenever a kick has a target) posts it. A claim
+the failed run had taken runs out with its lease; any other failure is an error.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import structlog
+
+from care.storage.db import UNREACHABLE
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +48,8 @@ class Kick:
             self._waiting = False
             try:
                 await target()
+            except UNREACHABLE as error:
+                log.warning("kick_deferred", action="alert.kick", error=type(error).__name__)
             except Exception:
                 log.exception("kick_failed", action="alert.kick")
 

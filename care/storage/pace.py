@@ -38,13 +38,14 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from care.storage.db import UNREACHABLE
 
 log = structlog.get_logger(__name__)
 
-# The database is not there (refused, cut, hung past the timeout): pace in memory meanwhile.
-UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError)
+# The database is not there (UNREACHABLE: refused, cut, hung past the timeout): pace in
+# memory meanwhile.
 
 
 @dataclass(frozen=True)

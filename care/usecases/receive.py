@@ -17,24 +17,17 @@ from typing import Any
 
 import structlog
 from sqlalchemy import delete
-from sqlalchemy.exc import (
-    DisconnectionError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from care.storage import inbox, patients
-from care.storage.db import Database
+from care.storage.db import UNREACHABLE, Database
 from care.storage.journal import Journal
 from care.storage.models import PatientStatus, ReceivedUpdate
 
 log = structlog.get_logger(__name__)
 
-# What says "the database cannot be reached now" (refused, dropped, locked, too slow), as
-# opposed to an update it will never take: only these are journaled and retried.
-UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError)
+# Only updates the database cannot take now (care.storage.db.UNREACHABLE) are journaled and
+# retried; one it will never take is refused.
 MAX_BIGINT = 2**63 - 1
 # Telegram keeps an unconfirmed update for 24 hours: a week of update ids covers any redelivery.
 REMEMBER_UPDATES = timedelta(days=7)
