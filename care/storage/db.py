@@ -31,6 +31,7 @@ from typing import Any, Self
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -42,7 +43,15 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 # What says "the database cannot be reached now" (refused, dropped, locked, too slow): worth
 # trying again later, as opposed to a statement it will never take.
-UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError)
+# (NoConnectionFree: every pooled connection busy past the pool's timeout.)
+UNREACHABLE = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    NoConnectionFree,
+    OSError,
+    TimeoutError,
+)
 
 # Set while the current task (and tasks it starts) is inside a UnitOfWork.
 _IN_UNIT_OF_WORK: ContextVar[bool] = ContextVar("in_unit_of_work", default=False)

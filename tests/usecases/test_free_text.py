@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from tenacity import wait_none
 
 from care.domain.clock import FakeClock
 from care.domain.triage import Tier
 from care.storage import inbox
-from care.storage.db import Database
+from care.storage.db import Database, UnitOfWork
 from care.storage.models import Alert, AlertState, ConversationItem, InboundMessage, Patient
+from care.usecases import free_text
 from care.usecases.free_text import Reading, read_free_text
 from tests.usecases.test_checkin import patient as add_checkin_patient
 
@@ -107,3 +111,55 @@ async def test_a_photo_is_kept_by_its_file_id_with_its_caption(
         [item] = await session.scalars(select(ConversationItem))
     assert (item.attachment, item.file_id) == ("photo", "FILE-1")
     assert item.inbound_message_id == reading.inbound_id
+
+
+async def test_a_reading_the_database_drops_for_a_moment_is_written_again_and_alerts_once(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text is kept, then the reading's unit of work fails twice as a dropped or locked
+    database does: it is written on the third try, with one alert, not left unread."""
+    who = await patient(db)
+    opened = db.uow
+    calls = 0
+
+    def flaky() -> UnitOfWork:
+        nonlocal calls
+        calls += 1
+        if calls in (2, 3):  # the first unit of work keeps the text; the reading's fail twice
+            raise OperationalError("UPDATE inbound_messages", {}, Exception("database is locked"))
+        return opened()
+
+    monkeypatch.setattr(db, "uow", flaky)
+    monkeypatch.setattr(free_text, "READING_WAIT", wait_none())
+
+    reading = await read(db, clock, who, 31, "어제부터 소변이 안 나와요")
+
+    assert calls == 4 and reading.result.tier == Tier.RED
+    async with db.session() as session:
+        stored = await session.get_one(InboundMessage, reading.inbound_id)
+        alerts = (await session.scalars(select(Alert))).all()
+        items = (await session.scalars(select(ConversationItem))).all()
+    assert stored.tier == "red" and len(alerts) == 1 and len(items) == 1
+    assert reading.awaiting_alert_id == alerts[0].id
+
+
+async def test_a_reading_that_keeps_failing_raises_after_its_attempts(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    who = await patient(db)
+    opened = db.uow
+    calls = 0
+
+    def down_after_keeping() -> UnitOfWork:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise OperationalError("UPDATE inbound_messages", {}, Exception("gone"))
+        return opened()
+
+    monkeypatch.setattr(db, "uow", down_after_keeping)
+    monkeypatch.setattr(free_text, "READING_WAIT", wait_none())
+
+    with pytest.raises(OperationalError):
+        await read(db, clock, who, 32, "열이 38.5도예요")
+    assert calls == 1 + free_text.READING_ATTEMPTS  # kept once, then every attempt

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
+
 from care.domain.clock import FakeClock
-from care.storage.db import Database
+from care.storage.db import Database, UnitOfWork
 from care.storage.journal import Journal
 from care.storage.models import PatientStatus
 from care.usecases.receive import Incoming, Outcome, forget_old_updates, receive
@@ -74,6 +77,21 @@ async def test_with_the_database_down_the_update_goes_to_the_journal(
     assert list(journal.read(batch)) == [{"update_id": 3, "message": {"message_id": 30}}]
     journal.done(batch)
     assert not journal.pending()
+
+
+async def test_with_no_pooled_connection_free_the_update_goes_to_the_journal(
+    db: Database, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLAlchemy's own TimeoutError (the pool had no connection within its timeout) is the
+    database out of reach for now, not an update it will never take."""
+
+    def no_connection_free() -> UnitOfWork:
+        raise NoConnectionFree("QueuePool limit of size 5 overflow 10 reached")
+
+    monkeypatch.setattr(db, "uow", no_connection_free)
+    journal = Journal(tmp_path / "journal.jsonl")
+    receipt = await receive(db, journal, text(4, 40, "열이 나요"), now=clock.now())
+    assert receipt.outcome == Outcome.JOURNALED and journal.pending()
 
 
 def test_a_torn_last_line_is_skipped_not_fatal(tmp_path: Path) -> None:
