@@ -540,3 +540,30 @@ def test_what_the_writer_withdraws_is_not_read(text: str, tier: Tier) -> None:
 )
 def test_round_five_kinds_of_wording(text: str, tier: Tier) -> None:
     assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # a question that carries a report: the sign at a degree, why it happened, or
+        # answered by the next sentence (the writer, how they found out, a sign "too")
+        ("How can my headache be this awful even when I lie down? I've thrown up twice", RED),
+        ("Why would my leg be so weak all of a sudden? I can't lift my foot since lunch", RED),
+        ("Can somebody tell me why my wife just had a seizure?", RED),
+        ("Who wets the bed at 50 without waking up?? Me, last night", RED),
+        ("어떻게 제가 지린 줄도 모를 수가 있어요? 침대 보고 알았어요", RED),
+        ("Doesn't a swollen calf mean a clot? I'm short of breath as well", RED),
+        # questions that ask, and answers that deny or say the writer is fine
+        ("Isn't a fever after surgery a bad sign? I don't have one, just asking", GREEN),
+        ("Isn't coughing up blood a sign of a clot? Asking for the quiz, I'm fine", GREEN),
+        ("How can I tell if my leg is weak? It feels normal", GREEN),
+        ("Can someone explain how the wound is checked at the clinic?", GREEN),
+        ("어떻게 이렇게 잘 걸을 수가 있죠? 다리가 가벼워요", GREEN),
+        ("How come my back feels so much better today?", GREEN),
+        ("Is it normal to feel this tired after walking? No fever, no headache", GREEN),
+        # 싼 줄 몰랐어요 said of a price, not of soiling oneself
+        ("이렇게 싼 줄 몰랐어요 약값이요", GREEN),
+    ],
+)
+def test_a_rhetorical_question_carries_its_report(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier

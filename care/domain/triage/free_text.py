@@ -67,6 +67,8 @@ _NOW: ContextVar[bool] = ContextVar("now", default=False)
 # whether the clause being read belongs to a sentence that asks a question: a condition
 # set earlier in the clause (열이 나면 해열제 먹고 ... 되나요?) makes what follows hypothetical
 _ASKING: ContextVar[bool] = ContextVar("asking", default=False)
+# whether the question being read is rhetorical: it carries a report (see ``_rhetorical``)
+_RHETORICAL: ContextVar[bool] = ContextVar("rhetorical", default=False)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
     message = _masked(whole(prepared), rules)
     _NOW.set(_any(rules.now_markers, message))
     _ASKING.set(False)
+    _RHETORICAL.set(False)
     message_modifiers = {
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
@@ -171,6 +174,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         if hypothetical:
             continue
         _ASKING.set(clause.is_question or _asks_later(parts, clause_number))
+        _RHETORICAL.set(clause.is_question and _rhetorical(parts, clause_number))
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
@@ -383,6 +387,46 @@ _KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<
 _CONDITION_END = re.compile(r"(?:[가-힣]면|\bif\b.*)[,]?$")
 
 
+# a question that carries a report (round 6): the sign at a degree (how can a headache be
+# this bad?, 어떻게 이렇게 아플 수가 있어요?), how come, asking someone to explain why
+_RHETORICAL_FORM = re.compile(
+    r"\b(?:this|that|so) (?:bad|awful|severe|painful|swollen|weak|numb|high|intense|much)\b"
+    r"|\bhow come\b|\b(?:explain|tell (?:me|us))(?: to me)? why\b"
+    r"|이렇게|이토록|이\s?정도로|이럴\s?수|어떻게[가-힣 ]*?수(?:가|도)?\s?있"
+)
+# ...or answered by the next sentence: the writer names themselves (apparently me, 제가요),
+# says how they found out (바지 보고 알았어요), or adds a sign with "too"
+_RHETORICAL_ANSWER = re.compile(
+    r"^(?:(?:apparently|turns out|well|yes|yep|yeah|guess what|and|oh),?\s)*"
+    r"(?:me|it'?s me|that'?s me|i do|i did|this guy|this girl)\b"
+    r"|\b(?:too|as well|also)\b[.!]*$|\bon top of (?:that|it)\b"
+    r"|^(?:제가요|저요|제가\s?그래요|저예요|제\s?얘기예요)|보고\s?알았|알고\s?보니|나중에\s?알았"
+    r"|게다가|거기다가?|또한"
+)
+# a negative question's auxiliary at its start: isn't, doesn't, aren't, don't
+_NEGATIVE_QUESTION = re.compile(r"^\s*(?:isn'?t|aren'?t|doesn'?t|don'?t|wasn'?t|won'?t)\b")
+
+
+def _rhetorical(parts: Sequence[Clause], number: int) -> bool:
+    """Whether the question ending in clause ``number`` carries a report: its sentence says
+    the sign at a degree or asks why it happened (``_RHETORICAL_FORM``), or the sentence
+    after it answers with the writer or adds a sign "too" (who wets themselves without
+    noticing?? apparently me; 어떻게 내가 싼 줄도 모를 수가 있어요? 바지 보고 알았어요)."""
+    start = number
+    while start > 0 and not _sentence_break(parts[start - 1]):
+        start -= 1
+    if any(_RHETORICAL_FORM.search(c.text) for c in parts[start : number + 1]):
+        return True
+    following = []
+    for clause in parts[number + 1 :]:
+        if clause.is_question:
+            break
+        following.append(clause)
+        if _sentence_break(clause):
+            break
+    return bool(following) and any(_RHETORICAL_ANSWER.search(c.text) for c in following)
+
+
 def _asks_later(parts: Sequence[Clause], number: int) -> bool:
     """Whether the sentence of clause ``number`` ends in a question."""
     for clause in parts[number:]:
@@ -583,6 +627,9 @@ def _status(
     after = _compact(text[end:])[: rules.negation_window]
     ko_region = after if sign else _compact(text[start:end]) + after
     before = text[:start]
+    if _RHETORICAL.get():
+        # isn't coughing up blood a bad sign?: the question's own auxiliary negates nothing
+        before = _NEGATIVE_QUESTION.sub("", before, count=1)
     negated = (
         _KO_NOT_JOINED.search(text[:start]) is not None
         or _found(rules.negation.ko_any, ko_region)
@@ -608,6 +655,8 @@ def _status(
     if _found(rules.conditional.en_any, before):
         # "is it normal that I can't feel when I pee? it started today": a report
         return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
+    if clause.is_question and _RHETORICAL.get():
+        return "present"
     if clause.is_question:
         general = _any(rules.hypothetical_question, clause)
         return None if general and not _any(rules.present_markers, clause) else "unsure"
