@@ -567,3 +567,63 @@ def test_round_five_kinds_of_wording(text: str, tier: Tier) -> None:
 )
 def test_a_rhetorical_question_carries_its_report(text: str, tier: Tier) -> None:
     assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # a feeling or strength told as a share of normal, under four fifths: of the saddle
+        # when the message names it, else of leg strength
+        ("the feeling down below is maybe 40% when I wipe", RED),
+        ("항문 쪽 감각이 반밖에 안 느껴져요", RED),
+        ("왼쪽 다리 힘이 평소의 40% 정도밖에 안 돼요", RED),
+        ("my push-off on the right is 4/10 of what it was", RED),
+        ("my leg has half the strength it had yesterday", RED),
+        # ...not a share coming back, nor a share of something else
+        ("다리 힘이 90% 정도 돌아왔어요", GREEN),
+        ("감각이 70%까지 회복됐어요", GREEN),
+        ("feeling in my foot is back to about 60% and improving every day", GREEN),
+        ("진통제 반만 먹었어요", GREEN),
+        ("휴대폰 배터리 30% 남았어요 내일 연락드릴게요", GREEN),
+    ],
+)
+def test_a_feeling_or_strength_as_a_share_of_normal(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # numbness said to spread into the saddle
+        ("tingling in my thigh that's now spreading into my groin", RED),
+        ("발목 저린 게 사타구니까지 퍼졌어요", RED),
+        # ...not spreading elsewhere (numbness alone is asked about: is it new?)
+        ("pins and needles in my foot, spreading up into my calf", ASK),
+        ("tingling in my thigh, it has not spread anywhere", ASK),
+    ],
+)
+def test_numbness_spreading_into_the_saddle(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # a headache not eased lying down: even when lying (때에도 / 때도 is no condition),
+        # or scored upright and lying down less than 3 points apart
+        ("두통이 누울 때도 안 나아요", RED),
+        ("headache 8/10 sitting up, 7 lying flat", RED),
+        ("머리 아픈 게 서 있으면 8점 누우면 7점이에요", RED),
+        ("걸을 때도 다리가 저려요", ASK),
+        # ...eased by lying down (positional, not red)
+        ("두통이 앉으면 6점 누우면 1점이에요", GREEN),
+        ("headache 7 sitting, 2 lying down", ASK),
+    ],
+)
+def test_a_headache_not_eased_lying_down_in_scores_and_even_when(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+def test_english_spelling_syllables_is_not_read_as_romanised_korean() -> None:
+    text = "maybe-ish 30% feeling when I wipe, like wiping someone else"
+    assert "wiping someone else" in read(text)

@@ -214,6 +214,8 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         findings.extend(_pain_scores(message, rules))
         findings.extend(_hours_without_urine(message, rules))
         findings.extend(_strength_scores(message, rules))
+        findings.extend(_positional_scores(message, rules))
+        findings.extend(_reduced_shares(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
         if finding is not None and not any(
@@ -950,6 +952,93 @@ def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding
         evidence=(text[grades[0].start() : grades[-1].end()],),
         question=family.question,
         order=grades[0].start(),
+    )
+
+
+# a headache scored sitting or standing, then lying (앉으면 7점 누워도 6점, 7/10 sitting
+# and 6/10 lying down)
+_POSITIONAL_SCORE = re.compile(
+    r"(?:앉으면|앉아서|앉아\s?있으면|앉을\s?때|서면|서\s?있으면|일어나면|\b(?:sitting|standing|"
+    r"upright|up)\b)[^\d]{0,6}?(?<![\d.])(\d{1,2})\s*(?:점|/\s*10|out of 10)?"
+    r"[^\d]{0,14}?(?:누우면|누워도|누워서|누워\s?있으면|누웠을\s?때|누울\s?때|\b(?:lying|laying|"
+    r"flat|in bed)\b)[^\d]{0,8}?(?<![\d.])(\d{1,2})(?![\d.])"
+)
+
+
+def _positional_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """A headache scored upright and lying down that lying down eases by less than 3 points
+    (두통이 앉으면 7점 누워도 6점): not eased lying down, the marker ``lying_no_relief``
+    that the combinations read with the headache (CLINICAL.md row 6)."""
+    for match in _POSITIONAL_SCORE.finditer(message.text):
+        upright, lying = int(match.group(1)), int(match.group(2))
+        if upright <= 10 and lying <= 10 and lying >= 4 and upright - lying < 3:
+            yield _Finding(
+                "lying_no_relief", Tier.GREEN, (), (match.group(0),), None, match.start()
+            )
+            return
+
+
+# a feeling or strength given as a share of normal (round 6): 30% feeling, 3/10 of what it
+# was, half the strength, 감각이 반대쪽의 절반, 반만 느껴져요, 힘이 평소의 40%
+_SHARE_PERCENT = re.compile(
+    r"(?<![\d.])(\d{1,3})\s*%\s*(?:of (?:normal|what it was|usual|before|the other side)|"
+    r"(?:feeling|sensation|strength|power|feel)\b)"
+    r"|\b(?:feeling|sensation|strength|power)\b[a-z ]{0,24}?(?<![\d.])(\d{1,3})\s*%"
+    r"|(?:감각|느낌|힘|근력)(?:이|가|은|는|도)?[가-힣 ]{0,10}?(?<![\d.])(\d{1,3})\s?(?:%|퍼센트)"
+)
+_SHARE_TENTHS = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*/\s*10\s*of (?:normal|what it was|usual|before|the other side)"
+)
+_SHARE_HALF = re.compile(
+    r"\bhalf (?:the |as much |of (?:the |my )?)?(?:feeling|sensation|strength|power)\b"
+    r"|\b(?:feeling|sensation|strength|power)\b[a-z ]{0,15}?\bhalf\b"
+    r"|(?:감각|느낌|힘|근력)(?:이|가|은|는|도)?[가-힣 ]{0,10}?(?:절반|반만|반\s?정도|반밖에)"
+    r"|반만\s?느껴"
+)
+_SHARE_BETTER = re.compile(
+    r"좋아|나아|회복|늘었|돌아오|돌아왔|돌아와|\b(?:better|improv\w*|stronger|back to|back up|"
+    r"came back|coming back|returned|recover\w*)\b"
+)
+_SADDLE_CONTEXT = re.compile(
+    r"엉덩이|궁둥이|항문|회음|사타구니|생식기|(?<![가-힣])밑|닦|뒤처리|\b(?:wip(?:e|es|ing)|bottom|bum|"
+    r"buttocks?|saddle|groin|crotch|privates|back passage|between (?:my|the) legs)\b"
+)
+_LEG_STRENGTH_CONTEXT = re.compile(
+    r"힘|근력|다리|발|까치발|\b(?:strength|power|foot|feet|leg|legs|lift|push|toes?|ankle|heel)\b"
+)
+
+
+def _reduced_shares(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """A feeling or strength told as a share of normal under four fifths (30% feeling when
+    I wipe, my foot lift is 3/10 of what it was, 엉덩이 감각이 반대쪽의 절반): a sign of the
+    saddle (CLINICAL.md row 1) when the message names it, else of leg strength (row 2);
+    not when the share is said to be coming back."""
+    text = message.text
+    if _SHARE_BETTER.search(text):
+        return
+    share: tuple[int, re.Match[str]] | None = None
+    if (match := _SHARE_PERCENT.search(text)) is not None:
+        share = (int(next(g for g in match.groups() if g)), match)
+    elif (match := _SHARE_TENTHS.search(text)) is not None:
+        share = (10 * int(match.group(1)), match)
+    elif (match := _SHARE_HALF.search(text)) is not None:
+        share = (50, match)
+    if share is None or share[0] >= 80:
+        return
+    match = share[1]
+    if _SADDLE_CONTEXT.search(text):
+        family = rules.family("bladder_bowel")
+    elif _LEG_STRENGTH_CONTEXT.search(text):
+        family = rules.family("weakness")
+    else:
+        return
+    yield _Finding(
+        family.id,
+        family.tier,
+        (family.flag,) if family.flag else (),
+        (match.group(0),),
+        family.question,
+        match.start(),
     )
 
 
