@@ -627,3 +627,31 @@ def test_a_headache_not_eased_lying_down_in_scores_and_even_when(text: str, tier
 def test_english_spelling_syllables_is_not_read_as_romanised_korean() -> None:
     text = "maybe-ish 30% feeling when I wipe, like wiping someone else"
     assert "wiping someone else" in read(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # mixed Korean-English fragments: both and light beside Korean words, a Korean
+        # sign in an English frame (I have 열), a leg gone dead, both legs as an afterthought
+        ("both 발이 numb 해요 지금", RED),
+        ("I have 열 and 목 너무 뻣뻣해요", RED),
+        ("right foot gone dead since lunch", RED),
+        ("발목이 저려요, 양쪽 다요.", RED),
+        ("엉덩이 사이가 무감각해요", RED),
+        # look-alikes: light exercise, both legs fine, a cold, dead tired, a dead leg bruise
+        ("오늘 light 운동 했어요 both 다리 괜찮아요", GREEN),
+        ("I have 감기 a little, 콧물 나요", GREEN),
+        ("발목이 저려요, 한쪽만요.", ASK),
+    ],
+)
+def test_mixed_fragments_and_telegraphic_english(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm dead tired after the walk, legs fine", "dead leg from bumping the table, bruise only"],
+)
+def test_dead_tired_or_a_dead_leg_bruise_is_not_a_dead_leg(text: str) -> None:
+    assert classify(text).tier is not RED
