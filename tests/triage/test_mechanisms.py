@@ -655,3 +655,28 @@ def test_mixed_fragments_and_telegraphic_english(text: str, tier: Tier) -> None:
 )
 def test_dead_tired_or_a_dead_leg_bruise_is_not_a_dead_leg(text: str) -> None:
     assert classify(text).tier is not RED
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # irony and word-for-word translation: the sign is stated whatever the tone
+        ("wonderful, I poo myself now without knowing. fantastic recovery", RED),
+        ("The urine came out to the bed while I slept and I did not feel it.", RED),
+        ("lol coughing up pink phlegm, cool cool", RED),
+        ("my left calf is like a balloon since Tuesday", AMBER),
+        ("나는 나의 발끝으로 서는 것을 할 수 없습니다.", RED),
+        # the bladder full and not a drop comes
+        ("소변이 마려운데 나오는 게 하나도 없어요", RED),
+        # look-alikes: blood in the urine denied, laughing, jeans, no pain at all
+        ("I'm scared I'll pee myself laughing at the comedy show", GREEN),
+        ("소변 잘 나오고 통증은 하나도 없어요", GREEN),
+        ("my calf looks fat in these jeans lol", GREEN),
+    ],
+)
+def test_irony_and_translated_words_state_the_sign(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier
+
+
+def test_no_drop_of_blood_in_the_urine_is_not_retention() -> None:
+    assert classify("소변에 피 나오는 건 한 방울도 없어요").tier is not RED
