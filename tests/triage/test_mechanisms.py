@@ -680,3 +680,20 @@ def test_irony_and_translated_words_state_the_sign(text: str, tier: Tier) -> Non
 
 def test_no_drop_of_blood_in_the_urine_is_not_retention() -> None:
     assert classify("소변에 피 나오는 건 한 방울도 없어요").tier is not RED
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # an exercise counted on each side, one under half the other: new weakness when the
+        # sides were even before, else asked about
+        ("까치발 들기 왼쪽 3개 오른쪽 20개 했어요 어제는 양쪽 다 20개였어요", RED),
+        ("calf raises: right 12, left 4, both were 12 last week", RED),
+        ("까치발 왼쪽 5개 오른쪽 20개요 수술 전부터 왼쪽이 약했어요", ASK),
+        # ...not sides nearly even
+        ("heel raises 15 on the left, 14 on the right, getting stronger", GREEN),
+        ("까치발 왼쪽 18개 오른쪽 20개 했어요", GREEN),
+    ],
+)
+def test_an_exercise_counted_on_each_side(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier

@@ -216,6 +216,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         findings.extend(_strength_scores(message, rules))
         findings.extend(_positional_scores(message, rules))
         findings.extend(_reduced_shares(message, rules))
+        findings.extend(_side_counts(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
         if finding is not None and not any(
@@ -1039,6 +1040,53 @@ def _reduced_shares(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]
         (match.group(0),),
         family.question,
         match.start(),
+    )
+
+
+# an exercise counted on each side (round 6): 2 heel raises on the left, 15 on the right;
+# 까치발 왼쪽 3개 오른쪽 20개
+_SIDE_COUNT = re.compile(
+    r"(?<![\d.])(\d{1,3})\s*(?:heel raises?|toe raises?|calf raises?|reps?|times|개|번|회)?\s*"
+    r"(?:on the |on my |with the |with my )?(left|right|왼쪽|오른쪽|왼발|오른발)"
+    r"|(left|right|왼쪽|오른쪽|왼발|오른발)(?: side| leg| foot)?(?:은|는|이|가|으로|로)?[:\s]*"
+    r"(?<![\d.])(\d{1,3})(?![\d.])"
+)
+_EXERCISE = re.compile(
+    r"까치발|뒤꿈치|발끝|발뒤꿈치|\b(?:heel|toe|calf) raises?\b|\b(?:reps?|squats?|"
+    r"stand(?:ing)? on (?:my )?(?:toes|tiptoe|heels))\b"
+)
+# the sides were even before: 15 each, both, 어제는 양쪽 다
+_EVEN_BEFORE = re.compile(
+    r"\beach\b|\bboth\b|\bwas\b|\byesterday\b|\bbefore\b|\blast week\b|양쪽|둘\s?다|똑같|어제|전에|지난"
+)
+
+
+def _side_counts(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """An exercise counted on each side, one side under half the other (2 heel raises on
+    the left, 15 on the right): one leg weaker; new weakness (CLINICAL.md row 2) when the
+    message says the sides were even before, else asked about."""
+    text = message.text
+    if not _EXERCISE.search(text):
+        return
+    sides: dict[str, int] = {}
+    first: re.Match[str] | None = None
+    for match in _SIDE_COUNT.finditer(text):
+        count = int(match.group(1) or match.group(4))
+        side = (match.group(2) or match.group(3))[0:1]
+        side = "l" if side in ("l", "왼") else "r"
+        sides.setdefault(side, count)
+        first = first or match
+    if len(sides) < 2 or first is None or 2 * min(sides.values()) >= max(sides.values()):
+        return
+    family = rules.family("weakness")
+    even_before = _EVEN_BEFORE.search(text) is not None and not _STRENGTH_BETTER.search(text)
+    yield _Finding(
+        family.id if even_before else "weakness_rating",
+        family.tier if even_before else Tier.ASK,
+        (family.flag,) if family.flag and even_before else (),
+        (first.group(0),),
+        family.question,
+        first.start(),
     )
 
 
