@@ -697,3 +697,28 @@ def test_no_drop_of_blood_in_the_urine_is_not_retention() -> None:
 )
 def test_an_exercise_counted_on_each_side(text: str, tier: Tier) -> None:
     assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # a sign scored 0 in a list is absent; a score of 10 is not
+        ("headache 0/10 today, nausea 0, walked 2 km", GREEN),
+        ("leg pain 0 now, back pain 2", GREEN),
+        ("headache 10/10 since this morning", RED),
+        # the same as usual (똑같아요) is no simile
+        ("대변 보는 거 평소랑 똑같아요", GREEN),
+        # the back of a part (무릎 뒤가) is not the bowel (뒤가 안 나와요)
+        ("무릎 뒤가 좀 당겨요", GREEN),
+        ("뒤가 안 나와요 3일째", RED),
+        # pain scores falling are improvement; a rise in a condition is a question
+        ("허리 통증 9점에서 3점으로 줄었어요", GREEN),
+        ("다리 통증 어제 3점 오늘 7점이에요", AMBER),
+        ("if my leg pain goes from 3/10 to 7/10 should I call?", GREEN),
+        # a calf tightness eased by stretching is a muscle; a swollen calf is not
+        ("종아리 당기는 건 마사지 해주면 풀려요", GREEN),
+        ("종아리 당기는 건 스트레칭 하면 풀려요 근데 부어 있어요", AMBER),
+    ],
+)
+def test_exercise_logs_and_scales_that_are_not_signs(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import pairwise
 
 from care.domain.triage.korean import (
     Clause,
@@ -158,6 +159,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
     in_condition = False
     cursor = 0
     before_surgery = _before_surgery(parts, rules)
+    falling_scores = _scores_fall(message)
     clause_spans: list[tuple[int, int, set[str]]] = []
     for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
@@ -183,6 +185,10 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
             continue  # 애 낳을 때 두통이 심했는데: another, past episode (not now)
         if before_surgery[clause_number]:
             clause_modifiers.add("preexisting")
+        if falling_scores:
+            # 다리 통증 수술 전 8점 → 지금 2점: the score read is the old one
+            clause_modifiers -= {"severe", "severe_in_message"}
+            clause_modifiers.add("improving")
         if _USED_TO.search(masked.text):
             clause_modifiers.discard("improving")  # 누우면 나았었는데: it no longer does
         if offset >= 0:
@@ -751,6 +757,22 @@ _PAIN_FROM_TO = re.compile(
 )
 
 
+def _scores_fall(message: Clause) -> bool:
+    """Whether the pain scores of the message fall by 3 or more, first to last (수술 전
+    8점 → 지금 2점), with no score rising on the way."""
+    scores = [int(m.group(1) or m.group(2)) for m in _PAIN_SCORE.finditer(message.text)]
+    scores = [value for value in scores if value <= 10]
+    return (
+        len(scores) >= 2
+        and scores[0] - scores[-1] >= 3
+        and all(b <= a for a, b in pairwise(scores))
+    )
+
+
+# a score in a condition (if my pain goes from 2 to 5, 3점에서 6점 되면)
+_SCORE_CONDITION = re.compile(r"\bif\b|\bwhen\b|\bshould\b|(?:되|오르|올라가|넘)(?:으)?면")
+
+
 def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     """Pain scores written in one message: the last up ``rise`` or more on the first."""
     settings = rules.pain_score
@@ -767,6 +789,11 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     scores = [(m, value) for m, value in scores if value <= 10]
     if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
         return
+    stop = _CLAUSE_END.search(message.text, scores[-1][0].end())
+    if _SCORE_CONDITION.search(
+        message.text[: stop.start() if stop else None], scores[0][0].start() - 40
+    ):
+        return  # a rise asked about, not reported
     back = _any(settings.back_words, message)
     family = rules.family(settings.back_family if back else settings.leg_family)
     first, last = scores[0][0], scores[-1][0]
@@ -1057,7 +1084,8 @@ _EXERCISE = re.compile(
 )
 # the sides were even before: 15 each, both, 어제는 양쪽 다
 _EVEN_BEFORE = re.compile(
-    r"\beach\b|\bboth\b|\bwas\b|\byesterday\b|\bbefore\b|\blast week\b|양쪽|둘\s?다|똑같|어제|전에|지난"
+    r"\beach\b|\bboth\b|\bwas\b|\byesterday\b|\bbefore\b|\blast week\b"
+    r"|양쪽|둘\s?다|똑같|어제|전에|지난"
 )
 
 
