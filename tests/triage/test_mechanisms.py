@@ -722,3 +722,18 @@ def test_an_exercise_counted_on_each_side(text: str, tier: Tier) -> None:
 )
 def test_exercise_logs_and_scales_that_are_not_signs(text: str, tier: Tier) -> None:
     assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # what someone who is never the patient is quoted as saying is theirs
+        ("소변이 안 나온다고 옆집 아저씨가 그러던데 저는 잘 나와요", GREEN),
+        ("다리가 저리다고 친구가 얘기하더라고요 저는 괜찮아요", GREEN),
+        # ...but a family member quoted may be the patient, and the writer's own sign is read
+        ("소변이 안 나온다고 엄마가 그러세요", RED),
+        ("소변이 안 나온다고 옆 침대 할머니가 그러시던데 저도 오늘 소변이 안 나와요", RED),
+    ],
+)
+def test_a_sign_quoted_from_someone_else_is_theirs(text: str, tier: Tier) -> None:
+    assert classify(text).tier is tier

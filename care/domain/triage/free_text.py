@@ -299,6 +299,34 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
         if owner == "family" and not family_is_other:
             owner = None
         owners.append(owner)
+    return _quoted_owners(parts, owners)
+
+
+# a clause that ends a quotation (안 올라간다고, 저리다고), and the saying of the next clause
+_QUOTE_END = re.compile(r"[가-힣](?:다|라|냐|자)고[,]?$")
+_SAYING = re.compile(
+    r"그러(?:시)?(?:던데|더라|더라고|대요|세요|셨)|그랬|(?:말|얘기|이야기)(?:하|했|씀)|하더|하던|하시던|하셨"
+)
+
+
+def _quoted_owners(parts: Sequence[Clause], owners: list[str | None]) -> list[str | None]:
+    """What someone who is never the patient is quoted as saying is theirs (까치발 하려는데
+    한쪽이 안 올라간다고 옆 침대 할머니가 그러시던데): the clauses of the quotation, back to
+    the start of its sentence, belong to the speaker of the next clause (round 6)."""
+    owners = list(owners)
+    for number in range(len(parts) - 1):
+        speaker = owners[number + 1]
+        if speaker != "never" or owners[number] is not None:
+            continue
+        if not _QUOTE_END.search(parts[number].text.rstrip()) or not _SAYING.search(
+            parts[number + 1].text
+        ):
+            continue
+        start = number
+        while start > 0 and not re.search(r"[.!?]$", parts[start - 1].text.rstrip()):
+            start -= 1
+        for quoted in range(start, number + 1):
+            owners[quoted] = speaker
     return owners
 
 
