@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import pairwise
 
 from care.domain.triage.korean import (
     Clause,
@@ -67,6 +68,8 @@ _NOW: ContextVar[bool] = ContextVar("now", default=False)
 # whether the clause being read belongs to a sentence that asks a question: a condition
 # set earlier in the clause (열이 나면 해열제 먹고 ... 되나요?) makes what follows hypothetical
 _ASKING: ContextVar[bool] = ContextVar("asking", default=False)
+# whether the question being read is rhetorical: it carries a report (see ``_rhetorical``)
+_RHETORICAL: ContextVar[bool] = ContextVar("rhetorical", default=False)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
     message = _masked(whole(prepared), rules)
     _NOW.set(_any(rules.now_markers, message))
     _ASKING.set(False)
+    _RHETORICAL.set(False)
     message_modifiers = {
         m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
     }
@@ -155,6 +159,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
     in_condition = False
     cursor = 0
     before_surgery = _before_surgery(parts, rules)
+    falling_scores = _scores_fall(message)
     clause_spans: list[tuple[int, int, set[str]]] = []
     for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
@@ -171,6 +176,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         if hypothetical:
             continue
         _ASKING.set(clause.is_question or _asks_later(parts, clause_number))
+        _RHETORICAL.set(clause.is_question and _rhetorical(parts, clause_number))
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
             m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
@@ -179,6 +185,10 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
             continue  # 애 낳을 때 두통이 심했는데: another, past episode (not now)
         if before_surgery[clause_number]:
             clause_modifiers.add("preexisting")
+        if falling_scores:
+            # 다리 통증 수술 전 8점 → 지금 2점: the score read is the old one
+            clause_modifiers -= {"severe", "severe_in_message"}
+            clause_modifiers.add("improving")
         if _USED_TO.search(masked.text):
             clause_modifiers.discard("improving")  # 누우면 나았었는데: it no longer does
         if offset >= 0:
@@ -210,6 +220,9 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         findings.extend(_pain_scores(message, rules))
         findings.extend(_hours_without_urine(message, rules))
         findings.extend(_strength_scores(message, rules))
+        findings.extend(_positional_scores(message, rules))
+        findings.extend(_reduced_shares(message, rules))
+        findings.extend(_side_counts(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
         if finding is not None and not any(
@@ -286,6 +299,34 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
         if owner == "family" and not family_is_other:
             owner = None
         owners.append(owner)
+    return _quoted_owners(parts, owners)
+
+
+# a clause that ends a quotation (안 올라간다고, 저리다고), and the saying of the next clause
+_QUOTE_END = re.compile(r"[가-힣](?:다|라|냐|자)고[,]?$")
+_SAYING = re.compile(
+    r"그러(?:시)?(?:던데|더라|더라고|대요|세요|셨)|그랬|(?:말|얘기|이야기)(?:하|했|씀)|하더|하던|하시던|하셨"
+)
+
+
+def _quoted_owners(parts: Sequence[Clause], owners: list[str | None]) -> list[str | None]:
+    """What someone who is never the patient is quoted as saying is theirs (까치발 하려는데
+    한쪽이 안 올라간다고 옆 침대 할머니가 그러시던데): the clauses of the quotation, back to
+    the start of its sentence, belong to the speaker of the next clause (round 6)."""
+    owners = list(owners)
+    for number in range(len(parts) - 1):
+        speaker = owners[number + 1]
+        if speaker != "never" or owners[number] is not None:
+            continue
+        if not _QUOTE_END.search(parts[number].text.rstrip()) or not _SAYING.search(
+            parts[number + 1].text
+        ):
+            continue
+        start = number
+        while start > 0 and not re.search(r"[.!?]$", parts[start - 1].text.rstrip()):
+            start -= 1
+        for quoted in range(start, number + 1):
+            owners[quoted] = speaker
     return owners
 
 
@@ -381,6 +422,46 @@ def _before_surgery(parts: Sequence[Clause], rules: FreeTextRules) -> list[bool]
 _KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<!이)면 ")
 # a clause that sets a condition: 열이 나면, 소변이 안 나오면, if I get a fever
 _CONDITION_END = re.compile(r"(?:[가-힣]면|\bif\b.*)[,]?$")
+
+
+# a question that carries a report (round 6): the sign at a degree (how can a headache be
+# this bad?, 어떻게 이렇게 아플 수가 있어요?), how come, asking someone to explain why
+_RHETORICAL_FORM = re.compile(
+    r"\b(?:this|that|so) (?:bad|awful|severe|painful|swollen|weak|numb|high|intense|much)\b"
+    r"|\bhow come\b|\b(?:explain|tell (?:me|us))(?: to me)? why\b"
+    r"|이렇게|이토록|이\s?정도로|이럴\s?수|어떻게[가-힣 ]*?수(?:가|도)?\s?있"
+)
+# ...or answered by the next sentence: the writer names themselves (apparently me, 제가요),
+# says how they found out (바지 보고 알았어요), or adds a sign with "too"
+_RHETORICAL_ANSWER = re.compile(
+    r"^(?:(?:apparently|turns out|well|yes|yep|yeah|guess what|and|oh),?\s)*"
+    r"(?:me|it'?s me|that'?s me|i do|i did|this guy|this girl)\b"
+    r"|\b(?:too|as well|also)\b[.!]*$|\bon top of (?:that|it)\b"
+    r"|^(?:제가요|저요|제가\s?그래요|저예요|제\s?얘기예요)|보고\s?알았|알고\s?보니|나중에\s?알았"
+    r"|게다가|거기다가?|또한"
+)
+# a negative question's auxiliary at its start: isn't, doesn't, aren't, don't
+_NEGATIVE_QUESTION = re.compile(r"^\s*(?:isn'?t|aren'?t|doesn'?t|don'?t|wasn'?t|won'?t)\b")
+
+
+def _rhetorical(parts: Sequence[Clause], number: int) -> bool:
+    """Whether the question ending in clause ``number`` carries a report: its sentence says
+    the sign at a degree or asks why it happened (``_RHETORICAL_FORM``), or the sentence
+    after it answers with the writer or adds a sign "too" (who wets themselves without
+    noticing?? apparently me; 어떻게 내가 싼 줄도 모를 수가 있어요? 바지 보고 알았어요)."""
+    start = number
+    while start > 0 and not _sentence_break(parts[start - 1]):
+        start -= 1
+    if any(_RHETORICAL_FORM.search(c.text) for c in parts[start : number + 1]):
+        return True
+    following = []
+    for clause in parts[number + 1 :]:
+        if clause.is_question:
+            break
+        following.append(clause)
+        if _sentence_break(clause):
+            break
+    return bool(following) and any(_RHETORICAL_ANSWER.search(c.text) for c in following)
 
 
 def _asks_later(parts: Sequence[Clause], number: int) -> bool:
@@ -583,6 +664,9 @@ def _status(
     after = _compact(text[end:])[: rules.negation_window]
     ko_region = after if sign else _compact(text[start:end]) + after
     before = text[:start]
+    if _RHETORICAL.get():
+        # isn't coughing up blood a bad sign?: the question's own auxiliary negates nothing
+        before = _NEGATIVE_QUESTION.sub("", before, count=1)
     negated = (
         _KO_NOT_JOINED.search(text[:start]) is not None
         or _found(rules.negation.ko_any, ko_region)
@@ -608,6 +692,8 @@ def _status(
     if _found(rules.conditional.en_any, before):
         # "is it normal that I can't feel when I pee? it started today": a report
         return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
+    if clause.is_question and _RHETORICAL.get():
+        return "present"
     if clause.is_question:
         general = _any(rules.hypothetical_question, clause)
         return None if general and not _any(rules.present_markers, clause) else "unsure"
@@ -699,6 +785,22 @@ _PAIN_FROM_TO = re.compile(
 )
 
 
+def _scores_fall(message: Clause) -> bool:
+    """Whether the pain scores of the message fall by 3 or more, first to last (수술 전
+    8점 → 지금 2점), with no score rising on the way."""
+    scores = [int(m.group(1) or m.group(2)) for m in _PAIN_SCORE.finditer(message.text)]
+    scores = [value for value in scores if value <= 10]
+    return (
+        len(scores) >= 2
+        and scores[0] - scores[-1] >= 3
+        and all(b <= a for a, b in pairwise(scores))
+    )
+
+
+# a score in a condition (if my pain goes from 2 to 5, 3점에서 6점 되면)
+_SCORE_CONDITION = re.compile(r"\bif\b|\bwhen\b|\bshould\b|(?:되|오르|올라가|넘)(?:으)?면")
+
+
 def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     """Pain scores written in one message: the last up ``rise`` or more on the first."""
     settings = rules.pain_score
@@ -715,6 +817,11 @@ def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
     scores = [(m, value) for m, value in scores if value <= 10]
     if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
         return
+    stop = _CLAUSE_END.search(message.text, scores[-1][0].end())
+    if _SCORE_CONDITION.search(
+        message.text[: stop.start() if stop else None], scores[0][0].start() - 40
+    ):
+        return  # a rise asked about, not reported
     back = _any(settings.back_words, message)
     family = rules.family(settings.back_family if back else settings.leg_family)
     first, last = scores[0][0], scores[-1][0]
@@ -901,6 +1008,141 @@ def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding
         evidence=(text[grades[0].start() : grades[-1].end()],),
         question=family.question,
         order=grades[0].start(),
+    )
+
+
+# a headache scored sitting or standing, then lying (앉으면 7점 누워도 6점, 7/10 sitting
+# and 6/10 lying down)
+_POSITIONAL_SCORE = re.compile(
+    r"(?:앉으면|앉아서|앉아\s?있으면|앉을\s?때|서면|서\s?있으면|일어나면|\b(?:sitting|standing|"
+    r"upright|up)\b)[^\d]{0,6}?(?<![\d.])(\d{1,2})\s*(?:점|/\s*10|out of 10)?"
+    r"[^\d]{0,14}?(?:누우면|누워도|누워서|누워\s?있으면|누웠을\s?때|누울\s?때|\b(?:lying|laying|"
+    r"flat|in bed)\b)[^\d]{0,8}?(?<![\d.])(\d{1,2})(?![\d.])"
+)
+
+
+def _positional_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """A headache scored upright and lying down that lying down eases by less than 3 points
+    (두통이 앉으면 7점 누워도 6점): not eased lying down, the marker ``lying_no_relief``
+    that the combinations read with the headache (CLINICAL.md row 6)."""
+    for match in _POSITIONAL_SCORE.finditer(message.text):
+        upright, lying = int(match.group(1)), int(match.group(2))
+        if upright <= 10 and lying <= 10 and lying >= 4 and upright - lying < 3:
+            yield _Finding(
+                "lying_no_relief", Tier.GREEN, (), (match.group(0),), None, match.start()
+            )
+            return
+
+
+# a feeling or strength given as a share of normal (round 6): 30% feeling, 3/10 of what it
+# was, half the strength, 감각이 반대쪽의 절반, 반만 느껴져요, 힘이 평소의 40%
+_SHARE_PERCENT = re.compile(
+    r"(?<![\d.])(\d{1,3})\s*%\s*(?:of (?:normal|what it was|usual|before|the other side)|"
+    r"(?:feeling|sensation|strength|power|feel)\b)"
+    r"|\b(?:feeling|sensation|strength|power)\b[a-z ]{0,24}?(?<![\d.])(\d{1,3})\s*%"
+    r"|(?:감각|느낌|힘|근력)(?:이|가|은|는|도)?[가-힣 ]{0,10}?(?<![\d.])(\d{1,3})\s?(?:%|퍼센트)"
+)
+_SHARE_TENTHS = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*/\s*10\s*of (?:normal|what it was|usual|before|the other side)"
+)
+_SHARE_HALF = re.compile(
+    r"\bhalf (?:the |as much |of (?:the |my )?)?(?:feeling|sensation|strength|power)\b"
+    r"|\b(?:feeling|sensation|strength|power)\b[a-z ]{0,15}?\bhalf\b"
+    r"|(?:감각|느낌|힘|근력)(?:이|가|은|는|도)?[가-힣 ]{0,10}?(?:절반|반만|반\s?정도|반밖에)"
+    r"|반만\s?느껴"
+)
+_SHARE_BETTER = re.compile(
+    r"좋아|나아|회복|늘었|돌아오|돌아왔|돌아와|\b(?:better|improv\w*|stronger|back to|back up|"
+    r"came back|coming back|returned|recover\w*)\b"
+)
+_SADDLE_CONTEXT = re.compile(
+    r"엉덩이|궁둥이|항문|회음|사타구니|생식기|(?<![가-힣])밑|닦|뒤처리|\b(?:wip(?:e|es|ing)|bottom|bum|"
+    r"buttocks?|saddle|groin|crotch|privates|back passage|between (?:my|the) legs)\b"
+)
+_LEG_STRENGTH_CONTEXT = re.compile(
+    r"힘|근력|다리|발|까치발|\b(?:strength|power|foot|feet|leg|legs|lift|push|toes?|ankle|heel)\b"
+)
+
+
+def _reduced_shares(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """A feeling or strength told as a share of normal under four fifths (30% feeling when
+    I wipe, my foot lift is 3/10 of what it was, 엉덩이 감각이 반대쪽의 절반): a sign of the
+    saddle (CLINICAL.md row 1) when the message names it, else of leg strength (row 2);
+    not when the share is said to be coming back."""
+    text = message.text
+    if _SHARE_BETTER.search(text):
+        return
+    share: tuple[int, re.Match[str]] | None = None
+    if (match := _SHARE_PERCENT.search(text)) is not None:
+        share = (int(next(g for g in match.groups() if g)), match)
+    elif (match := _SHARE_TENTHS.search(text)) is not None:
+        share = (10 * int(match.group(1)), match)
+    elif (match := _SHARE_HALF.search(text)) is not None:
+        share = (50, match)
+    if share is None or share[0] >= 80:
+        return
+    match = share[1]
+    if _SADDLE_CONTEXT.search(text):
+        family = rules.family("bladder_bowel")
+    elif _LEG_STRENGTH_CONTEXT.search(text):
+        family = rules.family("weakness")
+    else:
+        return
+    yield _Finding(
+        family.id,
+        family.tier,
+        (family.flag,) if family.flag else (),
+        (match.group(0),),
+        family.question,
+        match.start(),
+    )
+
+
+# an exercise counted on each side (round 6): 2 heel raises on the left, 15 on the right;
+# 까치발 왼쪽 3개 오른쪽 20개
+_SIDE_COUNT = re.compile(
+    r"(?<![\d.])(\d{1,3})\s*(?:heel raises?|toe raises?|calf raises?|reps?|times|개|번|회)?\s*"
+    r"(?:on the |on my |with the |with my )?(left|right|왼쪽|오른쪽|왼발|오른발)"
+    r"|(left|right|왼쪽|오른쪽|왼발|오른발)(?: side| leg| foot)?(?:은|는|이|가|으로|로)?[:\s]*"
+    r"(?<![\d.])(\d{1,3})(?![\d.])"
+)
+_EXERCISE = re.compile(
+    r"까치발|뒤꿈치|발끝|발뒤꿈치|\b(?:heel|toe|calf) raises?\b|\b(?:reps?|squats?|"
+    r"stand(?:ing)? on (?:my )?(?:toes|tiptoe|heels))\b"
+)
+# the sides were even before: 15 each, both, 어제는 양쪽 다
+_EVEN_BEFORE = re.compile(
+    r"\beach\b|\bboth\b|\bwas\b|\byesterday\b|\bbefore\b|\blast week\b"
+    r"|양쪽|둘\s?다|똑같|어제|전에|지난"
+)
+
+
+def _side_counts(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
+    """An exercise counted on each side, one side under half the other (2 heel raises on
+    the left, 15 on the right): one leg weaker; new weakness (CLINICAL.md row 2) when the
+    message says the sides were even before, else asked about."""
+    text = message.text
+    if not _EXERCISE.search(text):
+        return
+    sides: dict[str, int] = {}
+    first: re.Match[str] | None = None
+    for match in _SIDE_COUNT.finditer(text):
+        count = int(match.group(1) or match.group(4))
+        side = (match.group(2) or match.group(3))[0:1]
+        side = "l" if side in ("l", "왼") else "r"
+        sides.setdefault(side, count)
+        first = first or match
+    if len(sides) < 2 or first is None or 2 * min(sides.values()) >= max(sides.values()):
+        return
+    family = rules.family("weakness")
+    even_before = _EVEN_BEFORE.search(text) is not None and not _STRENGTH_BETTER.search(text)
+    yield _Finding(
+        family.id if even_before else "weakness_rating",
+        family.tier if even_before else Tier.ASK,
+        (family.flag,) if family.flag and even_before else (),
+        (first.group(0),),
+        family.question,
+        first.start(),
     )
 
 

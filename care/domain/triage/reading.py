@@ -52,6 +52,13 @@ _FINALS = {
 _VOWEL_START = frozenset("aeiouwy")
 # a word English does not write: eo, eu, yeo, ae, oe, ui, or a -yo ending of three
 # syllables' length (apayo, nawayo, isseoyo)
+# English words no romanised Korean sentence is made of: two of them make a message English
+# (percentage-wise maybe 30% feeling when I wipe, it's like wiping someone else)
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    {"the", "and", "when", "with", "what", "like", "that", "this", "have", "from", "about",
+     "just", "maybe", "someone", "something", "its", "my", "your", "there", "their",
+     "would", "could", "should", "been", "were", "was"}
+)  # fmt: skip
 _KOREAN_SHAPE = re.compile(r"eo|eu|yeo|ae|oe|ui|[a-z]{2,}[aeo]yo$|[a-z]{3,}yo$")
 
 
@@ -106,6 +113,8 @@ def transliterate(text: str, english: Collection[str]) -> str:
         return text
     if len(readable) < 2 or len(readable) < 0.5 * len(long_words):
         return text
+    if len([w for w in words if w in _ENGLISH_FUNCTION_WORDS]) >= 2:
+        return text  # English whose words happen to spell syllables (like, wipe, someone)
     # a romanised message: its short and English-looking words are Korean too (i, e, him, an);
     # particles written after a hyphen join their word (him-i -> 힘이)
     hangul = re.sub(r"[a-z]+", lambda m: romanised_syllables(m.group(0)) or m.group(0), text)
@@ -438,7 +447,12 @@ def glossary(text: str, words: Sequence[tuple[str, str]]) -> str:
         return table[match.group(1)] + " " if next_to_korean else match.group(0)
 
     text = _glossary_pattern(tuple(words)).sub(replace, text).replace("  ", " ")
+    # an English frame around a Korean sign (I have 열): the sign is had
+    text = _HAVE_KOREAN.sub(lambda m: f"{m.group(1)} 있어요", text)
     return re.sub(r"(?<=은) 한(?=\s)", "", text)  # clear한 discharge -> 맑은 진물
+
+
+_HAVE_KOREAN = re.compile(r"\bi(?: have| got|'ve got|'ve| have got) ([가-힣]+)(?=[\s,.]|$)")
 
 
 @functools.lru_cache(maxsize=4)
