@@ -737,3 +737,21 @@ def test_exercise_logs_and_scales_that_are_not_signs(text: str, tier: Tier) -> N
 )
 def test_a_sign_quoted_from_someone_else_is_theirs(text: str, tier: Tier) -> None:
     assert classify(text).tier is tier
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # a fit asked about as an event is a seizure (CLINICAL.md row 6)...
+        ("why did my husband just have a fit?", RED),
+        ("did he have a fit? he went stiff and didn't answer me", RED),
+        ("my dad had a fit in the kitchen", RED),
+        # ...having a fit about something, or one to come, is anger
+        ("my wife will have a fit when she sees the mess in the kitchen", GREEN),
+        ("mum is going to have a fit about the parking bill", GREEN),
+    ],
+)
+def test_a_fit_asked_about_as_an_event_is_a_seizure_one_about_something_is_anger(
+    text: str, tier: Tier
+) -> None:
+    assert classify(text).tier is tier
