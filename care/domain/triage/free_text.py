@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
-from itertools import pairwise
 
+from care.domain.triage.findings import CLAUSE_END, Finding, any_of
 from care.domain.triage.korean import (
     Clause,
     clauses,
@@ -55,21 +54,20 @@ from care.domain.triage.rules import (
     PatternSet,
     load_free_text_rules,
 )
+from care.domain.triage.scores import (
+    hours_without_urine,
+    pain_scores,
+    positional_scores,
+    reduced_shares,
+    scores_fall,
+    side_counts,
+    strength_scores,
+    temperatures,
+)
+from care.domain.triage.status import ASKING, NOW, RHETORICAL, match_status
 from care.domain.triage.tiers import Tier, highest
 
-_TEMPERATURE = re.compile(
-    r"(?<![\d.])(\d{2,3}(?:\.\d{1,2})?)\s*(°\s*[cf]|도|degrees?\s*[cf]?|[cf](?![a-z])|"
-    r"fahrenheit|celsius)?(?!\s*(?:kg|cm|mm|mg|세|살|분|시|번|%|키로|년|일|개|명|층|호|점|kg))"
-)
 _MASK = "□"
-# whether the message says the patient has it now (started today, it's been hours): a
-# question frame about a sign (is it normal that...) is then a report, asked about
-_NOW: ContextVar[bool] = ContextVar("now", default=False)
-# whether the clause being read belongs to a sentence that asks a question: a condition
-# set earlier in the clause (열이 나면 해열제 먹고 ... 되나요?) makes what follows hypothetical
-_ASKING: ContextVar[bool] = ContextVar("asking", default=False)
-# whether the question being read is rhetorical: it carries a report (see ``_rhetorical``)
-_RHETORICAL: ContextVar[bool] = ContextVar("rhetorical", default=False)
 
 
 @dataclass(frozen=True)
@@ -85,16 +83,6 @@ class TriageResult:
     flags: tuple[int, ...]
     evidence: tuple[str, ...]
     question: str | None
-
-
-@dataclass(frozen=True)
-class _Finding:
-    family: str
-    tier: Tier
-    flags: tuple[int, ...]
-    evidence: tuple[str, ...]
-    question: str | None
-    order: int
 
 
 def classify(text: str) -> TriageResult:
@@ -142,24 +130,24 @@ def classify_with(
 def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
     """The rules' reading of a message in standard written form."""
     message = _masked(whole(prepared), rules)
-    _NOW.set(_any(rules.now_markers, message))
-    _ASKING.set(False)
-    _RHETORICAL.set(False)
+    NOW.set(any_of(rules.now_markers, message))
+    ASKING.set(False)
+    RHETORICAL.set(False)
     message_modifiers = {
-        m.id for m in rules.modifiers if m.scope == "message" and _any(m.patterns, message)
+        m.id for m in rules.modifiers if m.scope == "message" and any_of(m.patterns, message)
     }
-    findings: list[_Finding] = []
+    findings: list[Finding] = []
     # a bare number (열 재보니까 / 38 나와요) is a temperature only when the message says so
-    body_temperature = _any(rules.temperature.body, message)
+    body_temperature = any_of(rules.temperature.body, message)
     spans = _message_look_alikes(prepared, rules)
     parts = clauses(prepared)
     owners = _owners(parts, message, rules)
-    net: list[_Finding] = []
+    net: list[Finding] = []
     others_spans: list[tuple[int, int]] = []
     in_condition = False
     cursor = 0
     before_surgery = _before_surgery(parts, rules)
-    falling_scores = _scores_fall(message)
+    falling_scores = scores_fall(message)
     clause_spans: list[tuple[int, int, set[str]]] = []
     for clause_number, clause in enumerate(parts):
         offset = prepared.find(clause.text, cursor)
@@ -175,11 +163,11 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         )
         if hypothetical:
             continue
-        _ASKING.set(clause.is_question or _asks_later(parts, clause_number))
-        _RHETORICAL.set(clause.is_question and _rhetorical(parts, clause_number))
+        ASKING.set(clause.is_question or _asks_later(parts, clause_number))
+        RHETORICAL.set(clause.is_question and _rhetorical(parts, clause_number))
         masked = _masked(clause, rules, _spans_in(spans, offset, len(clause.text)))
         clause_modifiers = message_modifiers | {
-            m.id for m in rules.modifiers if m.scope == "clause" and _any(m.patterns, masked)
+            m.id for m in rules.modifiers if m.scope == "clause" and any_of(m.patterns, masked)
         }
         if "past_episode" in clause_modifiers and not _NOW_CONTRAST.search(masked.text):
             continue  # 애 낳을 때 두통이 심했는데: another, past episode (not now)
@@ -199,7 +187,7 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
                 findings.append(_with_order(finding, clause_number))
         findings.extend(
             _with_order(finding, clause_number)
-            for finding in _temperatures(clause, masked, rules, body_temperature)
+            for finding in temperatures(clause, masked, rules, body_temperature)
         )
         # what the next clause says of this one, when it names no part of its own (다리가
         # 좀 뻐근한데 / 수술 전보다 훨씬 나아요): improving or from before surgery
@@ -215,14 +203,14 @@ def _read_by_rules(prepared: str, rules: FreeTextRules) -> TriageResult:
         )
         unwell = _present(rules.unwell, masked, rules)
         if unwell is not None:
-            net.append(_Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
+            net.append(Finding("unwell", Tier.ASK, (), (unwell,), None, 10**6))
     if not others_spans:
-        findings.extend(_pain_scores(message, rules))
-        findings.extend(_hours_without_urine(message, rules))
-        findings.extend(_strength_scores(message, rules))
-        findings.extend(_positional_scores(message, rules))
-        findings.extend(_reduced_shares(message, rules))
-        findings.extend(_side_counts(message, rules))
+        findings.extend(pain_scores(message, rules))
+        findings.extend(hours_without_urine(message, rules))
+        findings.extend(strength_scores(message, rules))
+        findings.extend(positional_scores(message, rules))
+        findings.extend(reduced_shares(message, rules))
+        findings.extend(side_counts(message, rules))
     for family in rules.families:
         finding = _read_across(family, message, rules)
         if finding is not None and not any(
@@ -267,10 +255,10 @@ def _owners(parts: Sequence[Clause], message: Clause, rules: FreeTextRules) -> l
     Any clause that names the writer (저는, I, my leg) is the patient's again.
     """
     others = rules.others
-    if _any(others.child_writer, message) and _any(others.grandparent, message):
+    if any_of(others.child_writer, message) and any_of(others.grandparent, message):
         return _child_writers_owners(parts, others)
-    writer_fine = _any(others.self_patient, message)
-    family_is_other = _any(others.own_illness, message) or writer_fine
+    writer_fine = any_of(others.self_patient, message)
+    family_is_other = any_of(others.own_illness, message) or writer_fine
     owners: list[str | None] = []
     current: str | None = None
     for number, clause in enumerate(parts):
@@ -371,8 +359,8 @@ _ANAPHOR = re.compile(r"그랬|그러|그런|그렇|\b(?:that was|it was|same as
 
 
 def _in_its_time(
-    finding: _Finding, family: Family, spans: Sequence[tuple[int, int, set[str]]]
-) -> _Finding:
+    finding: Finding, family: Family, spans: Sequence[tuple[int, int, set[str]]]
+) -> Finding:
     """A finding read across clauses, lowered when the clause it starts in is from before
     surgery or improving (수술 전에는 소변 보는 것이 시원치 않아 / 걱정이 많았는데)."""
     modifiers = next((m for start, end, m in spans if start <= finding.order < end), set())
@@ -381,7 +369,7 @@ def _in_its_time(
     tier = _tier_with_modifiers(family, modifiers & {"preexisting", "improving"})
     if tier.rank >= finding.tier.rank:
         return finding
-    return _Finding(
+    return Finding(
         finding.family, tier, finding.flags, finding.evidence, finding.question, finding.order
     )
 
@@ -398,7 +386,7 @@ def _before_surgery(parts: Sequence[Clause], rules: FreeTextRules) -> list[bool]
         return inherited
     for number, clause in enumerate(parts):
         if (
-            not _any(preexisting.patterns, clause)
+            not any_of(preexisting.patterns, clause)
             or _NOW_CONTRAST.search(clause.text)
             or _RECURRENCE.search(clause.text)
         ):
@@ -419,7 +407,6 @@ def _before_surgery(parts: Sequence[Clause], rules: FreeTextRules) -> list[bool]
     return inherited
 
 
-_KO_CONDITION_BEFORE = re.compile(r"[가-힣](?<!측)(?<!표)(?<!화)(?<!정)(?<!이)면 ")
 # a clause that sets a condition: 열이 나면, 소변이 안 나오면, if I get a fever
 _CONDITION_END = re.compile(r"(?:[가-힣]면|\bif\b.*)[,]?$")
 
@@ -440,8 +427,6 @@ _RHETORICAL_ANSWER = re.compile(
     r"|^(?:제가요|저요|제가\s?그래요|저예요|제\s?얘기예요)|보고\s?알았|알고\s?보니|나중에\s?알았"
     r"|게다가|거기다가?|또한"
 )
-# a negative question's auxiliary at its start: isn't, doesn't, aren't, don't
-_NEGATIVE_QUESTION = re.compile(r"^\s*(?:isn'?t|aren'?t|doesn'?t|don'?t|wasn'?t|won'?t)\b")
 
 
 def _rhetorical(parts: Sequence[Clause], number: int) -> bool:
@@ -515,14 +500,14 @@ def _present(patterns: PatternSet, clause: Clause, rules: FreeTextRules) -> str 
                     end = clause.index[match.end() - 1] + 1
                 else:
                     start, end = match.span()
-                if end > start and _status(clause, start, end, sign=True, rules=rules):
+                if end > start and match_status(clause, start, end, sign=True, rules=rules):
                     return clause.text[start:end]
     return None
 
 
 def _safety_net(
     clause: Clause, masked: Clause, modifiers: set[str], rules: FreeTextRules
-) -> tuple[_Finding | None, list[_Finding]]:
+) -> tuple[Finding | None, list[Finding]]:
     """A body part or function named with a problem word in one clause: ask, never green.
 
     Also the parts of the body it names with that problem, as markers (``net_neck``) that
@@ -532,9 +517,9 @@ def _safety_net(
     net = rules.safety_net
     if net is None or modifiers & {"improving", "preexisting"}:
         return None, []
-    named = [domain for domain in net.domains if _any(domain.body, masked)]
+    named = [domain for domain in net.domains if any_of(domain.body, masked)]
     problem = None
-    if named or _any(net.body, masked):
+    if named or any_of(net.body, masked):
         problem = _present(net.problem, masked, rules)
     hit = [domain for domain in net.domains if _present(domain.alone, masked, rules) is not None]
     if problem is not None:
@@ -542,8 +527,8 @@ def _safety_net(
     if problem is None and not hit:
         return None, []
     evidence = (clause.text.strip(),)
-    markers = [_Finding(domain.marker, Tier.GREEN, (), evidence, None, 0) for domain in hit]
-    return _Finding("safety_net", Tier.ASK, (), evidence, net.question, 0), markers
+    markers = [Finding(domain.marker, Tier.GREEN, (), evidence, None, 0) for domain in hit]
+    return Finding("safety_net", Tier.ASK, (), evidence, net.question, 0), markers
 
 
 def _unread_only(rules: FreeTextRules) -> set[str]:
@@ -560,12 +545,12 @@ def _comment_modifiers(parts: Sequence[Clause], number: int, rules: FreeTextRule
     if net is None or number + 1 >= len(parts) or re.search(r"[.!?…~;]$", parts[number].text):
         return set()
     following = parts[number + 1]
-    if _any(net.body, following) or any(_any(d.body, following) for d in net.domains):
+    if any_of(net.body, following) or any(any_of(d.body, following) for d in net.domains):
         return set()
     return {
         m.id
         for m in rules.modifiers
-        if m.id in ("improving", "preexisting") and _any(m.patterns, following)
+        if m.id in ("improving", "preexisting") and any_of(m.patterns, following)
     }
 
 
@@ -573,7 +558,7 @@ def _read_by_a_family(clause: Clause, rules: FreeTextRules) -> bool:
     """Whether some family's words are in the clause (whatever it made of them: a sign
     negated, from before surgery or improving was read, and is not asked about again)."""
     return any(
-        _any(family.sign, clause) or _any(family.plain, clause)
+        any_of(family.sign, clause) or any_of(family.plain, clause)
         for family in rules.families
         if family.flag or family.tier is not Tier.GREEN  # not a marker such as leg_word
     )
@@ -581,10 +566,10 @@ def _read_by_a_family(clause: Clause, rules: FreeTextRules) -> bool:
 
 def _read_family(
     family: Family, clause: Clause, masked: Clause, modifiers: set[str], rules: FreeTextRules
-) -> _Finding | None:
-    best: _Finding | None = None
+) -> Finding | None:
+    best: Finding | None = None
     for start, end, sign in _matches(family, masked):
-        status = _status(masked, start, end, sign=sign, rules=rules)
+        status = match_status(masked, start, end, sign=sign, rules=rules)
         if status is None:
             continue
         tier = _tier_with_modifiers(family, modifiers)
@@ -592,7 +577,7 @@ def _read_family(
             tier = Tier.ASK if tier is Tier.AMBER else tier
         elif status == "negated_unsure":
             tier = Tier.ASK if family.tier.rank >= Tier.ASK.rank else Tier.GREEN
-        finding = _Finding(
+        finding = Finding(
             family=family.id,
             tier=tier,
             flags=(family.flag,) if family.flag else (),
@@ -605,25 +590,22 @@ def _read_family(
     return best
 
 
-def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> _Finding | None:
+def _read_across(family: Family, message: Clause, rules: FreeTextRules) -> Finding | None:
     """Patterns that must see the whole message (마려운데 ... 안 나와요 spans two clauses;
     "he needs to go but nothing happens")."""
     for start, end in _across_spans(family, message):
         # a negation after the match counts only up to the end of its own clause
-        stop = _CLAUSE_END.search(message.text, end)
+        stop = CLAUSE_END.search(message.text, end)
         scope = whole(message.text[: stop.start() if stop else len(message.text)])
-        status = _status(scope, start, end, sign=True, rules=rules)
+        status = match_status(scope, start, end, sign=True, rules=rules)
         if status is None:
             continue
         tier = family.tier
         if status != "present" and tier is Tier.AMBER:
             tier = Tier.ASK
         flags = (family.flag,) if family.flag else ()
-        return _Finding(family.id, tier, flags, (message.text[start:end],), family.question, start)
+        return Finding(family.id, tier, flags, (message.text[start:end],), family.question, start)
     return None
-
-
-_CLAUSE_END = re.compile(r"[.,!?;~]|(?<=[요다])\s")
 
 
 def _across_spans(family: Family, message: Clause) -> Iterable[tuple[int, int]]:
@@ -640,7 +622,7 @@ def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
     """(start, end, is_sign) positions in ``clause.text`` of every match of ``family``."""
     for patterns, sign in ((family.sign, True), (family.plain, False)):
         # one search over the set's alternation first: most clauses match none of it
-        if not _any(patterns, clause):
+        if not any_of(patterns, clause):
             continue
         for pattern in patterns.ko:
             for match in pattern.finditer(clause.compact):
@@ -650,54 +632,6 @@ def _matches(family: Family, clause: Clause) -> Iterable[tuple[int, int, bool]]:
             for match in pattern.finditer(clause.text):
                 if match.end() > match.start():
                     yield match.start(), match.end(), sign
-
-
-# 안 written joined to a sign that does not hold it (지금은 안끌려요): not dragging now
-_KO_NOT_JOINED = re.compile(r"(?:^|\s)안$")
-
-
-def _status(
-    clause: Clause, start: int, end: int, *, sign: bool, rules: FreeTextRules
-) -> str | None:
-    """present | unsure | negated_unsure, or None when negated or hypothetical."""
-    text = clause.text
-    after = _compact(text[end:])[: rules.negation_window]
-    ko_region = after if sign else _compact(text[start:end]) + after
-    before = text[:start]
-    if _RHETORICAL.get():
-        # isn't coughing up blood a bad sign?: the question's own auxiliary negates nothing
-        before = _NEGATIVE_QUESTION.sub("", before, count=1)
-    negated = (
-        _KO_NOT_JOINED.search(text[:start]) is not None
-        or _found(rules.negation.ko_any, ko_region)
-        or _found(rules.negation.en_any, before)
-        or _found(rules.negation_after_en.en_any, text[end:], anchored=True)
-    )
-    hedged = _any(rules.hedge, clause)
-    if negated:
-        # a negation of a sign whose own negation is the sign (감각이 없는 건 아니에요, it
-        # isn't that I can't feel) cancels it: look for a doubled negation after the sign
-        # only; before an English match (I can't say it's not swollen) and over a plain
-        # Korean match and what follows (열이 없지 않아요)
-        doubled = _found(
-            rules.double_negation.ko_any, _compact(text[end if sign else start :])
-        ) or _found(rules.double_negation.en_any, text[: start if sign else end])
-        if doubled:
-            return "unsure"
-        return "negated_unsure" if hedged else None
-    if _found(rules.conditional.ko_any, after, anchored=True):
-        return None
-    if _ASKING.get() and _KO_CONDITION_BEFORE.search(text[:start]):
-        return None
-    if _found(rules.conditional.en_any, before):
-        # "is it normal that I can't feel when I pee? it started today": a report
-        return "unsure" if _NOW.get() and (clause.is_question or "?" in text) else None
-    if clause.is_question and _RHETORICAL.get():
-        return "present"
-    if clause.is_question:
-        general = _any(rules.hypothetical_question, clause)
-        return None if general and not _any(rules.present_markers, clause) else "unsure"
-    return "unsure" if hedged else "present"
 
 
 def _tier_with_modifiers(family: Family, modifiers: set[str]) -> Tier:
@@ -715,443 +649,12 @@ def _tier_with_modifiers(family: Family, modifiers: set[str]) -> Tier:
     return family.tier
 
 
-def _temperatures(
-    clause: Clause, masked: Clause, rules: FreeTextRules, body_temperature: bool = False
-) -> Iterable[_Finding]:
-    """Temperatures written in the clause: 38.2, 38도, 38.2℃, 100.8F; a bare whole number
-    (38, 102) only when the message speaks of the body's temperature (열, 체온, temp)."""
-    settings = rules.temperature
-    if _any(settings.weather, masked) and not _any(settings.body, masked):
-        return
-    family = rules.family(settings.family)
-    for match in _TEMPERATURE.finditer(masked.text):
-        value = float(match.group(1))
-        unit = (match.group(2) or "").replace(" ", "")
-        has_unit_or_decimal = bool(unit) or "." in match.group(1)
-        if not has_unit_or_decimal and not (body_temperature and _bare_degrees(value)):
-            continue
-        if unit.startswith(("°f", "f", "fahrenheit", "degreesf")) or 95 <= value <= 110:
-            value = (value - 32) * 5 / 9
-        if not 34 <= value <= 43 or value < settings.low_grade_c:
-            continue
-        status = _status(masked, match.start(), match.end(), sign=False, rules=rules)
-        if status is None and _conditional_but_now(masked, match.end(), rules):
-            status = "unsure"  # 오늘 열까지 38도 넘으면...: a reading the patient has now
-        if status is None:
-            continue
-        tier = settings.fever_tier if value >= settings.fever_c else settings.low_grade_tier
-        if status != "present" and tier is Tier.AMBER:
-            tier = Tier.ASK
-        yield _Finding(
-            family=family.id,
-            tier=tier,
-            flags=(family.flag,) if family.flag else (),
-            evidence=(clause.text[match.start() : match.end()].strip(),),
-            question=family.question,
-            order=match.start(),
-        )
-
-
-def _conditional_but_now(clause: Clause, end: int, rules: FreeTextRules) -> bool:
-    """A temperature in a conditional (38도 넘으면) in a clause that says it is today's
-    (오늘 열까지 38도 넘으면 병원 가야겠죠?): not negated, and said of now."""
-    after = _compact(clause.text[end:])[: rules.negation_window]
-    return (
-        _any(rules.now_markers, clause)
-        and _found(rules.conditional.ko_any, after, anchored=True)
-        and not _found(rules.negation.ko_any, after)
-    )
-
-
-def _bare_degrees(value: float) -> bool:
-    """A whole number that can be a body temperature without a unit: 35-42 °C, 95-108 °F."""
-    return 35 <= value <= 42 or 95 <= value <= 108
-
-
-_PAIN_SCORE = re.compile(
-    # 7점, 7/10, 7 out of 10, and the score after the scale: 10점 만점에 8 (not the 10 itself)
-    r"(?<![\d.])(\d{1,2})\s*(?:점(?!\s*만점)|/\s*10\b|out of 10)|만점에\s*(\d{1,2})(?![\d.])"
-)
-
-# 통증이 3에서 7로, 넷에서 일곱으로 (numbers in words are digits by now)
-_PAIN_KO_FROM_TO = re.compile(
-    r"(?:통증|아파|아픈|아프|pain|저림|점수)[가-힣 ]{0,12}?(?<![\d.])(\d{1,2})\s?(?:점)?\s?에서\s?"
-    r"(\d{1,2})\s?(?:점)?\s?(?:으로|로|까지)"
-)
-# a pain word, then "from 2 to 6" (not "from 9 to 5" said of anything else)
-_PAIN_FROM_TO = re.compile(
-    r"\b(?:pain|sciatica|ache|score|hurts?|hurting)\b[a-z' ]{0,20}?"
-    r"\bfrom (\d{1,2}) (?:to|up to) (\d{1,2})\b"
-)
-
-
-def _scores_fall(message: Clause) -> bool:
-    """Whether the pain scores of the message fall by 3 or more, first to last (수술 전
-    8점 → 지금 2점), with no score rising on the way."""
-    scores = [int(m.group(1) or m.group(2)) for m in _PAIN_SCORE.finditer(message.text)]
-    scores = [value for value in scores if value <= 10]
-    return (
-        len(scores) >= 2
-        and scores[0] - scores[-1] >= 3
-        and all(b <= a for a, b in pairwise(scores))
-    )
-
-
-# a score in a condition (if my pain goes from 2 to 5, 3점에서 6점 되면)
-_SCORE_CONDITION = re.compile(r"\bif\b|\bwhen\b|\bshould\b|(?:되|오르|올라가|넘)(?:으)?면")
-
-
-def _pain_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """Pain scores written in one message: the last up ``rise`` or more on the first."""
-    settings = rules.pain_score
-    if settings is None:
-        return
-    scores = [(m, int(m.group(1) or m.group(2))) for m in _PAIN_SCORE.finditer(message.text)]
-    if len(scores) < 2:
-        # "leg pain went from 2 to 6": the scale not written
-        for match in (
-            *_PAIN_FROM_TO.finditer(message.text),
-            *_PAIN_KO_FROM_TO.finditer(message.text),
-        ):
-            scores = [(match, int(match.group(1))), (match, int(match.group(2)))]
-    scores = [(m, value) for m, value in scores if value <= 10]
-    if len(scores) < 2 or scores[-1][1] - scores[0][1] < settings.rise:
-        return
-    stop = _CLAUSE_END.search(message.text, scores[-1][0].end())
-    if _SCORE_CONDITION.search(
-        message.text[: stop.start() if stop else None], scores[0][0].start() - 40
-    ):
-        return  # a rise asked about, not reported
-    back = _any(settings.back_words, message)
-    family = rules.family(settings.back_family if back else settings.leg_family)
-    first, last = scores[0][0], scores[-1][0]
-    yield _Finding(
-        family=family.id,
-        tier=settings.tier,
-        flags=(family.flag,) if family.flag else (),
-        evidence=(message.text[first.start() : last.end()],),
-        question=family.question,
-        order=first.start(),
-    )
-
-
-_KO_HOURS = {
-    "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
-    "열": 10, "열한": 11, "열두": 12,
-}  # fmt: skip
-# a clock time: 새벽 다섯 시, 오후 2시, 6am, 7 p.m., noon, midnight
-_CLOCK = re.compile(
-    r"(새벽|아침|오전|낮|점심|오후|저녁|밤)?\s*(\d{1,2}|열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
-    r"\s*시(?!간|쯤부터\s*\d)|\b(\d{1,2})(?::\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midnight)\b"
-    # a nurse's 24-hour clock: since 0700 (now 1600), 1430h
-    r"|(?<![\d.:/])([01]\d|2[0-3])[0-5]\d(?:\s?h(?:rs)?)?(?![\d.:/년%])"
-)
-_URINE = re.compile(
-    r"소변|오줌|쉬|화장실|\b(?:pee|peed|urine|wee|weed|water|bladder|loo|toilet|void|voided|voiding)\b"
-)
-_NONE_SINCE = re.compile(
-    r"마지막|\blast\b|이후|아직|못\s?(?:봤|눴|누|보|나)|안\s?(?:나|봤|눴)|소식이?\s?없|\bnothing\b|"
-    r"\bnot (?:since|once|a drop)\b|\bhas(?:n'?t| not)\b|\bhave(?:n'?t| not)\b|\bstill\b|"
-    r"\bno (?:pee|urine|wee|void)\b|\bsince\b|[가간본눈]\s?지\s?\d"
-)
-# hours counted by the writer: 화장실 간 지 10시간째, 9시간째예요, for 10 hours, 10 hrs
-_HOURS = re.compile(
-    r"(?<![\d.])(\d{1,2})\s*(?:시간\s?째|시간\s?동안|시간이\s?(?:지났|넘었|됐)|hours?\b|hrs?\b)"
-)
-
-
-# urine passed at both times (6시에 보고 7시에 또 봤어요, peed at 6am and again at 2pm)
-_PASSED_AGAIN = re.compile(r"또|다시|\bagain\b")
-
-
-def _clock_hour(match: re.Match[str]) -> int:
-    """The hour of the day (0-23) of a clock time read by ``_CLOCK``."""
-    if match.group(6):
-        return int(match.group(6))
-    if match.group(5):
-        return 12 if match.group(5) == "noon" else 0
-    if match.group(3):
-        hour = int(match.group(3)) % 12
-        return hour + 12 if match.group(4).startswith("p") else hour
-    word, part = match.group(2), match.group(1) or ""
-    hour = (int(word) if word.isdigit() else _KO_HOURS[word]) % 24
-    if (part in ("오후", "저녁", "밤") and hour < 12) or (part in ("낮", "점심") and hour < 6):
-        hour += 12
-    if part == "밤" and hour == 24:
-        hour = 0
-    return hour % 24
-
-
-def _hours_without_urine(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """No urine between two clock times 6 hours or more apart (새벽 다섯 시에 보고 지금
-    오후 두 시인데 아직이에요; last pee 6am, it's 7pm now, nothing; no void since 0700, now
-    1600), or for hours the writer counts (화장실 간 지 10시간째): CLINICAL.md row 1, none
-    for 6-8 h *(proposed)*. Hours counted on the clock, the last time being now."""
-    text = message.text
-    times = list(_CLOCK.finditer(text))
-    if not _URINE.search(text) or not _NONE_SINCE.search(text):
-        return
-    if _PASSED_AGAIN.search(text):
-        return
-    if len(times) >= 2:
-        hours = (_clock_hour(times[-1]) - _clock_hour(times[0])) % 24
-        span = (times[0].start(), times[-1].end())
-    else:
-        counted = [(int(m.group(1)), m.span()) for m in _HOURS.finditer(text)]
-        hours, span = max(counted, default=(0, (0, 0)))
-    if hours < _NO_URINE_HOURS:
-        return
-    family = rules.family("bladder_bowel")
-    yield _Finding(
-        family=family.id,
-        tier=family.tier,
-        flags=(family.flag,) if family.flag else (),
-        evidence=(text[span[0] : span[1]],),
-        question=family.question,
-        order=span[0],
-    )
-
-
-_NO_URINE_HOURS = 6
-
-# muscle strength graded out of 5 (MRC), as a nurse's chart writes it: 좌 5/5 -> 3/5
-_STRENGTH = re.compile(r"(?<![\d.])([0-5])\s*/\s*5(?![\d.])")
-_STRENGTH_WORD = re.compile(
-    r"근력|힘(?!들|든|드)|파워|\b(?:strength|power|mrc|ehl|df|dorsiflexion|pf|foot lift)\b"
-)
-# a grade said to have fallen or to be new (어제 5/5였던 게 떨어졌어요, 3/5 which is new)
-_STRENGTH_FELL = re.compile(r"떨어|약해|줄었|\b(?:new|newly|weaker|dropped|down from|was 5/5)\b")
-
-
-# strength on the writer's own scale: 10점 만점에 9점, 7점, 4점; 60% of normal; 3/10 of
-# what it was; 어제 80이면 오늘 50
-_SCALE_CONTEXT = re.compile(
-    r"만점|/\s*(?:5|10)(?!\d)|%|퍼센트|percent|out of (?:5|10)\b|of (?:normal|what it was)"
-    r"|정상의|평소의"
-)
-_SCALE_NUMBER = re.compile(
-    r"(?<![\d./])(\d{1,3})(?![\d.])(?!\s*(?:점\s*만점|시|분|일|주|번|개|회|살|세|km|kg|cm|m\b"
-    r"|ml|h\b|hours?|days?|times?|minutes?|mins?|weeks?|each|raises?|reps?))"
-)
-_OF_NORMAL = re.compile(
-    r"(\d{1,2})\s*%\s*(?:of (?:normal|what it was|usual))|(?:정상|평소)의\s*(\d{1,2})\s*%"
-)
-
-
-def _scaled_strength(text: str) -> re.Match[str] | None:
-    """Leg strength on a scale the writer chose that has fallen: a series of numbers whose
-    last is under four fifths of the first (10점 만점에 퇴원 때 9점, 어제 7점, 오늘 4점;
-    어제 80이면 오늘 50), or a share of normal under four fifths (60% of normal)."""
-    if _STRENGTH_BETTER.search(text):
-        return None
-    of_normal = _OF_NORMAL.search(text)
-    if of_normal and int(of_normal.group(1) or of_normal.group(2)) < 80:
-        return of_normal
-    if not _SCALE_CONTEXT.search(text) and not re.search(r"어제|yesterday|discharge|퇴원", text):
-        return None
-    numbers = list(_SCALE_NUMBER.finditer(_STRENGTH_DENOMINATOR.sub("", text)))
-    if len(numbers) >= 2 and int(numbers[-1].group(1)) < 0.8 * int(numbers[0].group(1)):
-        return numbers[0]
-    return None
-
-
-def _low_rating(text: str) -> re.Match[str] | None:
-    """One strength rating on a stated scale, under half of it, with no word of a change
-    (다리 힘 10점 만점에 0, 2/5, 3 out of 10): asked about, since it may be new weakness."""
-    if _STRENGTH_BETTER.search(text):
-        return None
-    for rating in _LOW_RATING.finditer(text):
-        value = rating.group("value") or rating.group("value2")
-        scale = rating.group("scale") or rating.group("scale2")
-        if int(value) * 2 < int(scale):
-            return rating
-    return None
-
-
-_LOW_RATING = re.compile(
-    r"(?<![\d.])(?:(?P<scale>5|10)\s*점\s*만점에\s*(?P<value>\d{1,2})(?![\d.])"
-    r"|(?P<value2>\d{1,2})\s*(?:/|out of)\s*(?P<scale2>5|10)(?![\d.]))"
-)
-
-
-_STRENGTH_BETTER = re.compile(r"좋아|나아|회복|늘었|\b(?:better|improv\w*|stronger|back to)\b")
-_STRENGTH_DENOMINATOR = re.compile(r"\d+\s*점\s*만점에?|/\s*(?:5|10)(?!\d)")
-
-
-def _strength_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """Leg strength graded out of 5 falling within the message (좌 5/5 → 3/5), or a grade
-    under 5 said to have fallen or to be new (DF 3/5, 어제는 5/5였는데 떨어졌어요; L EHL 3/5
-    which is new): new or progressing weakness, CLINICAL.md row 2."""
-    text = message.text
-    if not _STRENGTH_WORD.search(text):
-        return
-    grades = list(_STRENGTH.finditer(text))
-    values = [int(g.group(1)) for g in grades]
-    falling = len(grades) >= 2 and values[-1] < values[0]
-    said_to_fall = bool(grades) and min(values) < 5 and bool(_STRENGTH_FELL.search(text))
-    if not (falling or said_to_fall):
-        scaled = _scaled_strength(text)
-        if scaled is None:
-            low = _low_rating(text)
-            if low is not None:  # low, but no word of before: is it new? (CLINICAL.md row 2)
-                family = rules.family("weakness")
-                yield _Finding(
-                    "weakness_rating", Tier.ASK, (), (low.group(0),), family.question, low.start()
-                )
-            return
-        grades = [scaled]
-    family = rules.family("weakness")
-    yield _Finding(
-        family=family.id,
-        tier=family.tier,
-        flags=(family.flag,) if family.flag else (),
-        evidence=(text[grades[0].start() : grades[-1].end()],),
-        question=family.question,
-        order=grades[0].start(),
-    )
-
-
-# a headache scored sitting or standing, then lying (앉으면 7점 누워도 6점, 7/10 sitting
-# and 6/10 lying down)
-_POSITIONAL_SCORE = re.compile(
-    r"(?:앉으면|앉아서|앉아\s?있으면|앉을\s?때|서면|서\s?있으면|일어나면|\b(?:sitting|standing|"
-    r"upright|up)\b)[^\d]{0,6}?(?<![\d.])(\d{1,2})\s*(?:점|/\s*10|out of 10)?"
-    r"[^\d]{0,14}?(?:누우면|누워도|누워서|누워\s?있으면|누웠을\s?때|누울\s?때|\b(?:lying|laying|"
-    r"flat|in bed)\b)[^\d]{0,8}?(?<![\d.])(\d{1,2})(?![\d.])"
-)
-
-
-def _positional_scores(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """A headache scored upright and lying down that lying down eases by less than 3 points
-    (두통이 앉으면 7점 누워도 6점): not eased lying down, the marker ``lying_no_relief``
-    that the combinations read with the headache (CLINICAL.md row 6)."""
-    for match in _POSITIONAL_SCORE.finditer(message.text):
-        upright, lying = int(match.group(1)), int(match.group(2))
-        if upright <= 10 and lying <= 10 and lying >= 4 and upright - lying < 3:
-            yield _Finding(
-                "lying_no_relief", Tier.GREEN, (), (match.group(0),), None, match.start()
-            )
-            return
-
-
-# a feeling or strength given as a share of normal (round 6): 30% feeling, 3/10 of what it
-# was, half the strength, 감각이 반대쪽의 절반, 반만 느껴져요, 힘이 평소의 40%
-_SHARE_PERCENT = re.compile(
-    r"(?<![\d.])(\d{1,3})\s*%\s*(?:of (?:normal|what it was|usual|before|the other side)|"
-    r"(?:feeling|sensation|strength|power|feel)\b)"
-    r"|\b(?:feeling|sensation|strength|power)\b[a-z ]{0,24}?(?<![\d.])(\d{1,3})\s*%"
-    r"|(?:감각|느낌|힘|근력)(?:이|가|은|는|도)?[가-힣 ]{0,10}?(?<![\d.])(\d{1,3})\s?(?:%|퍼센트)"
-)
-_SHARE_TENTHS = re.compile(
-    r"(?<![\d.])(\d{1,2})\s*/\s*10\s*of (?:normal|what it was|usual|before|the other side)"
-)
-_SHARE_HALF = re.compile(
-    r"\bhalf (?:the |as much |of (?:the |my )?)?(?:feeling|sensation|strength|power)\b"
-    r"|\b(?:feeling|sensation|strength|power)\b[a-z ]{0,15}?\bhalf\b"
-    r"|(?:감각|느낌|힘|근력)(?:이|가|은|는|도)?[가-힣 ]{0,10}?(?:절반|반만|반\s?정도|반밖에)"
-    r"|반만\s?느껴"
-)
-_SHARE_BETTER = re.compile(
-    r"좋아|나아|회복|늘었|돌아오|돌아왔|돌아와|\b(?:better|improv\w*|stronger|back to|back up|"
-    r"came back|coming back|returned|recover\w*)\b"
-)
-_SADDLE_CONTEXT = re.compile(
-    r"엉덩이|궁둥이|항문|회음|사타구니|생식기|(?<![가-힣])밑|닦|뒤처리|\b(?:wip(?:e|es|ing)|bottom|bum|"
-    r"buttocks?|saddle|groin|crotch|privates|back passage|between (?:my|the) legs)\b"
-)
-_LEG_STRENGTH_CONTEXT = re.compile(
-    r"힘|근력|다리|발|까치발|\b(?:strength|power|foot|feet|leg|legs|lift|push|toes?|ankle|heel)\b"
-)
-
-
-def _reduced_shares(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """A feeling or strength told as a share of normal under four fifths (30% feeling when
-    I wipe, my foot lift is 3/10 of what it was, 엉덩이 감각이 반대쪽의 절반): a sign of the
-    saddle (CLINICAL.md row 1) when the message names it, else of leg strength (row 2);
-    not when the share is said to be coming back."""
-    text = message.text
-    if _SHARE_BETTER.search(text):
-        return
-    share: tuple[int, re.Match[str]] | None = None
-    if (match := _SHARE_PERCENT.search(text)) is not None:
-        share = (int(next(g for g in match.groups() if g)), match)
-    elif (match := _SHARE_TENTHS.search(text)) is not None:
-        share = (10 * int(match.group(1)), match)
-    elif (match := _SHARE_HALF.search(text)) is not None:
-        share = (50, match)
-    if share is None or share[0] >= 80:
-        return
-    match = share[1]
-    if _SADDLE_CONTEXT.search(text):
-        family = rules.family("bladder_bowel")
-    elif _LEG_STRENGTH_CONTEXT.search(text):
-        family = rules.family("weakness")
-    else:
-        return
-    yield _Finding(
-        family.id,
-        family.tier,
-        (family.flag,) if family.flag else (),
-        (match.group(0),),
-        family.question,
-        match.start(),
-    )
-
-
-# an exercise counted on each side (round 6): 2 heel raises on the left, 15 on the right;
-# 까치발 왼쪽 3개 오른쪽 20개
-_SIDE_COUNT = re.compile(
-    r"(?<![\d.])(\d{1,3})\s*(?:heel raises?|toe raises?|calf raises?|reps?|times|개|번|회)?\s*"
-    r"(?:on the |on my |with the |with my )?(left|right|왼쪽|오른쪽|왼발|오른발)"
-    r"|(left|right|왼쪽|오른쪽|왼발|오른발)(?: side| leg| foot)?(?:은|는|이|가|으로|로)?[:\s]*"
-    r"(?<![\d.])(\d{1,3})(?![\d.])"
-)
-_EXERCISE = re.compile(
-    r"까치발|뒤꿈치|발끝|발뒤꿈치|\b(?:heel|toe|calf) raises?\b|\b(?:reps?|squats?|"
-    r"stand(?:ing)? on (?:my )?(?:toes|tiptoe|heels))\b"
-)
-# the sides were even before: 15 each, both, 어제는 양쪽 다
-_EVEN_BEFORE = re.compile(
-    r"\beach\b|\bboth\b|\bwas\b|\byesterday\b|\bbefore\b|\blast week\b"
-    r"|양쪽|둘\s?다|똑같|어제|전에|지난"
-)
-
-
-def _side_counts(message: Clause, rules: FreeTextRules) -> Iterable[_Finding]:
-    """An exercise counted on each side, one side under half the other (2 heel raises on
-    the left, 15 on the right): one leg weaker; new weakness (CLINICAL.md row 2) when the
-    message says the sides were even before, else asked about."""
-    text = message.text
-    if not _EXERCISE.search(text):
-        return
-    sides: dict[str, int] = {}
-    first: re.Match[str] | None = None
-    for match in _SIDE_COUNT.finditer(text):
-        count = int(match.group(1) or match.group(4))
-        side = (match.group(2) or match.group(3))[0:1]
-        side = "l" if side in ("l", "왼") else "r"
-        sides.setdefault(side, count)
-        first = first or match
-    if len(sides) < 2 or first is None or 2 * min(sides.values()) >= max(sides.values()):
-        return
-    family = rules.family("weakness")
-    even_before = _EVEN_BEFORE.search(text) is not None and not _STRENGTH_BETTER.search(text)
-    yield _Finding(
-        family.id if even_before else "weakness_rating",
-        family.tier if even_before else Tier.ASK,
-        (family.flag,) if family.flag and even_before else (),
-        (first.group(0),),
-        family.question,
-        first.start(),
-    )
-
-
-def _combinations(findings: list[_Finding], rules: FreeTextRules) -> Iterable[_Finding]:
-    by_family: dict[str, list[_Finding]] = {}
+def _combinations(findings: list[Finding], rules: FreeTextRules) -> Iterable[Finding]:
+    by_family: dict[str, list[Finding]] = {}
     for finding in findings:
         by_family.setdefault(finding.family, []).append(finding)
     for combination in rules.combinations:
-        members: list[_Finding] = []
+        members: list[Finding] = []
         for alternatives in combination.all_of:
             # a sign its modifiers made green (weakness from before surgery, improving) does
             # not make a combination; markers whose own tier is green (leg_word) still do
@@ -1165,7 +668,7 @@ def _combinations(findings: list[_Finding], rules: FreeTextRules) -> Iterable[_F
                 break
             members.extend(found)
         else:
-            yield _Finding(
+            yield Finding(
                 family=combination.id,
                 tier=combination.tier,
                 flags=combination.flags,
@@ -1183,7 +686,7 @@ def _marker(name: str, rules: FreeTextRules) -> bool:
         return True
 
 
-def _result(findings: list[_Finding], rules: FreeTextRules) -> TriageResult:
+def _result(findings: list[Finding], rules: FreeTextRules) -> TriageResult:
     tier = highest(f.tier for f in findings)
     if tier is Tier.GREEN:
         return TriageResult(Tier.GREEN, (), (), None)
@@ -1199,8 +702,8 @@ def _result(findings: list[_Finding], rules: FreeTextRules) -> TriageResult:
     return TriageResult(tier, flags, evidence, question)
 
 
-def _with_order(finding: _Finding, clause_number: int) -> _Finding:
-    return _Finding(
+def _with_order(finding: Finding, clause_number: int) -> Finding:
+    return Finding(
         finding.family,
         finding.tier,
         finding.flags,
@@ -1249,26 +752,9 @@ def _masked(clause: Clause, rules: FreeTextRules, spans: Iterable[tuple[int, int
     return Clause(text, compact, clause.index, clause.is_question)
 
 
-def _found(pattern: re.Pattern[str] | None, text: str, *, anchored: bool = False) -> bool:
-    """Whether ``pattern`` (a set's alternation, None when empty) matches ``text``: anywhere,
-    or at its start when ``anchored``."""
-    if pattern is None:
-        return False
-    return bool(pattern.match(text) if anchored else pattern.search(text))
-
-
-def _any(patterns: PatternSet, clause: Clause) -> bool:
-    ko, en = patterns.ko_any, patterns.en_any
-    return bool(ko and ko.search(clause.compact)) or bool(en and en.search(clause.text))
-
-
 def _quotes(patterns: PatternSet, clause: Clause) -> tuple[str, ...]:
     quotes = [
         clause.quote(m.start(), m.end()) for p in patterns.ko for m in p.finditer(clause.compact)
     ]
     quotes += [m.group(0) for p in patterns.en for m in p.finditer(clause.text)]
     return tuple(quotes)
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
