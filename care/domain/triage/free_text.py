@@ -750,11 +750,3 @@ def _masked(clause: Clause, rules: FreeTextRules, spans: Iterable[tuple[int, int
         text = pattern.sub(lambda m: "".join(c if c == " " else _MASK for c in m.group(0)), text)
     compact = "".join(text[i] for i in clause.index)
     return Clause(text, compact, clause.index, clause.is_question)
-
-
-def _quotes(patterns: PatternSet, clause: Clause) -> tuple[str, ...]:
-    quotes = [
-        clause.quote(m.start(), m.end()) for p in patterns.ko for m in p.finditer(clause.compact)
-    ]
-    quotes += [m.group(0) for p in patterns.en for m in p.finditer(clause.text)]
-    return tuple(quotes)
