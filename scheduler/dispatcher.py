@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
@@ -142,8 +141,6 @@ class Dispatcher:
         self._unsent: set[int] = set()  # claimed rows of the batch no send was started for
         self._halted: BaseException | None = None  # the database error that stopped a batch
         self._broadcasts: dict[int, broadcasts.BroadcastText] = {}  # of the batch in hand
-        # SQLite has one writer: outcomes from concurrent sends are written one at a time.
-        self._write_lock: asyncio.Lock | None = asyncio.Lock() if db.is_sqlite else None
         self._stopping = False
 
     def request_stop(self) -> None:
@@ -171,7 +168,7 @@ class Dispatcher:
         """
         stats = DispatchStats()
         await self._recover(stats)
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             claimed = await outbox.claim_due(
                 uow.session,
                 now=self.clock.now(),
@@ -223,7 +220,7 @@ class Dispatcher:
         if self._unconfirmed:
             await self._confirm(stats)
         if self._unsent:
-            async with self._writing(), self.db.uow() as uow:
+            async with self.db.uow() as uow:
                 await outbox.release_own(uow.session, sorted(self._unsent), worker=self.worker_id)
                 await uow.commit()
             log.info(
@@ -250,7 +247,7 @@ class Dispatcher:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                async with self._writing(), self.db.uow() as uow:
+                async with self.db.uow() as uow:
                     await outbox.extend_leases(
                         uow.session,
                         message_ids,
@@ -324,7 +321,7 @@ class Dispatcher:
         if message.resend_started:
             await self._maybe_sent(message, "resend_unconfirmed", stats)
             return False
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             started = await outbox.start_resend(uow.session, message.id, worker=self.worker_id)
             await uow.commit()
         if started:
@@ -370,7 +367,7 @@ class Dispatcher:
         return None
 
     async def _maybe_sent(self, message: ClaimedMessage, detail: str, stats: DispatchStats) -> None:
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             await outbox.mark_maybe_sent(
                 uow.session, message.id, worker=self.worker_id, now=self.clock.now(), detail=detail
             )
@@ -402,7 +399,7 @@ class Dispatcher:
         if not confirming:
             return
         try:
-            async with self._writing(), self.db.uow() as uow:
+            async with self.db.uow() as uow:
                 marked = await outbox.mark_sent_many(
                     uow.session,
                     [
@@ -440,7 +437,7 @@ class Dispatcher:
         delivery: Delivery | None = None,
         in_doubt: bool = False,
     ) -> None:
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             await outbox.release_for_retry(
                 uow.session,
                 message.id,
@@ -466,7 +463,7 @@ class Dispatcher:
         )
 
     async def _cancel(self, message: ClaimedMessage, reason: str, stats: DispatchStats) -> None:
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             await outbox.mark_cancelled(
                 uow.session, message.id, worker=self.worker_id, now=self.clock.now(), reason=reason
             )
@@ -475,7 +472,7 @@ class Dispatcher:
         self._log_settled("cancelled", message, reason)
 
     async def _skip(self, message: ClaimedMessage, reason: str, stats: DispatchStats) -> None:
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             await outbox.mark_skipped(
                 uow.session, message.id, worker=self.worker_id, now=self.clock.now(), reason=reason
             )
@@ -497,7 +494,7 @@ class Dispatcher:
         self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
     ) -> None:
         """Give up on the message and tell the coordinators (one open alert per patient)."""
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             now = self.clock.now()
             await outbox.mark_failed(
                 uow.session,
@@ -540,7 +537,7 @@ class Dispatcher:
         self, message: ClaimedMessage, delivery: Delivery, stats: DispatchStats
     ) -> None:
         """The patient cannot be reached: a safety matter. Unreachable, cancelled, red alert."""
-        async with self._writing(), self.db.uow() as uow:
+        async with self.db.uow() as uow:
             now = self.clock.now()
             session = uow.session
             await outbox.mark_failed(
@@ -575,6 +572,3 @@ class Dispatcher:
             error_code=delivery.error_code,
             alert_id=alert_id,
         )
-
-    def _writing(self) -> AbstractAsyncContextManager[object]:
-        return self._write_lock if self._write_lock is not None else nullcontext()
